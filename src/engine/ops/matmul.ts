@@ -1,0 +1,34 @@
+// Matrix product and transpose (2-D).
+
+import { K } from '../kernels/index.ts';
+import { record } from '../tape.ts';
+import { Tensor, fmtShape } from '../tensor.ts';
+
+// C = A·B  (M×K · K×N):  dA = dC·Bᵀ,  dB = Aᵀ·dC
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[0]) {
+    throw new Error(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}`);
+  }
+  const [M, Kd] = a.shape, N = b.shape[1];
+  const c = new Float64Array(M * N);
+  K.matmulNN(a.data, b.data, c, M, Kd, N);
+  return record('matmul', [a, b], c, [M, N], (dC) => {
+    let dA: Tensor | null = null, dB: Tensor | null = null;
+    if (a.requiresGrad) {
+      dA = Tensor.zeros([M, Kd]);
+      K.matmulNT(dC.data, b.data, dA.data, M, N, Kd);
+    }
+    if (b.requiresGrad) {
+      dB = Tensor.zeros([Kd, N]);
+      K.matmulTN(a.data, dC.data, dB.data, Kd, M, N);
+    }
+    return [dA, dB];
+  });
+}
+
+// (Aᵀ)ᵢⱼ = Aⱼᵢ:  dA = (dAᵀ)ᵀ
+export function transpose(a: Tensor): Tensor {
+  if (a.rank !== 2) throw new Error(`transpose: expects a 2-D tensor, got ${fmtShape(a.shape)}`);
+  const [r, c] = a.shape;
+  return record('transpose', [a], K.transpose(a.data, r, c), [c, r], (dy) => [new Tensor(K.transpose(dy.data, c, r), [r, c])]);
+}
