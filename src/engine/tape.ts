@@ -7,11 +7,13 @@
 //     summed back down to the input's shape here;
 //   - checks: a rule must return one gradient per input, of a shape that reduces to the input's,
 //     and the error names the op and both shapes;
+//   - structured gradients: a RowGrad (slicing or gathering rows) is added into its rows in place,
+//     and the ProductGrads a weight receives at every time step are summed as one matrix product;
 //   - a graph runs backward once: each node's rule is dropped after use, so a second backward()
 //     through it throws instead of silently counting the gradient twice.
 
 import { K } from './kernels/index.ts';
-import { Tensor, fmtShape, sameShape, type BackwardRule, type Shape } from './tensor.ts';
+import { ProductGrad, RowGrad, Tensor, fmtShape, sameShape, sizeOf, type BackwardRule, type Grad, type Shape } from './tensor.ts';
 
 /** Wrap a forward result; attach a node only if some input takes part in differentiation. */
 export function record(op: string, inputs: Tensor[], data: Float64Array, shape: Shape, rule: BackwardRule): Tensor {
@@ -55,42 +57,87 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
   }
   if (root.node && root.node.rule === null) throw consumedError(root.node.op);
 
-  const grads = new Map<Tensor, Tensor>();
-  const owned = new Set<Tensor>(); // gradients this pass allocated itself and may add into
-  grads.set(root, seed);
+  const sums = new Map<Tensor, GradSum>();
+  sums.set(root, new GradSum(root.shape).add('backward', 0, seed));
 
+  // Reverse topological order: every consumer of a tensor is done before the tensor itself.
   for (const t of reverseTopo(root)) {
-    const g = grads.get(t);
-    grads.delete(t); // free intermediate gradients as soon as they are used
+    const sum = sums.get(t);
+    sums.delete(t); // free intermediate gradients as soon as they are used
     if (!t.node) {
       // a leaf: keep its gradient
-      if (g) t.grad = t.grad ? new Tensor(K.add(t.grad.data, g.data), t.shape) : owned.has(g) ? g : g.clone();
+      if (sum) t.grad = t.grad ? new Tensor(K.add(t.grad.data, sum.total().data), t.shape) : sum.total(true);
       continue;
     }
     const { op, inputs, rule } = t.node;
     if (rule === null) throw consumedError(op);
     t.node.rule = null;
-    if (!g) continue;
-    const inGrads = rule(g);
+    if (!sum) continue;
+    const inGrads = rule(sum.total());
     if (inGrads.length !== inputs.length) {
       throw new Error(`${op}: backward returned ${inGrads.length} gradients for ${inputs.length} inputs`);
     }
     for (let i = 0; i < inputs.length; i++) {
-      const x = inputs[i];
-      let gi = inGrads[i];
-      if (!x.requiresGrad || gi === null) continue;
-      if (!sameShape(gi.shape, x.shape)) gi = unbroadcast(op, i, gi, x.shape);
-      const prev = grads.get(x);
-      if (prev === undefined) {
-        grads.set(x, gi);
-      } else if (owned.has(prev)) {
-        K.addInto(prev.data, gi.data);
-      } else {
-        const sum = new Tensor(K.add(prev.data, gi.data), x.shape);
-        owned.add(sum);
-        grads.set(x, sum);
-      }
+      const x = inputs[i], g = inGrads[i];
+      if (!x.requiresGrad || g === null) continue;
+      let s = sums.get(x);
+      if (!s) sums.set(x, (s = new GradSum(x.shape)));
+      s.add(op, i, g);
     }
+  }
+}
+
+/** The gradient of one tensor, summed over all its uses during a backward pass. */
+class GradSum {
+  private dense: Tensor | null = null;
+  private owned = false; // true once `dense` is a buffer of our own that we may add into
+  private readonly lhs: Tensor[] = []; // pending Σ lhsᵢᵀ·rhsᵢ (ProductGrads)
+  private readonly rhs: Tensor[] = [];
+
+  constructor(readonly shape: Shape) {}
+
+  add(op: string, index: number, g: Grad): this {
+    if (g instanceof RowGrad) {
+      const rowSize = this.shape.length === 0 ? 1 : sizeOf(this.shape.slice(1));
+      const nRows = this.shape[0] ?? 1;
+      if (g.values.size !== g.rows.length * rowSize || g.rows.some((r) => r < 0 || r >= nRows)) {
+        throw new Error(`${op}: row gradient for input ${index} (${g.rows.length} rows, values ${fmtShape(g.values.shape)}) does not fit the input's shape ${fmtShape(this.shape)}`);
+      }
+      K.scatterAddRows(this.own().data, rowSize, g.rows, g.values.data);
+    } else if (g instanceof ProductGrad) {
+      const [M, Kd] = g.a.shape, [M2, N] = g.d.shape;
+      if (g.a.rank !== 2 || g.d.rank !== 2 || M !== M2 || Kd !== this.shape[0] || N !== this.shape[1] || this.shape.length !== 2) {
+        throw new Error(`${op}: product gradient ${fmtShape(g.a.shape)}ᵀ·${fmtShape(g.d.shape)} for input ${index} does not fit the input's shape ${fmtShape(this.shape)}`);
+      }
+      this.lhs.push(g.a);
+      this.rhs.push(g.d);
+    } else {
+      const gi = sameShape(g.shape, this.shape) ? g : unbroadcast(op, index, g, this.shape);
+      if (this.dense === null) this.dense = gi; // borrowed until we need to add into it
+      else K.addInto(this.own().data, gi.data);
+    }
+    return this;
+  }
+
+  /** The summed gradient; with `mine`, a buffer nobody else holds. */
+  total(mine = false): Tensor {
+    if (this.lhs.length > 0) {
+      const [Kd, N] = this.shape;
+      const A = this.lhs.length === 1 ? this.lhs[0].data : K.concatAxis(this.lhs.map((t) => t.data), this.lhs.map((t) => t.shape), 0);
+      const D = this.rhs.length === 1 ? this.rhs[0].data : K.concatAxis(this.rhs.map((t) => t.data), this.rhs.map((t) => t.shape), 0);
+      K.matmulTN(A, D, this.own().data, Kd, A.length / Kd, N, true);
+      this.lhs.length = 0;
+      this.rhs.length = 0;
+    }
+    if (this.dense === null) return Tensor.zeros(this.shape);
+    return mine ? this.own() : this.dense;
+  }
+
+  private own(): Tensor {
+    if (this.dense === null) this.dense = Tensor.zeros(this.shape);
+    else if (!this.owned) this.dense = this.dense.clone();
+    this.owned = true;
+    return this.dense;
   }
 }
 

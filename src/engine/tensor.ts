@@ -10,8 +10,35 @@ import { runBackward } from './tape.ts';
 
 export type Shape = readonly number[];
 
+/**
+ * A gradient that touches only some rows (entries along axis 0) of its input: `values[r]` belongs
+ * to row `rows[r]`, every other row gets zero. Slicing along axis 0 and gathering rows return
+ * these, so that a T-step loop over the rows of one tensor costs O(T) rather than O(T²) to
+ * differentiate; the tape adds them into place.
+ */
+export class RowGrad {
+  constructor(
+    readonly rows: readonly number[],
+    readonly values: Tensor, // (rows.length, ...the input's other axes)
+  ) {}
+}
+
+/**
+ * A gradient of the form aᵀ·d, left for the tape to compute. A weight used at every time step
+ * receives one such product per step; the tape stacks them and computes their sum as ONE matrix
+ * product (Σₜ aₜᵀ·dₜ = [a₁; …; a_T]ᵀ·[d₁; …; d_T]), which is much faster than T small ones.
+ */
+export class ProductGrad {
+  constructor(
+    readonly a: Tensor, // (M, K)
+    readonly d: Tensor, // (M, N); the gradient is aᵀ·d, of shape (K, N)
+  ) {}
+}
+
+export type Grad = Tensor | RowGrad | ProductGrad;
+
 /** The gradient rule of one op: the output gradient in, one gradient per input out (null = none). */
-export type BackwardRule = (dy: Tensor) => (Tensor | null)[];
+export type BackwardRule = (dy: Tensor) => (Grad | null)[];
 
 export interface Node {
   readonly op: string;

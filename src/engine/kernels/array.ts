@@ -221,14 +221,12 @@ export function gatherRows(table: Float64Array, cols: number, idx: ArrayLike<num
   return out;
 }
 
-/** The adjoint of gatherRows: out[idx[r]] += g[r] in a zero rows×cols table. */
-export function scatterAddRows(g: Float64Array, rows: number, cols: number, idx: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(rows * cols);
+/** The adjoint of gatherRows, in place: dst[idx[r]] += g[r] for a table with `cols` columns. */
+export function scatterAddRows(dst: Float64Array, cols: number, idx: ArrayLike<number>, g: Float64Array): void {
   for (let r = 0; r < idx.length; r++) {
-    const dst = idx[r] * cols, src = r * cols;
-    for (let j = 0; j < cols; j++) out[dst + j] += g[src + j];
+    const d = idx[r] * cols, s = r * cols;
+    for (let j = 0; j < cols; j++) dst[d + j] += g[s + j];
   }
-  return out;
 }
 
 /**

@@ -2,9 +2,9 @@
 
 import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { Tensor, fmtShape } from '../tensor.ts';
+import { ProductGrad, Tensor, fmtShape } from '../tensor.ts';
 
-// C = A·B  (M×K · K×N):  dA = dC·Bᵀ,  dB = Aᵀ·dC
+// C = A·B  (M×K · K×N):  dA = dC·Bᵀ,  dB = Aᵀ·dC  (left to the tape, which batches these over time steps)
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[0]) {
     throw new Error(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}`);
@@ -13,16 +13,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const c = new Float64Array(M * N);
   K.matmulNN(a.data, b.data, c, M, Kd, N);
   return record('matmul', [a, b], c, [M, N], (dC) => {
-    let dA: Tensor | null = null, dB: Tensor | null = null;
+    let dA: Tensor | null = null;
     if (a.requiresGrad) {
       dA = Tensor.zeros([M, Kd]);
       K.matmulNT(dC.data, b.data, dA.data, M, N, Kd);
     }
-    if (b.requiresGrad) {
-      dB = Tensor.zeros([Kd, N]);
-      K.matmulTN(a.data, dC.data, dB.data, Kd, M, N);
-    }
-    return [dA, dB];
+    return [dA, b.requiresGrad ? new ProductGrad(a.detach(), dC) : null];
   });
 }
 

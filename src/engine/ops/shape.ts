@@ -2,7 +2,7 @@
 
 import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { Tensor, fmtShape, sizeOf, type Shape } from '../tensor.ts';
+import { RowGrad, Tensor, fmtShape, sizeOf, type Shape } from '../tensor.ts';
 
 // Same data, new shape:  dA = dY reshaped back
 export function reshape(a: Tensor, shape: Shape): Tensor {
@@ -16,6 +16,7 @@ export function reshape(a: Tensor, shape: Shape): Tensor {
 }
 
 // Y = A[..., start:end, ...] along `axis`:  dA = dY placed back in a zero tensor
+// (along axis 0 as a RowGrad, so the tape adds it in place without building the zeros)
 export function slice(a: Tensor, axis: number, start: number, end: number): Tensor {
   const ax = axis < 0 ? axis + a.rank : axis;
   if (ax < 0 || ax >= a.rank || !Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > a.shape[ax] || start > end) {
@@ -23,7 +24,9 @@ export function slice(a: Tensor, axis: number, start: number, end: number): Tens
   }
   const shape = a.shape.map((d, i) => (i === ax ? end - start : d));
   return record('slice', [a], K.sliceAxis(a.data, a.shape, ax, start, end), shape, (dy) => [
-    new Tensor(K.padAxis(dy.data, a.shape, ax, start, end), a.shape),
+    ax === 0
+      ? new RowGrad(Array.from({ length: end - start }, (_, r) => start + r), dy)
+      : new Tensor(K.padAxis(dy.data, a.shape, ax, start, end), a.shape),
   ]);
 }
 
@@ -61,7 +64,5 @@ export function gatherRows(table: Tensor, idx: ArrayLike<number>): Tensor {
     }
   }
   const ids = Array.from(idx);
-  return record('gatherRows', [table], K.gatherRows(table.data, cols, ids), [ids.length, cols], (dy) => [
-    new Tensor(K.scatterAddRows(dy.data, rows, cols, ids), table.shape),
-  ]);
+  return record('gatherRows', [table], K.gatherRows(table.data, cols, ids), [ids.length, cols], (dy) => [new RowGrad(ids, dy)]);
 }
