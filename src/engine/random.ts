@@ -11,6 +11,7 @@ export class Rng {
   constructor(seed: number | readonly number[] = 42) {
     this.s = new Uint32Array(4);
     if (typeof seed === 'number') {
+      if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`Rng seed must be an integer from 0 to 4294967295, got ${seed}`);
       let x = seed >>> 0;
       for (let i = 0; i < 4; i++) {
         // splitmix32 step

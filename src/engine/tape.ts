@@ -55,13 +55,15 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
   } else if (!sameShape(seed.shape, root.shape)) {
     throw new Error(`backward(): seed has shape ${fmtShape(seed.shape)} but the output has shape ${fmtShape(root.shape)}`);
   }
-  if (root.node && root.node.rule === null) throw consumedError(root.node.op);
+  const order = reverseTopo(root);
+  // Check the whole graph first, so a refused backward() leaves every .grad untouched.
+  for (const t of order) if (t.node && t.node.rule === null) throw consumedError(t.node.op);
 
   const sums = new Map<Tensor, GradSum>();
   sums.set(root, new GradSum(root.shape).add('backward', 0, seed));
 
   // Reverse topological order: every consumer of a tensor is done before the tensor itself.
-  for (const t of reverseTopo(root)) {
+  for (const t of order) {
     const sum = sums.get(t);
     sums.delete(t); // free intermediate gradients as soon as they are used
     if (!t.node) {
@@ -70,10 +72,9 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
       continue;
     }
     const { op, inputs, rule } = t.node;
-    if (rule === null) throw consumedError(op);
     t.node.rule = null;
     if (!sum) continue;
-    const inGrads = rule(sum.total());
+    const inGrads = rule!(sum.total());
     if (inGrads.length !== inputs.length) {
       throw new Error(`${op}: backward returned ${inGrads.length} gradients for ${inputs.length} inputs`);
     }

@@ -23,6 +23,7 @@ export function sum(a: Tensor, axis?: number): Tensor {
 // m = (1/n) Σᵢ aᵢ:  daᵢ = dm / n
 export function mean(a: Tensor, axis?: number): Tensor {
   const n = axis === undefined ? a.size : a.shape[checkAxis('mean', a, axis)];
+  if (n === 0) throw new Error(`mean: cannot average over zero elements (shape ${fmtShape(a.shape)})`);
   const s = sum(a, axis);
   const scale = 1 / n;
   return record('mean', [s], K.scale(s.data, scale), s.shape, (dy) => [new Tensor(K.scale(dy.data, scale), s.shape)]);

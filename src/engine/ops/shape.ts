@@ -2,14 +2,15 @@
 
 import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { RowGrad, Tensor, fmtShape, sizeOf, type Shape } from '../tensor.ts';
+import { RowGrad, Tensor, fmtShape, type Shape } from '../tensor.ts';
 
 // Same data, new shape:  dA = dY reshaped back
 export function reshape(a: Tensor, shape: Shape): Tensor {
-  let s = [...shape];
+  const s = [...shape];
   const free = s.indexOf(-1);
-  if (free >= 0) s[free] = a.size / sizeOf(s.filter((_, i) => i !== free));
-  if (s.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(s) !== a.size) {
+  const known = s.filter((_, i) => i !== free);
+  if (free >= 0 && known.every((d) => Number.isInteger(d) && d > 0)) s[free] = a.size / known.reduce((x, y) => x * y, 1);
+  if (s.some((d) => !Number.isInteger(d) || d < 0) || s.reduce((x, y) => x * y, 1) !== a.size) {
     throw new Error(`reshape: cannot reshape ${fmtShape(a.shape)} (${a.size} elements) to ${fmtShape(shape)}`);
   }
   return record('reshape', [a], a.data, s, (dy) => [new Tensor(dy.data, a.shape)]);
