@@ -1,0 +1,80 @@
+// The command dispatcher: `rnn <command> [options]`. Every error ends here and becomes one line on
+// stderr and an exit code; a stack trace appears only for internal errors with RNN_DEBUG=1.
+//
+// Exit codes: 0 success · 1 user error (bad file, incompatible checkpoint, failed gradient check)
+//             2 usage error (unknown command or option, malformed value) · 70 internal error
+//             130 interrupted by Ctrl-C (training still saves its checkpoint)
+
+import { UserError } from '../index.ts';
+import { UsageError } from './args.ts';
+import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
+import { packageVersion, type Io } from './io.ts';
+import { sampleCommand, sampleSpec } from './sample.ts';
+import { trainCommand, trainSpec } from './train.ts';
+
+export const EXIT = { ok: 0, user: 1, usage: 2, internal: 70, interrupted: 130 } as const;
+
+const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) => number | Promise<number> }> = {
+  train: { brief: trainSpec.brief, run: trainCommand },
+  sample: { brief: sampleSpec.brief, run: sampleCommand },
+  gradcheck: { brief: gradcheckSpec.brief, run: gradcheckCommand },
+};
+
+export function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
+  return [
+    'usage: rnn <command> [options]',
+    '',
+    'Character-level RNN language models from first principles: a tiny autodiff engine,',
+    'hand-derived backprop, gradient checking, training and sampling.',
+    '',
+    'commands:',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.brief}`),
+    `  ${'eval'.padEnd(width)}not available yet: evaluation on held-out text arrives in a later version`,
+    '',
+    "'rnn <command> --help' shows a command's options, defaults and an example.",
+    "'rnn --version' prints the version.",
+    '',
+  ].join('\n');
+}
+
+/** Run one command line; returns the exit code. Never throws. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      if (command === 'help' && rest[0] !== undefined && COMMANDS[rest[0]]) return await COMMANDS[rest[0]].run(['--help'], io);
+      io.out(mainHelp());
+      return EXIT.ok;
+    }
+    if (command === '--version' || command === '-V') {
+      io.out(`rnn ${packageVersion()}\n`);
+      return EXIT.ok;
+    }
+    if (command === 'eval') throw new UsageError("'eval' is not available yet; it arrives in a later version (commands: train, sample, gradcheck)");
+    const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!cmd) {
+      const what = command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`;
+      throw new UsageError(`${what} (commands: ${Object.keys(COMMANDS).join(', ')}; see 'rnn --help')`);
+    }
+    return await cmd.run(rest, io);
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+/** One line on stderr for any error, and the exit code that goes with it. */
+export function reportError(err: unknown, io: Io): number {
+  const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
+  if (err instanceof UserError) {
+    io.err(`rnn: error: ${oneLine(err.message)}\n`);
+    return err instanceof UsageError ? EXIT.usage : EXIT.user;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  if (io.env.RNN_DEBUG === '1') {
+    io.err(`rnn: internal error: ${oneLine(message)}\n${err instanceof Error && err.stack ? err.stack : ''}\n`);
+  } else {
+    io.err(`rnn: internal error: ${oneLine(message)} (a bug; RNN_DEBUG=1 shows where)\n`);
+  }
+  return EXIT.internal;
+}

@@ -1,0 +1,214 @@
+// The `rnn` command line, run as a real process (node bin/rnn.js …): help, exit codes, one-line
+// errors without stack traces, a short end-to-end train → sample run, and files left untouched on failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCheckpoint, loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import { ProgressPrinter, formatDuration } from '../src/cli/progress.ts';
+import type { TrainProgress } from '../src/train/loop.ts';
+import { reportError } from '../src/cli/run.ts';
+import type { Io } from '../src/cli/io.ts';
+
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'rnn.js');
+const dir = mkdtempSync(join(tmpdir(), 'rnn-cli-'));
+const f = (name: string) => join(dir, name);
+
+function rnn(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000, env: { ...process.env, RNN_DEBUG: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** A failure must be exactly one line on stderr, `rnn: error: …`, with no stack trace. */
+function expectError(r: ReturnType<typeof rnn>, code: number, message: RegExp): void {
+  expect(r.code, r.err).toBe(code);
+  expect(r.err).toMatch(/^rnn: error: [^\n]*\n$/);
+  expect(r.err).not.toContain('    at ');
+  expect(r.err).toMatch(message);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const POEM = '春眠不觉晓，处处闻啼鸟。😀 hello world 🎉\n';
+
+beforeAll(() => {
+  writeFileSync(f('poem.txt'), POEM.repeat(12));
+  writeFileSync(f('empty.txt'), '');
+  writeFileSync(f('short.txt'), 'hello😀');
+  writeFileSync(f('other.txt'), 'hello Zoë hello Zoë');
+  writeFileSync(f('latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])); // "café" in Latin-1
+  mkdirSync(f('adir'));
+  // A valid checkpoint made without the command line, and damaged copies of it.
+  const good = Buffer.from(encodeCheckpoint(Trainer.fromText(POEM.repeat(2), { hidden: 6, seqLength: 5, seed: 1 }).checkpoint()));
+  writeFileSync(f('good.safetensors'), good);
+  writeFileSync(f('truncated.safetensors'), good.subarray(0, Math.floor(good.length * 0.6)));
+  const text = good.toString('latin1');
+  expect(text).toContain('"format":"rnn-from-scratch/1"');
+  writeFileSync(f('v9.safetensors'), Buffer.from(text.replace('"format":"rnn-from-scratch/1"', '"format":"rnn-from-scratch/9"'), 'latin1'));
+  const corrupt = Buffer.from(good);
+  corrupt.fill(0x7b, 12, 40); // '{' bytes over the start of the JSON header
+  writeFileSync(f('corrupt.safetensors'), corrupt);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('help and version', () => {
+  it('lists the commands with no arguments and with --help', () => {
+    for (const args of [[], ['--help']]) {
+      const r = rnn(...args);
+      expect(r.code).toBe(0);
+      for (const c of ['train', 'sample', 'gradcheck', 'eval']) expect(r.out).toMatch(new RegExp(`^  ${c} `, 'm'));
+    }
+  });
+
+  it('prints the package version', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(rnn('--version')).toMatchObject({ code: 0, out: `rnn ${version}\n` });
+  });
+
+  const options: Record<string, string[]> = {
+    train: ['data', 'layers', 'hidden', 'seq', 'lr', 'iters', 'time', 'seed', 'grad', 'checkpoint', 'checkpoint-every', 'sample-every', 'sample-length', 'resume'],
+    sample: ['checkpoint', 'length', 'temperature', 'prime', 'seed'],
+    gradcheck: ['layers', 'hidden', 'seq', 'seed', 'data', 'text', 'samples', 'step'],
+  };
+  it.each(Object.keys(options))('rnn %s --help shows usage, every option, defaults and an example', (cmd) => {
+    const r = rnn(cmd, '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`usage: rnn ${cmd} [options]`);
+    for (const o of options[cmd]) expect(r.out).toMatch(new RegExp(`^  --${o}\\b`, 'm'));
+    expect(r.out).toContain('(default: ');
+    expect(r.out).toMatch(/^examples?:\n {2}rnn /m);
+  });
+});
+
+describe('usage errors exit 2 with one line', () => {
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['eval'], /not available yet/],
+    [['train', '--bogus'], /unknown option '--bogus'/],
+    [['train', 'extra'], /unexpected argument 'extra'/],
+    [['train', '--hidden'], /--hidden needs a value/],
+    [['train', '--hidden', 'abc'], /--hidden must be a positive integer, got 'abc'/],
+    [['train', '--layers', '1.5'], /--layers must be a positive integer/],
+    [['train', '--seq', '0'], /--seq must be a positive integer, got '0'/],
+    [['train', '--lr', '-1'], /--lr needs a value/],
+    [['train', '--lr=-1'], /--lr must be a positive number, got '-1'/],
+    [['train', '--lr', '0.1x'], /--lr must be a positive number/],
+    [['train', '--time', 'soon'], /--time must be a positive number/],
+    [['train', '--grad', 'fast'], /--grad must be 'manual' or 'tape'/],
+    [['train', '--seq', '5', '--seq', '6'], /more than once/],
+    [['sample', '--temperature', '0'], /--temperature must be a positive number/],
+    [['sample', '--length', '-5'], /--length needs a value/],
+    [['gradcheck', '--text', 'abc', '--data', 'x.txt'], /--data or --text, not both/],
+  ])('rnn %j', (args, message) => expectError(rnn(...args), 2, message));
+});
+
+describe('bad input files and checkpoints exit 1 with one line', () => {
+  it.each([
+    [['train', '--data', 'missing.txt'], 1, /no such file: missing\.txt/],
+    [['train', '--data', 'adir'], 1, /adir is a directory/],
+    [['train', '--data', 'empty.txt'], 1, /empty/],
+    [['train', '--data', 'latin1.txt'], 1, /not valid UTF-8.*offset 3/],
+    [['train', '--data', 'short.txt'], 1, /short\.txt has 6 characters; --seq 25 needs at least 26/],
+    [['gradcheck', '--text', 'hi', '--seq', '5'], 1, /has 2 characters; --seq 5 needs at least 6/],
+    [['sample', '--checkpoint', 'missing.safetensors'], 1, /no such file/],
+    [['sample', '--checkpoint', 'truncated.safetensors'], 1, /truncated\.safetensors/],
+    [['sample', '--checkpoint', 'v9.safetensors'], 1, /format rnn-from-scratch\/9 is not supported/],
+    [['sample', '--checkpoint', 'corrupt.safetensors'], 1, /corrupt\.safetensors/],
+    [['sample', '--checkpoint', 'poem.txt'], 1, /poem\.txt/],
+    [['sample', '--checkpoint', 'good.safetensors', '--prime', 'hello Zürich'], 1, /--prime has 4 character\(s\) that checkpoint good\.safetensors was not trained on: "Z", "ü", "i", "c"$/m],
+    [['train', '--data', 'other.txt', '--seq', '3', '--resume', 'good.safetensors'], 1, /2 character\(s\) that checkpoint good\.safetensors was not trained on: "Z", "ë"/],
+    // a model size that contradicts the checkpoint is a usage error
+    [['train', '--data', 'poem.txt', '--resume', 'good.safetensors', '--hidden', '7'], 2, /--layers 1 --hidden 6/],
+    [['train', '--data', 'poem.txt', '--resume', 'good.safetensors', '--seed', '7'], 2, /--seed has no effect with --resume/],
+  ] as const)('rnn %j', (args, code, message) => expectError(rnn(...args), code, message));
+
+  it('a failing resume leaves an existing checkpoint byte-identical and writes nothing', () => {
+    const before = readFileSync(f('good.safetensors'));
+    const listing = readdirSync(dir).sort();
+    const r = rnn('train', '--data', 'poem.txt', '--resume', 'truncated.safetensors', '--checkpoint', 'good.safetensors', '--iters', '5');
+    expectError(r, 1, /truncated\.safetensors/);
+    expect(readFileSync(f('good.safetensors')).equals(before)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(listing);
+  });
+});
+
+describe('train, sample, resume, gradcheck', () => {
+  it('trains a small model on Chinese and emoji text, then samples only its characters', () => {
+    const t = rnn('train', '--data', 'poem.txt', '--iters', '30', '--hidden', '16', '--seq', '10', '--checkpoint', 'poem.safetensors', '--sample-every', '15', '--sample-length', '40');
+    expect(t.code, t.err).toBe(0);
+    expect(t.err).toBe('');
+    expect(t.out).toMatch(/^iter 30 {2}loss \d+\.\d{3}\/char/m); // plain progress lines when not a terminal
+    expect(t.out).toContain('sample at iteration 15');
+    expect(t.out).toContain('checkpoint saved to poem.safetensors (iteration 30)');
+    expect(loadCheckpoint(f('poem.safetensors')).iteration).toBe(30);
+
+    const allowed = new Set([...POEM]);
+    for (const args of [[], ['--prime', '春眠', '--temperature', '0.7']]) {
+      const s = rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '300', '--seed', '3', ...args);
+      expect(s.code, s.err).toBe(0);
+      expect(LONE_SURROGATE.test(s.out)).toBe(false);
+      expect([...s.out].filter((ch) => !allowed.has(ch))).toEqual([]);
+      expect([...s.out.replace(/\n$/, '')].length).toBeGreaterThanOrEqual(300);
+      if (args.length) expect(s.out.startsWith('春眠')).toBe(true);
+    }
+    // Same seed, same text.
+    expect(rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '50', '--seed', '9').out).toBe(
+      rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '50', '--seed', '9').out,
+    );
+
+    const r = rnn('train', '--data', 'poem.txt', '--resume', 'poem.safetensors', '--iters', '5', '--checkpoint', 'more.safetensors', '--sample-every', '0');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('resuming poem.safetensors at iteration 30');
+    expect(loadCheckpoint(f('more.safetensors')).iteration).toBe(35);
+  });
+
+  it('--no-checkpoint writes no file', () => {
+    const r = rnn('train', '--data', 'poem.txt', '--iters', '3', '--hidden', '4', '--seq', '5', '--no-checkpoint', '--sample-length', '10');
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(f('checkpoints'))).toBe(false);
+  });
+
+  it('gradcheck passes on a small model and prints the table, formula and thresholds', () => {
+    const r = rnn('gradcheck', '--layers', '2', '--hidden', '5', '--seq', '6', '--text', 'hello 世界😀!');
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain('|a − n| / max(|a|, |n|, 1e-12)');
+    expect(r.out).toContain('Wh1h2');
+    expect(r.out).toMatch(/PASS/);
+  });
+});
+
+describe('progress output', () => {
+  const p: TrainProgress = { iteration: 1200, sessionIterations: 200, loss: 50, smoothLoss: 52.5, lossPerChar: 2.1, charsPerSecond: 12345.6, elapsedSeconds: 3, etaSeconds: 75 };
+
+  it('formats durations', () => {
+    expect([formatDuration(75), formatDuration(3725), formatDuration(Infinity)]).toEqual(['1:15', '1:02:05', '?']);
+  });
+
+  it('redraws one line on a terminal and clears it before other output', () => {
+    let out = '';
+    const printer = new ProgressPrinter({ out: (s) => (out += s), err: () => {}, isTTY: true, columns: 200, env: {} });
+    printer.update(p);
+    printer.update({ ...p, iteration: 1300 });
+    printer.print('hello');
+    expect(out).toBe('\r\x1b[2Kiter 1,200  loss 2.100/char  12,346 chars/s  ETA 1:15\r\x1b[2Kiter 1,300  loss 2.100/char  12,346 chars/s  ETA 1:15\r\x1b[2Khello\n');
+  });
+});
+
+describe('internal errors', () => {
+  const capture = (env: Io['env']) => {
+    let err = '';
+    const code = reportError(new TypeError('boom'), { out: () => {}, err: (s) => (err += s), isTTY: false, columns: 80, env });
+    return { code, err };
+  };
+
+  it('are one line with exit code 70, with the stack trace only when RNN_DEBUG=1', () => {
+    const quiet = capture({});
+    expect(quiet.code).toBe(70);
+    expect(quiet.err).toBe('rnn: internal error: boom (a bug; RNN_DEBUG=1 shows where)\n');
+    const loud = capture({ RNN_DEBUG: '1' });
+    expect(loud.code).toBe(70);
+    expect(loud.err).toMatch(/^rnn: internal error: boom\nTypeError: boom\n {4}at /);
+  });
+});
