@@ -10,7 +10,7 @@ import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
-  Adagrad, Rng, Vocab, clipElementwise, initParams, lossAndGrads, rnnStepper, zeroState,
+  Adagrad, Rng, Vocab, clipElementwise, initParams, lossAndGrads, sampleStream, zeroState,
   type GradPath, type RNNConfig,
 } from '../src/index.ts';
 
@@ -55,18 +55,11 @@ function trainer(path: GradPath): () => number {
 }
 
 function sampler(): () => number {
-  const step = rnnStepper(initParams(config, new Rng(1)));
-  const rng = new Rng(2);
-  let h = zeroState(config), x = 0;
+  const params = initParams(config, new Rng(1));
+  const chars = sampleStream(params, vocab, { length: Number.MAX_SAFE_INTEGER, temperature: 1, seed: 2 });
   return () => {
-    const out = step(x, h);
-    h = out.h;
-    let max = -Infinity;
-    for (const v of out.logits) max = Math.max(max, v);
-    const probs = out.logits.map((v) => Math.exp(v - max));
-    const z = probs.reduce((a, b) => a + b, 0);
-    x = rng.categorical(probs.map((v) => v / z));
-    return 1;
+    for (let i = 0; i < 100; i++) chars.next();
+    return 100;
   };
 }
 

@@ -12,6 +12,7 @@ import { Rng } from './engine/random.ts';
 import { UserError } from './errors.ts';
 import { initParams, rnnLoss, type Params, type RNNConfig } from './models/rnn.ts';
 import { lossAndGrads } from './models/paths.ts';
+import { Vocab } from './data/vocab.ts';
 
 export const THRESHOLDS = { tapeVsManual: 1e-9, vsNumeric: 1e-6 } as const;
 
@@ -167,7 +168,7 @@ export function wellScaledParams(config: RNNConfig, rng: Rng): Params {
 
 /**
  * Check the gradients of a small model on the first seqLength + 1 characters of `text`.
- * The vocabulary is the distinct code points of `text`, sorted. `pass` requires every row to pass
+ * The vocabulary is the distinct code points of `text`, in code-point order (as Vocab sorts them). `pass` requires every row to pass
  * and the tape and manual losses to agree to THRESHOLDS.tapeVsManual.
  */
 export function gradcheck(opts: GradcheckOptions): { rows: GradcheckRow[]; pass: boolean; loss: number; vocabSize: number } {
@@ -177,12 +178,11 @@ export function gradcheck(opts: GradcheckOptions): { rows: GradcheckRow[]; pass:
   }
   const chars = Array.from(opts.text);
   if (chars.length < seqLength + 1) throw new UserError(`gradcheck: the text has ${chars.length} characters; seqLength ${seqLength} needs at least ${seqLength + 1}`);
-  const vocab = Array.from(new Set(chars)).sort();
-  const index = new Map(vocab.map((c, i) => [c, i]));
-  const ids = chars.slice(0, seqLength + 1).map((c) => index.get(c)!);
+  const vocab = Vocab.fromText(opts.text); // distinct code points, in code-point order
+  const ids = vocab.encode(chars.slice(0, seqLength + 1).join(''));
   const inputs = ids.slice(0, seqLength), targets = ids.slice(1);
 
-  const config: RNNConfig = { vocabSize: vocab.length, hiddenSize: hidden, layers };
+  const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: hidden, layers };
   const rng = new Rng(seed);
   const p = wellScaledParams(config, rng);
   // a random non-zero starting state, so the gradient paths through hprev·Whh are exercised
@@ -193,7 +193,7 @@ export function gradcheck(opts: GradcheckOptions): { rows: GradcheckRow[]; pass:
   const loss = (q: Params): number => rnnLoss(q, inputs, targets, hprev).loss.item();
   const rows = compareGradients(loss, p, tape.grads, manual.grads, { step: opts.step, samples: opts.samples, rng });
   const lossesAgree = relativeError(tape.loss, manual.loss) <= THRESHOLDS.tapeVsManual;
-  return { rows, pass: lossesAgree && rows.every((r) => r.pass), loss: tape.loss, vocabSize: vocab.length };
+  return { rows, pass: lossesAgree && rows.every((r) => r.pass), loss: tape.loss, vocabSize: vocab.size };
 }
 
 /** An aligned plain-text table, one row per parameter. */

@@ -177,6 +177,15 @@ describe('train, sample, resume, gradcheck', () => {
     expect(r.out).toContain('Wh1h2');
     expect(r.out).toMatch(/PASS/);
   });
+
+  it('gradcheck exits 1 and names the failing rows when finite differences are too coarse', () => {
+    // With h = 0.5 the central difference's truncation error (of order h²·f''') dwarfs the 1e-6
+    // threshold, so the numeric column must disagree with the (correct) analytic gradients.
+    const r = rnn('gradcheck', '--hidden', '5', '--seq', '6', '--text', 'hello world', '--step', '0.5');
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/^Wxh .*FAIL$/m);
+    expect(r.out).toMatch(/^FAIL: /m);
+  });
 });
 
 describe('progress output', () => {
