@@ -101,6 +101,9 @@ describe('usage errors exit 2 with one line', () => {
     [['sample', '--temperature', '0'], /--temperature must be a positive number/],
     [['sample', '--length', '-5'], /--length needs a value/],
     [['gradcheck', '--text', 'abc', '--data', 'x.txt'], /--data or --text, not both/],
+    [['train', '--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295/],
+    [['sample', '--seed', '1e3'], /--seed must be a non-negative integer/],
+    [['gradcheck', '--seed', '99999999999'], /--seed must be an integer from 0 to 4294967295/],
   ])('rnn %j', (args, message) => expectError(rnn(...args), 2, message));
 });
 

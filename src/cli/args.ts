@@ -86,6 +86,13 @@ export function intOption(name: string, raw: string | boolean | undefined, min: 
   return v;
 }
 
+/** A seed for the random generator: an integer from 0 to 2³² − 1 (its state is 32-bit words). */
+export function seedOption(raw: string | boolean | undefined): number {
+  const v = intOption('seed', raw, 0);
+  if (v > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got '${String(raw)}'`);
+  return v;
+}
+
 /** A finite number > 0 (decimal or scientific notation, e.g. 0.1, 1e-5). */
 export function positiveNumberOption(name: string, raw: string | boolean | undefined): number {
   const s = String(raw);

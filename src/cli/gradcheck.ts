@@ -2,7 +2,7 @@
 // (autodiff), the hand-derived backprop, and central finite differences.
 
 import { NOISE, THRESHOLDS, UserError, formatGradcheckTable, gradcheck, numericNoiseFloor, readTextFile } from '../index.ts';
-import { UsageError, formatHelp, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { UsageError, seedOption, formatHelp, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
 
 export const gradcheckSpec: CommandSpec = {
@@ -35,7 +35,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const layers = intOption('layers', v.layers, 1);
   const hidden = intOption('hidden', v.hidden, 1);
   const seq = intOption('seq', v.seq, 1);
-  const seed = intOption('seed', v.seed, 0);
+  const seed = seedOption(v.seed);
   const samples = intOption('samples', v.samples, 0);
   const step = positiveNumberOption('step', v.step);
   if (given.has('data') && given.has('text')) throw new UsageError('give --data or --text, not both');

@@ -1,7 +1,7 @@
 // `rnn sample`: stream text from a trained checkpoint to stdout as it is generated.
 
 import { UserError, Vocab, loadCheckpoint, sampleStream } from '../index.ts';
-import { formatHelp, intOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { formatHelp, intOption, seedOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
 
@@ -30,7 +30,7 @@ export function sampleCommand(argv: string[], io: Io): number {
   const path = stringOption('checkpoint', v.checkpoint);
   const length = intOption('length', v.length, 0);
   const temperature = positiveNumberOption('temperature', v.temperature);
-  const seed = intOption('seed', v.seed, 0);
+  const seed = seedOption(v.seed);
   const prime = v.prime === undefined ? '' : String(v.prime);
 
   const c = loadCheckpoint(path);

@@ -3,7 +3,7 @@
 
 import { statSync } from 'node:fs';
 import { TRAINER_DEFAULTS, Vocab, loadCheckpoint, readTextFile, train, UserError, type Checkpoint } from '../index.ts';
-import { UsageError, choiceOption, formatHelp, intOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { UsageError, seedOption, choiceOption, formatHelp, intOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
 import { ProgressPrinter, formatElapsed, framedSample, thousands } from './progress.ts';
 
@@ -55,7 +55,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const lr = positiveNumberOption('lr', v.lr);
   const time = v.time === undefined ? undefined : positiveNumberOption('time', v.time);
   const iters = v.iters !== undefined ? intOption('iters', v.iters, 1) : time === undefined ? DEFAULT_ITERS : undefined;
-  const seed = intOption('seed', v.seed, 0);
+  const seed = seedOption(v.seed);
   const grad = choiceOption('grad', v.grad, ['manual', 'tape'] as const);
   if (given.has('checkpoint') && v['no-checkpoint']) throw new UsageError('--checkpoint and --no-checkpoint contradict each other');
   const checkpointPath = v['no-checkpoint'] ? undefined : stringOption('checkpoint', v.checkpoint);

@@ -100,7 +100,7 @@ export class Trainer {
     checkHyper(o);
     positiveInt('layers', o.layers);
     positiveInt('hidden', o.hidden);
-    if (!Number.isSafeInteger(o.seed)) throw new UserError(`seed must be an integer, got ${o.seed}`);
+    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new UserError(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
     const vocab = Vocab.fromText(text);
     const data = encodeData(vocab, text, o.seqLength);
     const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: o.hidden, layers: o.layers };
