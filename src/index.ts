@@ -24,7 +24,7 @@ export {
 export { Vocab, showChar } from './data/vocab.ts';
 export { readTextFile, decodeUtf8, readFileBytes } from './data/text.ts';
 export { encodeSafetensors, decodeSafetensors, type Dtype, type StoredTensor } from './checkpoint/safetensors.ts';
-export { CHECKPOINT_FORMAT, type Checkpoint, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint } from './checkpoint/checkpoint.ts';
+export { CHECKPOINT_FORMAT, type Checkpoint, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkCheckpointPath } from './checkpoint/checkpoint.ts';
 
 // ---- training and sampling (training section) ----------------------------------------------
 export { Adagrad, clipElementwise, type Grads } from './train/optim.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CHECKPOINT_FORMAT, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/checkpoint/checkpoint.ts';
+import { CHECKPOINT_FORMAT, checkCheckpointPath, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../src/checkpoint/checkpoint.ts';
 import { decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.ts';
 import { Rng } from '../src/engine/random.ts';
 import { Tensor } from '../src/engine/tensor.ts';
@@ -250,6 +250,17 @@ describe('saving and loading files', () => {
     const file = join(root, 'plain-file');
     writeFileSync(file, 'x');
     expectUserError(() => saveCheckpoint(join(file, 'model.safetensors'), makeCheckpoint(16)), /^cannot save checkpoint: cannot create directory .*plain-file/);
+  });
+
+  it('checkCheckpointPath accepts a writable path without leaving anything behind, and refuses unusable ones', () => {
+    const dir = join(root, 'probe', 'deep');
+    checkCheckpointPath(join(dir, 'model.safetensors'));
+    expect(readdirSync(dir)).toEqual([]); // the directory is made, the probe file removed
+    expectUserError(() => checkCheckpointPath(dir), `cannot save checkpoint: ${dir} is a directory; give a file name`);
+    const file = join(root, 'plain-file-2');
+    writeFileSync(file, 'x');
+    expectUserError(() => checkCheckpointPath(join(file, 'sub', 'model.safetensors')), /^cannot save checkpoint: cannot create directory .*plain-file-2/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 
   it('loading reports missing, directory, empty, truncated and foreign files', () => {

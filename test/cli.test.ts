@@ -127,6 +127,15 @@ describe('bad input files and checkpoints exit 1 with one line', () => {
     [['train', '--data', 'poem.txt', '--resume', 'good.safetensors', '--seed', '7'], 2, /--seed has no effect with --resume/],
   ] as const)('rnn %j', (args, code, message) => expectError(rnn(...args), code, message));
 
+  it.each([
+    [['--checkpoint', 'adir'], /cannot save checkpoint: adir is a directory; give a file name/],
+    [['--checkpoint', 'poem.txt/model.safetensors'], /cannot save checkpoint: cannot create directory poem\.txt/],
+  ])('an unusable checkpoint path %j is refused before any training', (args, message) => {
+    const r = rnn('train', '--data', 'poem.txt', '--iters', '5', ...args);
+    expectError(r, 1, message);
+    expect(r.out).not.toMatch(/iter|done/);
+  });
+
   it('a failing resume leaves an existing checkpoint byte-identical and writes nothing', () => {
     const before = readFileSync(f('good.safetensors'));
     const listing = readdirSync(dir).sort();

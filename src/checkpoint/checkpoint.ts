@@ -11,7 +11,7 @@
 //
 // Loading checks all of it, so a foreign, truncated or corrupted file is a one-line UserError.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.ts';
@@ -192,7 +192,7 @@ export function saveCheckpoint(path: string, c: Checkpoint): void {
   const bytes = encodeCheckpoint(c);
   const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (err) {
     throw new UserError(`cannot save checkpoint: ${describeFsError(err, dir, 'create directory')}`);
   }
@@ -213,6 +213,54 @@ export function saveCheckpoint(path: string, c: Checkpoint): void {
     throw new UserError(`cannot save checkpoint: ${describeFsError(err, path, 'write')}`);
   }
   syncDirectory(dir);
+}
+
+/**
+ * Check before a long run that a checkpoint can be saved at `path` (so training does not fail at
+ * its first save): `path` is not a directory, its directory exists or can be made, and a file can
+ * be created there (a probe file, removed at once). Throws a UserError saying what is wrong.
+ */
+export function checkCheckpointPath(path: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // does not exist yet: fine
+  }
+  if (isDir) throw new UserError(`cannot save checkpoint: ${path} is a directory; give a file name`);
+  const dir = dirname(path);
+  try {
+    makeDirectory(dir);
+  } catch (err) {
+    throw new UserError(`cannot save checkpoint: ${describeFsError(err, dir, 'create directory')}`);
+  }
+  const probe = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    closeSync(openSync(probe, 'wx', 0o644));
+    unlinkSync(probe);
+  } catch (err) {
+    throw new UserError(`cannot save checkpoint: ${describeFsError(err, probe, 'write')}`);
+  }
+}
+
+/**
+ * mkdir -p. NOTE: not mkdirSync's own `recursive: true`, which in Node 20 spins forever when a
+ * parent exists but refuses new entries (e.g. a path under /proc); this walks up once and stops.
+ */
+function makeDirectory(dir: string): void {
+  try {
+    if (statSync(dir).isDirectory()) return;
+    throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectory(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 /** Make the rename itself durable. Best effort: not every platform lets a directory be fsynced. */

@@ -1,8 +1,7 @@
 // `rnn train`: train a char-level RNN on a text file, with live progress, periodic samples and
 // checkpoints; Ctrl-C stops after the current iteration and still saves.
 
-import { statSync } from 'node:fs';
-import { TRAINER_DEFAULTS, Vocab, loadCheckpoint, readTextFile, train, UserError, type Checkpoint } from '../index.ts';
+import { TRAINER_DEFAULTS, Vocab, checkCheckpointPath, loadCheckpoint, readTextFile, train, UserError, type Checkpoint } from '../index.ts';
 import { UsageError, seedOption, choiceOption, formatHelp, intOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
 import { ProgressPrinter, formatElapsed, framedSample, thousands } from './progress.ts';
@@ -78,7 +77,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const T = seqLength ?? (typeof resume?.train.seqLength === 'number' ? resume.train.seqLength : seq);
   const chars = [...text].length;
   if (chars < T + 1) throw new UserError(`${shownData} has ${chars} characters; --seq ${T} needs at least ${T + 1}`);
-  if (checkpointPath !== undefined && isDirectory(checkpointPath)) throw new UserError(`--checkpoint ${checkpointPath} is a directory; give a file name`);
+  if (checkpointPath !== undefined) checkCheckpointPath(checkpointPath);
 
   const printer = new ProgressPrinter(io);
   const controller = new AbortController();
@@ -141,13 +140,5 @@ function checkResume(c: Checkpoint, path: string, text: string, shownData: strin
   const missing = Vocab.fromJSON(c.vocab).unknown(text);
   if (missing.length > 0) {
     throw new UserError(`${shownData} has ${missing.length} character(s) that checkpoint ${path} was not trained on: ${listChars(missing)}`);
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
