@@ -116,6 +116,7 @@ describe('bad input files and checkpoints exit 1 with one line', () => {
     [['train', '--data', 'short.txt'], 1, /short\.txt has 6 characters; --seq 25 needs at least 26/],
     [['gradcheck', '--text', 'hi', '--seq', '5'], 1, /has 2 characters; --seq 5 needs at least 6/],
     [['sample', '--checkpoint', 'missing.safetensors'], 1, /no such file/],
+    [['sample'], 1, /no checkpoint at checkpoints\/model\.safetensors: train a model first/],
     [['sample', '--checkpoint', 'truncated.safetensors'], 1, /truncated\.safetensors/],
     [['sample', '--checkpoint', 'v9.safetensors'], 1, /format rnn-from-scratch\/9 is not supported/],
     [['sample', '--checkpoint', 'corrupt.safetensors'], 1, /corrupt\.safetensors/],

@@ -1,5 +1,6 @@
 // `rnn sample`: stream text from a trained checkpoint to stdout as it is generated.
 
+import { existsSync } from 'node:fs';
 import { UserError, Vocab, loadCheckpoint, sampleStream } from '../index.ts';
 import { formatHelp, intOption, seedOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
@@ -26,13 +27,16 @@ export function sampleCommand(argv: string[], io: Io): number {
     io.out(formatHelp(sampleSpec));
     return 0;
   }
-  const { values: v } = parsed;
+  const { values: v, given } = parsed;
   const path = stringOption('checkpoint', v.checkpoint);
   const length = intOption('length', v.length, 0);
   const temperature = positiveNumberOption('temperature', v.temperature);
   const seed = seedOption(v.seed);
   const prime = v.prime === undefined ? '' : String(v.prime);
 
+  if (!given.has('checkpoint') && !existsSync(path)) {
+    throw new UserError(`no checkpoint at ${path}: train a model first ('rnn train' or 'npm start'), or give --checkpoint FILE`);
+  }
   const c = loadCheckpoint(path);
   const vocab = Vocab.fromJSON(c.vocab);
   const unknown = vocab.unknown(prime);
