@@ -65,7 +65,7 @@ export class Tensor {
       throw new Error(`Tensor: data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
     }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = shape.slice();
     this.requiresGrad = requiresGrad || node !== null;
     this.node = node;
   }
