@@ -191,6 +191,18 @@ describe('train, sample, resume, gradcheck', () => {
     expect(r.out).toMatch(/PASS/);
   });
 
+  it('gradcheck checks every entry of a small model and samples entries of a large one', () => {
+    const small = rnn('gradcheck', '--hidden', '5', '--seq', '6', '--text', 'hello world');
+    expect(small.out).toMatch(/all entries/);
+    expect(small.out).toMatch(/^Whh1 +\[5, 5\] +25 /m);
+    const large = rnn('gradcheck', '--hidden', '150', '--seq', '4', '--text', 'hello world');
+    expect(large.code, large.out + large.err).toBe(0);
+    // the chunk is "hello" (V = 4): Wxh 150·4 + Whh1 150² + bh1 150 + Why 4·150 + by 4 = 23,854 > 20,000
+    expect(large.out).toContain('100 random entries per parameter (the model has 23854 parameters');
+    expect(large.out).toMatch(/^Whh1 +\[150, 150\] +100 /m);
+    expect(large.out).toMatch(/^by +\[\d+\] +\d+ /m);
+  });
+
   it('gradcheck exits 1 and names the failing rows when finite differences are too coarse', () => {
     // With h = 0.5 the central difference's truncation error (of order h²·f''') dwarfs the 1e-6
     // threshold, so the numeric column must disagree with the (correct) analytic gradients.

@@ -1,7 +1,7 @@
 // `rnn gradcheck`: compare three gradients of one chunk's loss, parameter by parameter: the tape
 // (autodiff), the hand-derived backprop, and central finite differences.
 
-import { NOISE, THRESHOLDS, UserError, formatGradcheckTable, gradcheck, numericNoiseFloor, readTextFile } from '../index.ts';
+import { NOISE, THRESHOLDS, UserError, formatGradcheckTable, gradcheck, numericNoiseFloor, paramShapes, readTextFile } from '../index.ts';
 import { UsageError, seedOption, formatHelp, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
 
@@ -16,7 +16,7 @@ export const gradcheckSpec: CommandSpec = {
     { name: 'seed', value: 'N', default: '1', help: 'random seed for the parameters' },
     { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'take the text from this file' },
     { name: 'text', value: 'STRING', help: 'take the text from this string instead' },
-    { name: 'samples', value: 'K', default: '0', help: 'entries checked against finite differences per parameter (0 = all)' },
+    { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all)' },
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
   ],
   notes: [
@@ -36,7 +36,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const hidden = intOption('hidden', v.hidden, 1);
   const seq = intOption('seq', v.seq, 1);
   const seed = seedOption(v.seed);
-  const samples = intOption('samples', v.samples, 0);
+  const samplesGiven = given.has('samples') ? intOption('samples', v.samples, 0) : undefined;
   const step = positiveNumberOption('step', v.step);
   if (given.has('data') && given.has('text')) throw new UsageError('give --data or --text, not both');
 
@@ -52,11 +52,16 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const chars = Array.from(full.slice(0, 4 * (seq + 1))).slice(0, seq + 1); // code points, not UTF-16 units
   if (chars.length < seq + 1) throw new UserError(`${source} has ${[...full].length} characters; --seq ${seq} needs at least ${seq + 1}`);
   const text = chars.join('');
+  // Full check on small models; on large ones (where it would take minutes) k random entries per
+  // parameter unless --samples says otherwise.
+  const total = paramShapes({ vocabSize: new Set(chars).size, hiddenSize: hidden, layers }).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
+  const samples = samplesGiven ?? (total > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0);
 
   const result = gradcheck({ layers, hidden, text, seqLength: seq, seed, step, samples });
   io.out(
     `gradcheck: ${layers} layer(s), hidden ${hidden}, seq ${seq}, vocabulary ${result.vocabSize}, seed ${seed}, step ${num(step)}, ` +
-      `${samples === 0 ? 'all entries' : `${samples} entries per parameter`}\n` +
+      `${samples === 0 ? 'all entries' : `${samples} random entries per parameter`}` +
+      `${samplesGiven === undefined && samples > 0 ? ` (the model has ${total} parameters; --samples 0 checks them all)` : ''}\n` +
       `text: ${JSON.stringify(text)}  (loss ${result.loss.toFixed(6)})\n\n`,
   );
   io.out(formatGradcheckTable(result.rows).replace(/\n?$/, '\n'));
@@ -71,6 +76,10 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   io.out(result.pass ? `PASS: all ${result.rows.length} parameters\n` : `FAIL: ${failed.join(', ')}\n`);
   return result.pass ? 0 : 1;
 }
+
+/** Above this many parameters, `--samples` defaults to AUTO_SAMPLES rather than all entries. */
+const AUTO_SAMPLE_ABOVE = 20_000;
+const AUTO_SAMPLES = 100;
 
 /** 1e-5 rather than 0.00001. */
 const num = (x: number): string => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential() : String(x));
