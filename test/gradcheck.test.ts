@@ -26,6 +26,13 @@ describe('gradcheck', () => {
     }
   });
 
+  it('passes at min-char-rnn size too (H = 100, T = 25), where a width-blind check scale made finite differences miss', () => {
+    const text = 'First Citizen:\nBefore we proceed any further, hear me speak.';
+    const r = gradcheck({ layers: 2, hidden: 100, text, seqLength: 25, seed: 3, samples: 25 });
+    expect(r.rows.filter((row) => !row.pass)).toEqual([]);
+    expect(r.pass).toBe(true);
+  });
+
   it('passes on random small models and texts (code points, not UTF-16 units), checking `samples` entries each', () => {
     const alphabet = fc.constantFrom('a', 'b', 'c', ' ', 'é', '🙂', '中');
     fc.assert(
