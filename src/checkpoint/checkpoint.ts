@@ -190,13 +190,8 @@ const describeConfig = (c: RNNConfig): string => `V=${c.vocabSize}, H=${c.hidden
  */
 export function saveCheckpoint(path: string, c: Checkpoint): void {
   const bytes = encodeCheckpoint(c);
-  const dir = dirname(path);
-  try {
-    makeDirectory(dir);
-  } catch (err) {
-    throw new UserError(`cannot save checkpoint: ${describeFsError(err, dir, 'create directory')}`);
-  }
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const dir = checkpointDirectory(path);
+  const tmp = tempName(path);
   let fd: number | null = null;
   try {
     fd = openSync(tmp, 'wx', 0o644);
@@ -228,13 +223,8 @@ export function checkCheckpointPath(path: string): void {
     // does not exist yet: fine
   }
   if (isDir) throw new UserError(`cannot save checkpoint: ${path} is a directory; give a file name`);
-  const dir = dirname(path);
-  try {
-    makeDirectory(dir);
-  } catch (err) {
-    throw new UserError(`cannot save checkpoint: ${describeFsError(err, dir, 'create directory')}`);
-  }
-  const probe = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const dir = checkpointDirectory(path);
+  const probe = tempName(path);
   try {
     closeSync(openSync(probe, 'wx', 0o644));
     unlinkSync(probe);
@@ -242,6 +232,20 @@ export function checkCheckpointPath(path: string): void {
     throw new UserError(`cannot save checkpoint: ${describeFsError(err, probe, 'write')}`);
   }
 }
+
+/** The directory of `path`, made if missing; a UserError if it cannot be. */
+function checkpointDirectory(path: string): string {
+  const dir = dirname(path);
+  try {
+    makeDirectory(dir);
+  } catch (err) {
+    throw new UserError(`cannot save checkpoint: ${describeFsError(err, dir, 'create directory')}`);
+  }
+  return dir;
+}
+
+/** A fresh temporary name beside `path` (same directory, so the final rename is atomic). */
+const tempName = (path: string): string => `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 
 /**
  * mkdir -p. NOTE: not mkdirSync's own `recursive: true`, which in Node 20 spins forever when a
