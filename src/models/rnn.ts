@@ -104,7 +104,7 @@ export function rnnStepper(p: Params): (x: number, hprev: readonly Float64Array[
     let inp: Tensor | null = null;
     for (let l = 0; l < L; l++) {
       const proj = l === 0 ? gatherRows(WinT[0], [x]) : matmul(inp!, WinT[l]);
-      const hPrev = new Tensor(Float64Array.from(hprev[l]), [1, H]);
+      const hPrev = new Tensor(hprev[l], [1, H]); // shared, not copied: ops never write their inputs
       inp = tanh(add(add(proj, matmul(hPrev, WhhT[l])), p[`bh${l + 1}`]));
       h.push(inp.data);
     }

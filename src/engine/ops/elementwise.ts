@@ -16,10 +16,13 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor, rule: (dy: Tensor) => (Tenso
   return record(op, [a, b], K.binary(op, a.data, a.shape, b.data, b.shape, shape), shape, rule);
 }
 
-const times = (x: Tensor, y: Tensor): Tensor =>
-  new Tensor(K.binary('mul', x.data, x.shape, y.data, y.shape, broadcastShapes(x.shape, y.shape)!), broadcastShapes(x.shape, y.shape)!);
-const over = (x: Tensor, y: Tensor): Tensor =>
-  new Tensor(K.binary('div', x.data, x.shape, y.data, y.shape, broadcastShapes(x.shape, y.shape)!), broadcastShapes(x.shape, y.shape)!);
+/** x (op) y with broadcasting, outside the tape: for use inside gradient rules. */
+function plain(op: BinaryOp, x: Tensor, y: Tensor): Tensor {
+  const shape = broadcastShapes(x.shape, y.shape)!;
+  return new Tensor(K.binary(op, x.data, x.shape, y.data, y.shape, shape), shape);
+}
+const times = (x: Tensor, y: Tensor): Tensor => plain('mul', x, y);
+const over = (x: Tensor, y: Tensor): Tensor => plain('div', x, y);
 const negated = (x: Tensor): Tensor => new Tensor(K.scale(x.data, -1), x.shape);
 
 // d(a + b) = da + db
