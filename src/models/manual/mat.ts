@@ -194,3 +194,17 @@ export function newGrads<P extends { [k in keyof P]: Tensor }>(p: P): P {
   for (const k of Object.keys(p) as (keyof P)[]) g[k] = Tensor.zeros(p[k].shape);
   return g as P;
 }
+
+/** out (N×M) = Aᵀ for A (M×N): the weights' other layout, so a product's inner loop runs along rows. */
+export function transposeInto(out: Float64Array, A: Float64Array, M: number, N: number): Float64Array {
+  for (let i = 0; i < M; i++) {
+    const a = i * N;
+    for (let j = 0; j < N; j++) out[j * M + i] = A[a + j];
+  }
+  return out;
+}
+
+/** Aᵀ (N×M) as a new array, for A (M×N). */
+export function transposed(A: Float64Array, M: number, N: number): Float64Array {
+  return transposeInto(new Float64Array(M * N), A, M, N);
+}
