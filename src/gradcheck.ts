@@ -1,5 +1,6 @@
 // Gradient checking: three gradients of one chunk's loss, compared parameter by parameter.
-//   tape    — autodiff through rnn.ts (src/engine's tape)
+//   tape    — autodiff through the engine's tape: rnn.ts (the post's min-char-rnn family,
+//             `gradcheck`) or charrnn.ts (char-rnn's RNN, LSTM and GRU, `charGradcheck`)
 //   manual  — the hand-derived backward passes (src/models/*.manual.ts)
 //   numeric — central finite differences, (f(θ + h) − f(θ − h)) / 2h, entry by entry, in float64
 // Tape and manual are two derivations of the exact same numbers, so they must agree to rounding
@@ -14,6 +15,8 @@ import { paramShapes, rnnLoss, type Params, type RNNConfig } from './models/rnn.
 import { Tensor } from './engine/tensor.ts';
 import { lossAndGrads } from './models/paths.ts';
 import { Vocab } from './data/vocab.ts';
+import * as charrnn from './models/charrnn.ts';
+import { charLossAndGrads } from './models/charrnn.paths.ts';
 
 export const THRESHOLDS = { tapeVsManual: 1e-9, vsNumeric: 1e-6 } as const;
 
@@ -27,13 +30,23 @@ export const THRESHOLDS = { tapeVsManual: 1e-9, vsNumeric: 1e-6 } as const;
  * 2.2× ε·|f|/h over 13,000 entries of random models with L ≤ 4, H ≤ 12, T ≤ 25). The floor is
  * numericRoundingFactor times that. An entry below ~5e-4 would show a relative error above 1e-6
  * from this noise alone.
+ * NOTE: for a loss that adds up many per-prediction terms (char-rnn's mean over T·B), the rounding
+ * of that running sum grows like √(terms): measured max |a − n| / (ε·|f|/h), with correct
+ * gradients, of 1.3–1.6 at 25–30 terms, 3.7–3.9 at 250 and 10–14 at 2,500 (LSTM and GRU, 100–300
+ * entries each; H = 10 or 128 at 30 terms made no difference). So the floor is scaled by √(terms/25) above the 25 terms
+ * the factor was measured at; the post's min-char check (T ≤ 25 in the measurement) passes no
+ * count and keeps the plain floor.
  * How the floors are used: see entryError.
  */
-export const NOISE = { tapeVsManualAbs: 1e-12, numericRoundingFactor: 8 } as const;
+export const NOISE = { tapeVsManualAbs: 1e-12, numericRoundingFactor: 8, termsMeasured: 25 } as const;
 
-/** The absolute noise floor of a central difference of a function of size |f| with step h. */
-export function numericNoiseFloor(f: number, h: number): number {
-  return (NOISE.numericRoundingFactor * Number.EPSILON * Math.max(Math.abs(f), 1)) / h;
+/**
+ * The absolute noise floor of a central difference of a function of size |f| with step h, the
+ * function being a sum (or mean) of `terms` separately rounded parts.
+ */
+export function numericNoiseFloor(f: number, h: number, terms = 1): number {
+  const sumGrowth = Math.sqrt(Math.max(1, terms / NOISE.termsMeasured));
+  return (NOISE.numericRoundingFactor * Number.EPSILON * Math.max(Math.abs(f), 1) * sumGrowth) / h;
 }
 
 /**
@@ -85,6 +98,7 @@ export function relativeError(a: number, b: number): number {
  * The core of gradcheck, for any scalar loss: compare two analytic gradients of `loss` at `p`
  * with each other (every entry) and with central finite differences (all entries, or `samples`
  * random ones per parameter drawn from `rng`). `p` is not changed (a copy is perturbed).
+ * `terms`: how many per-prediction losses `loss` adds up (see NOISE); default 1.
  * Exposed so that tests can feed in a deliberately wrong gradient and see the row fail.
  */
 export function compareGradients(
@@ -92,13 +106,13 @@ export function compareGradients(
   p: Params,
   tape: Params,
   manual: Params,
-  opts: { step?: number; samples?: number; rng?: Rng } = {},
+  opts: { step?: number; samples?: number; rng?: Rng; terms?: number } = {},
 ): GradcheckRow[] {
   const h = opts.step ?? 1e-5, samples = opts.samples ?? 0, rng = opts.rng ?? new Rng(0);
   if (!(h > 0)) throw new Error(`compareGradients: step must be positive, got ${h}`);
   const q: Params = {};
   for (const [k, v] of Object.entries(p)) q[k] = v.clone();
-  const floor = numericNoiseFloor(loss(q), h);
+  const floor = numericNoiseFloor(loss(q), h, opts.terms);
   const rows: GradcheckRow[] = [];
   for (const [name, theta] of Object.entries(q)) {
     const a = tape[name]?.data, m = manual[name]?.data, n = theta.data.length;
@@ -208,4 +222,89 @@ export function formatGradcheckTable(rows: GradcheckRow[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
   const line = (cells: string[]): string => cells.map((s, c) => (c < 2 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+// ---- char-rnn's models ------------------------------------------------------------------------
+
+export interface CharGradcheckOptions {
+  kind: charrnn.CellKind;
+  layers: number;
+  hidden: number;
+  text: string;
+  seqLength: number; // T
+  batch: number; // B
+  dropout?: number; // p of the dropout masks, 0 or undefined = none
+  seed: number;
+  step?: number;
+  samples?: number;
+}
+
+/**
+ * Parameters for checking the gradients of char-rnn's models, drawn from `rng` in state_dict
+ * order: weights of standard deviation 0.6/√fan-in (0.5 for weight_ih_l0, whose input is one-hot,
+ * so each pre-activation sees one column), biases of std 0.1. Gate pre-activations then come out
+ * of order 1 at any width: the sigmoids and tanhs are curved, not saturated (where their
+ * derivatives, and so the check, would mean nothing) and not near 0 (where a forgotten derivative
+ * factor could pass). See wellScaledParams for why the 1/√fan-in matters.
+ */
+export function charWellScaledParams(config: charrnn.CharRNNConfig, rng: Rng): Params {
+  const p: Params = {};
+  for (const [name, shape] of charrnn.paramShapes(config)) {
+    const std = shape.length === 1 ? 0.1 : name === charrnn.weightIH(0) ? 0.5 : 0.6 / Math.sqrt(shape[1]);
+    p[name] = Tensor.randn(shape, rng, std);
+  }
+  return p;
+}
+
+/**
+ * The chunk a char-model check uses, from the start of `text`: B streams of T steps, stream b
+ * reading characters b·T … b·T + T (so B·T + 1 characters), laid out time-major as charrnn.ts
+ * wants. The vocabulary is the distinct code points of `text`, in code-point order.
+ */
+export function charCheckBatch(text: string, T: number, B: number): { batch: charrnn.Batch; vocabSize: number } {
+  const chars = Array.from(text);
+  if (chars.length < T * B + 1) throw new UserError(`gradcheck: the text has ${chars.length} characters; seq ${T} × batch ${B} needs at least ${T * B + 1}`);
+  const vocab = Vocab.fromText(text);
+  const ids = vocab.encode(chars.slice(0, T * B + 1).join(''));
+  const inputs: number[] = [], targets: number[] = [];
+  for (let t = 0; t < T; t++) {
+    for (let b = 0; b < B; b++) {
+      inputs.push(ids[b * T + t]);
+      targets.push(ids[b * T + t + 1]);
+    }
+  }
+  return { batch: { inputs, targets, T, B }, vocabSize: vocab.size };
+}
+
+/**
+ * Check the gradients of one of char-rnn's models (mean loss over T·B predictions) three ways:
+ * tape (charrnn.ts), hand-derived (rnn/lstm/gru.manual.ts) and central differences of the tape's
+ * forward pass. The starting state (h, and c for the LSTM) is random and non-zero, so the paths
+ * through it are exercised; with `dropout` > 0 one set of masks is drawn and fed to all three, so
+ * the comparison stays exact. Rows are in state_dict order, with PyTorch's names.
+ */
+export function charGradcheck(opts: CharGradcheckOptions): { rows: GradcheckRow[]; pass: boolean; loss: number; vocabSize: number } {
+  const { kind, layers, hidden, seqLength: T, batch: B, seed } = opts;
+  if (!charrnn.CELL_KINDS.includes(kind)) throw new UserError(`gradcheck: unknown model '${String(kind)}' (expected ${charrnn.CELL_KINDS.join(', ')})`);
+  for (const [k, v] of [['layers', layers], ['hidden', hidden], ['seqLength', T], ['batch', B]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`gradcheck: ${k} must be a positive integer, got ${v}`);
+  }
+  const dropout = opts.dropout ?? 0;
+  if (!(dropout >= 0 && dropout < 1)) throw new UserError(`gradcheck: dropout must be in [0, 1), got ${dropout}`);
+  const { batch, vocabSize } = charCheckBatch(opts.text, T, B);
+
+  const config: charrnn.CharRNNConfig = { kind, vocabSize, hiddenSize: hidden, layers };
+  const rng = new Rng(seed);
+  const p = charWellScaledParams(config, rng);
+  // a random non-zero starting state: h in (−0.5, 0.5) like a tanh output, c in (−1, 1)
+  const draw = (scale: number): Float64Array[] => Array.from({ length: layers }, () => Float64Array.from({ length: B * hidden }, () => scale * (2 * rng.uniform() - 1)));
+  const state: charrnn.State = { h: draw(0.5), c: kind === 'lstm' ? draw(1) : [] };
+  const masks = charrnn.dropoutMasks(config, T, B, dropout, rng);
+
+  const tape = charLossAndGrads('tape', p, batch, state, masks);
+  const manual = charLossAndGrads('manual', p, batch, state, masks);
+  const loss = (q: Params): number => charrnn.charLoss(q, batch, state, masks).loss.item();
+  const rows = compareGradients(loss, p, tape.grads, manual.grads, { step: opts.step, samples: opts.samples, rng, terms: T * B });
+  const lossesAgree = relativeError(tape.loss, manual.loss) <= THRESHOLDS.tapeVsManual;
+  return { rows, pass: lossesAgree && rows.every((r) => r.pass), loss: tape.loss, vocabSize };
 }

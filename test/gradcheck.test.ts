@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
 import { UserError } from '../src/errors.ts';
-import { THRESHOLDS, compareGradients, formatGradcheckTable, gradcheck, relativeError, wellScaledParams, type GradcheckRow } from '../src/gradcheck.ts';
+import { NOISE, THRESHOLDS, charCheckBatch, charGradcheck, charWellScaledParams, compareGradients, formatGradcheckTable, gradcheck, numericNoiseFloor, relativeError, wellScaledParams, type GradcheckRow } from '../src/gradcheck.ts';
+import * as charrnn from '../src/models/charrnn.ts';
+import { charLossAndGrads } from '../src/models/charrnn.paths.ts';
 import { lossAndGrads } from '../src/models/paths.ts';
 import { paramShapes, rnnLoss, type Params } from '../src/models/rnn.ts';
 
@@ -173,5 +175,48 @@ describe('formatGradcheckTable', () => {
     expect(new Set(lines.map((l) => l.length)).size).toBe(1); // every line as wide as the header
     expect(lines[2]).toMatch(/^Wxh\s+\[10, 12\]\s+120 .*PASS$/);
     expect(lines[3]).toMatch(/^by\s+\[12\]\s+5 .*5\.00e-1\s+FAIL$/);
+  });
+});
+
+describe('charGradcheck (char-rnn\'s models)', () => {
+  const text = 'First Citizen:\nBefore we proceed any further, hear me speak.';
+
+  it.each([
+    ['lstm', 2, 0], ['lstm', 3, 0.3], ['gru', 2, 0.3], ['gru', 3, 0], ['rnn', 2, 0], ['rnn', 3, 0.3],
+  ] as const)('%s with %i layers, dropout %s, B = 3: passes, every entry, rows in state_dict order', (kind, layers, dropout) => {
+    const r = charGradcheck({ kind, layers, hidden: 5, text, seqLength: 6, batch: 3, dropout, seed: 2 });
+    expect(r.rows.filter((row) => !row.pass)).toEqual([]);
+    expect(r.pass).toBe(true);
+    expect(r.vocabSize).toBe(new Set(text).size);
+    const shapes = charrnn.paramShapes({ kind, vocabSize: r.vocabSize, hiddenSize: 5, layers });
+    expect(r.rows.map((row) => [row.name, row.shape])).toEqual(shapes);
+    for (const row of r.rows) expect(row.checked).toBe(row.shape.reduce((a, b) => a * b, 1));
+  });
+
+  it('lays the chunk out time-major, stream b reading characters b·T … b·T + T', () => {
+    // "abcdefg", T = 2, B = 3: streams "abc", "cde", "efg"; ids a..g = 0..6 (code-point order)
+    const { batch, vocabSize } = charCheckBatch('abcdefg', 2, 3);
+    expect(vocabSize).toBe(7);
+    expect(batch).toEqual({ inputs: [0, 2, 4, 1, 3, 5], targets: [1, 3, 5, 2, 4, 6], T: 2, B: 3 });
+    expect(() => charCheckBatch('abcdef', 2, 3)).toThrow(UserError);
+  });
+
+  it('the sum instead of the mean (every gradient times T·B, in both paths) fails every row', () => {
+    const config: charrnn.CharRNNConfig = { kind: 'gru', vocabSize: 5, hiddenSize: 3, layers: 2 };
+    const p = charWellScaledParams(config, new Rng(4));
+    const batch = { inputs: [0, 1, 2, 3, 4, 0], targets: [1, 2, 3, 4, 0, 1], T: 3, B: 2 };
+    const state = charrnn.zeroState(config, 2);
+    const loss = (q: Params): number => charrnn.charLoss(q, batch, state).loss.item();
+    const [a, b] = [charLossAndGrads('tape', p, batch, state).grads, charLossAndGrads('manual', p, batch, state).grads];
+    expect(compareGradients(loss, p, a, b, { terms: 6 }).every((r) => r.pass)).toBe(true);
+    for (const g of [a, b]) for (const t of Object.values(g)) for (let i = 0; i < t.size; i++) t.data[i] *= 6;
+    expect(compareGradients(loss, p, a, b, { terms: 6 }).every((r) => !r.pass)).toBe(true);
+  });
+
+  it('the numeric noise floor grows as √(terms / 25) above 25 terms and is unchanged below', () => {
+    const plain = numericNoiseFloor(3, 1e-5);
+    expect(plain).toBeAllClose((NOISE.numericRoundingFactor * Number.EPSILON * 3) / 1e-5, { rtol: 1e-15 });
+    expect(numericNoiseFloor(3, 1e-5, 25)).toBe(plain);
+    expect(numericNoiseFloor(3, 1e-5, 2500)).toBeAllClose(10 * plain, { rtol: 1e-15 });
   });
 });

@@ -1,28 +1,39 @@
 // `rnn gradcheck`: compare three gradients of one chunk's loss, parameter by parameter: the tape
-// (autodiff), the hand-derived backprop, and central finite differences.
+// (autodiff), the hand-derived backprop, and central finite differences. `--model lstm|gru|rnn`
+// checks char-rnn's models (B streams, optional dropout), `--model minchar` the post's min-char-rnn.
 
-import { NOISE, THRESHOLDS, UserError, formatGradcheckTable, gradcheck, numericNoiseFloor, paramShapes, readTextFile } from '../index.ts';
-import { UsageError, seedOption, formatHelp, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { CELL_KINDS, NOISE, THRESHOLDS, UserError, charGradcheck, charrnn, formatGradcheckTable, gradcheck, numericNoiseFloor, paramShapes, readTextFile } from '../index.ts';
+import { UsageError, choiceOption, seedOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
+
+const MODELS = [...CELL_KINDS, 'minchar'] as const;
+/** B > 1 by default, so the check covers streams that share weights but not state. */
+const DEFAULT_BATCH = 3;
 
 export const gradcheckSpec: CommandSpec = {
   name: 'gradcheck',
   brief: 'check gradients: tape vs hand-derived backprop vs finite differences',
   summary: 'Check the gradients of a small model on one chunk of text: tape vs hand-derived backprop vs central finite differences.',
   options: [
-    { name: 'layers', value: 'N', default: '1', help: 'stacked RNN layers' },
+    { name: 'model', value: 'lstm|gru|rnn|minchar', default: 'lstm', help: "char-rnn's LSTM, GRU or tanh RNN (PyTorch's equations and names), or minchar: the post's min-char-rnn (Wxh, Whh1, …)" },
+    { name: 'layers', value: 'N', defaultNote: '2; 1 for minchar', help: 'stacked layers' },
     { name: 'hidden', value: 'N', default: '10', help: 'hidden units per layer' },
-    { name: 'seq', value: 'N', default: '10', help: 'characters in the chunk (the first seq+1 characters of the text are used)' },
-    { name: 'seed', value: 'N', default: '1', help: 'random seed for the parameters' },
+    { name: 'seq', value: 'N', default: '10', help: 'time steps in the chunk' },
+    { name: 'batch', value: 'N', default: String(DEFAULT_BATCH), help: 'parallel streams (not for minchar); stream b reads characters b·seq … b·seq + seq of the text' },
+    { name: 'dropout', value: 'P', default: '0', help: 'dropout probability (not for minchar); one set of masks is drawn and used by all three gradients' },
+    { name: 'seed', value: 'N', default: '1', help: 'random seed for the parameters, the starting state and the masks' },
     { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'take the text from this file' },
     { name: 'text', value: 'STRING', help: 'take the text from this string instead' },
     { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all)' },
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
   ],
   notes: [
-    'The vocabulary is the distinct characters of the chunk. Exit code 0 when every row passes, 1 otherwise.',
+    'The chunk is the start of the text: seq+1 characters for minchar, seq·batch+1 for the others.',
+    'The vocabulary is the distinct characters of the chunk. The loss is the mean over the seq·batch',
+    'predictions for lstm, gru and rnn, the sum over the seq predictions for minchar.',
+    'Exit code 0 when every row passes, 1 otherwise.',
   ],
-  examples: ['rnn gradcheck --layers 2 --hidden 8 --seq 6 --text "hello world"'],
+  examples: ['rnn gradcheck --model gru --layers 3 --hidden 8 --seq 6 --batch 2 --dropout 0.3', 'rnn gradcheck --model minchar --layers 2 --hidden 8 --seq 6 --text "hello world"'],
 };
 
 export function gradcheckCommand(argv: string[], io: Io): number {
@@ -32,9 +43,14 @@ export function gradcheckCommand(argv: string[], io: Io): number {
     return 0;
   }
   const { values: v, given } = parsed;
-  const layers = intOption('layers', v.layers, 1);
+  const model = choiceOption('model', v.model, MODELS);
+  const minchar = model === 'minchar';
+  const layers = given.has('layers') ? intOption('layers', v.layers, 1) : minchar ? 1 : 2;
   const hidden = intOption('hidden', v.hidden, 1);
   const seq = intOption('seq', v.seq, 1);
+  for (const o of ['batch', 'dropout']) if (minchar && given.has(o)) throw new UsageError(`--${o} is for --model lstm, gru or rnn, not minchar`);
+  const batch = intOption('batch', v.batch, 1);
+  const dropout = fractionOption('dropout', v.dropout);
   const seed = seedOption(v.seed);
   const samplesGiven = given.has('samples') ? intOption('samples', v.samples, 0) : undefined;
   const step = positiveNumberOption('step', v.step);
@@ -49,33 +65,55 @@ export function gradcheckCommand(argv: string[], io: Io): number {
     full = readTextFile(path);
     source = given.has('data') ? `data file ${path}` : 'the bundled data file';
   }
-  const chars = Array.from(full.slice(0, 4 * (seq + 1))).slice(0, seq + 1); // code points, not UTF-16 units
-  if (chars.length < seq + 1) throw new UserError(`${source} has ${[...full].length} characters; --seq ${seq} needs at least ${seq + 1}`);
+  const need = minchar ? seq + 1 : seq * batch + 1;
+  const chars = Array.from(full.slice(0, 4 * need)).slice(0, need); // code points, not UTF-16 units
+  if (chars.length < need) {
+    throw new UserError(`${source} has ${[...full].length} characters; ${minchar ? `--seq ${seq}` : `--seq ${seq} × --batch ${batch}`} needs at least ${need}`);
+  }
   const text = chars.join('');
   // Full check on small models; on large ones (where it would take minutes) k random entries per
   // parameter unless --samples says otherwise.
-  const total = paramShapes({ vocabSize: new Set(chars).size, hiddenSize: hidden, layers }).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
+  const vocabSize = new Set(chars).size;
+  const shapes = minchar ? paramShapes({ vocabSize, hiddenSize: hidden, layers }) : charrnn.paramShapes({ kind: model, vocabSize, hiddenSize: hidden, layers });
+  const total = shapes.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
   const samples = samplesGiven ?? (total > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0);
 
-  const result = gradcheck({ layers, hidden, text, seqLength: seq, seed, step, samples });
-  io.out(
-    `gradcheck: ${layers} layer(s), hidden ${hidden}, seq ${seq}, vocabulary ${result.vocabSize}, seed ${seed}, step ${num(step)}, ` +
-      `${samples === 0 ? 'all entries' : `${samples} random entries per parameter`}` +
-      `${samplesGiven === undefined && samples > 0 ? ` (the model has ${total} parameters; --samples 0 checks them all)` : ''}\n` +
-      `text: ${JSON.stringify(text)}  (loss ${result.loss.toFixed(6)})\n\n`,
-  );
+  const result = minchar
+    ? gradcheck({ layers, hidden, text, seqLength: seq, seed, step, samples })
+    : charGradcheck({ kind: model, layers, hidden, text, seqLength: seq, batch, dropout, seed, step, samples });
+  const sampling =
+    `${samples === 0 ? 'all entries' : `${samples} random entries per parameter`}` +
+    `${samplesGiven === undefined && samples > 0 ? ` (the model has ${total} parameters; --samples 0 checks them all)` : ''}`;
+  if (minchar) {
+    io.out(
+      `gradcheck: ${layers} layer(s), hidden ${hidden}, seq ${seq}, vocabulary ${result.vocabSize}, seed ${seed}, step ${num(step)}, ${sampling}\n` +
+        `text: ${JSON.stringify(text)}  (loss ${result.loss.toFixed(6)})\n\n`,
+    );
+  } else {
+    const shown = chars.length > SHOW_CHARS ? `${JSON.stringify(chars.slice(0, SHOW_CHARS).join(''))}… (${chars.length} characters)` : JSON.stringify(text);
+    io.out(
+      `gradcheck: ${model}, ${layers} layer(s), hidden ${hidden}, seq ${seq}, batch ${batch}, dropout ${dropout}, vocabulary ${result.vocabSize}, ` +
+        `seed ${seed}, step ${num(step)}, ${sampling}\n` +
+        `text: ${shown}  (mean loss ${result.loss.toFixed(6)} over ${seq * batch} predictions)\n\n`,
+    );
+  }
   io.out(formatGradcheckTable(result.rows).replace(/\n?$/, '\n'));
-  const floor = numericNoiseFloor(result.loss, step);
+  const terms = minchar ? 1 : seq * batch; // per-prediction losses in the loss (see NOISE)
+  const floor = numericNoiseFloor(result.loss, step, terms);
+  const floorFormula = `${NOISE.numericRoundingFactor}·ε·max(|loss|, 1)${terms > NOISE.termsMeasured ? `·√(${terms}/${NOISE.termsMeasured})` : ''}/h`;
   io.out(
     '\nrelative error = |a − n| / max(|a|, |n|, 1e-12), entry by entry; the table shows the largest per parameter.\n' +
       `An entry too small for its relative error to rise above rounding noise is judged by |a − n| against a noise floor instead\n` +
-      `(tape vs manual ${num(NOISE.tapeVsManualAbs)}; vs numeric ${NOISE.numericRoundingFactor}·ε·max(|loss|, 1)/h = ${floor.toExponential(1)}).\n` +
+      `(tape vs manual ${num(NOISE.tapeVsManualAbs)}; vs numeric ${floorFormula} = ${floor.toExponential(1)}).\n` +
       `pass: tape vs manual ≤ ${num(THRESHOLDS.tapeVsManual)}, tape and manual vs numeric ≤ ${num(THRESHOLDS.vsNumeric)}\n`,
   );
   const failed = result.rows.filter((r) => !r.pass).map((r) => r.name);
   io.out(result.pass ? `PASS: all ${result.rows.length} parameters\n` : `FAIL: ${failed.join(', ')}\n`);
   return result.pass ? 0 : 1;
 }
+
+/** Characters of a long chunk shown in the header. */
+const SHOW_CHARS = 60;
 
 /** Above this many parameters, `--samples` defaults to AUTO_SAMPLES rather than all entries. */
 const AUTO_SAMPLE_ABOVE = 20_000;
