@@ -1,99 +1,165 @@
-// Sampling text from a trained character model, one code point at a time:
+// Sampling text from a char-rnn model, one code point at a time, as char-rnn's sample.lua does:
 //
-//   h_t = step(x_t, h_{t−1});   p = softmax(logits_t / τ);   x_{t+1} ~ p
+//   state, logits = step(x_t, state);   p = softmax(logits / τ);   x_{t+1} ~ p
 //
-// The temperature τ sharpens (τ < 1) or flattens (τ > 1) the distribution; as τ → 0 sampling
-// becomes "always pick the most likely character". Inference runs on parameters that do not
-// require gradients, so no tape is built.
+// Dimensions: V vocabulary, H hidden size, L layers; one stream (B = 1).
+//
+// The temperature τ sharpens (τ < 1) or flattens (τ > 1) the distribution; top-k keeps only the k
+// most likely characters (renormalised); argmax always takes the most likely one. A prime is fed
+// through the model first, so the samples continue it; without one the first character is drawn
+// uniformly from the vocabulary (or, with argmax, is character 0), as in sample.lua. Inference runs
+// on detached parameters, so no tape is built.
 
-import { Rng } from '../engine/random.ts';
+import type { Rng } from '../engine/random.ts';
 import { UserError } from '../errors.ts';
-import { configOf, rnnStepper, zeroState, type Params } from '../models/rnn.ts';
-import type { Vocab } from '../data/vocab.ts';
+import { cloneState, configOf, stepper, zeroState, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
+import { showChar, type Vocab } from '../data/vocab.ts';
 
 export interface SampleOptions {
-  /** How many characters (code points) to generate. */
+  /** Characters to generate (not counting the prime). */
   length: number;
-  /** τ > 0; default 1 (the model's own distribution). */
+  /** Seeded; the only randomness. */
+  rng: Rng;
+  /** Default 1; > 0; logits / temperature before softmax. */
   temperature?: number;
-  /**
-   * Text fed through the network before sampling starts (it conditions the model but is not part
-   * of the output). Every character must be in the vocabulary. Without a prime, sampling starts
-   * from the vocabulary's first character, `vocab.chars[0]` (the vocabulary is sorted by code
-   * point, so for text with line breaks this is the newline: the model starts "at a new line").
-   */
+  /** Greedy: always the most likely character (ties → lowest id); temperature and topK are ignored. */
+  argmax?: boolean;
+  /** Sample only among the k most likely (k ≥ 1; k ≥ V = no restriction). */
+  topK?: number;
+  /** Fed through the model first (its characters are not re-emitted). '' = no prime. */
   prime?: string;
-  /** Seed of a fresh Rng (default 42); ignored when `rng` is given. */
-  seed?: number;
-  /** Draw from this generator instead (the trainer passes its own so that training stays reproducible). */
-  rng?: Rng;
-  /** Hidden state to start from (one length-H array per layer); default zeros. Not modified. */
-  hidden?: readonly Float64Array[];
+  /** Starting state, B = 1 (default zeros). Not modified. */
+  state?: State;
 }
 
 /**
- * Probabilities softmax(logits / τ). Computed as exp((z − max z) / τ): the largest entry is exactly
- * exp(0) = 1, so even a tiny τ gives no overflow and no NaN, only a distribution that collapses
- * onto the argmax.
+ * softmax(logits / τ) written into `out`. Computed as exp((z − max z) / τ): the largest entry is
+ * exactly exp(0) = 1, so no τ overflows or gives NaN; a tiny τ only collapses the distribution onto
+ * the argmax (shared evenly between tied maxima).
  */
-export function softmaxWithTemperature(logits: ArrayLike<number>, temperature: number): Float64Array {
+function softmaxInto(logits: ArrayLike<number>, temperature: number, out: Float64Array): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  const p = new Float64Array(logits.length);
   let total = 0;
-  for (let i = 0; i < logits.length; i++) total += p[i] = Math.exp((logits[i] - max) / temperature);
-  for (let i = 0; i < p.length; i++) p[i] /= total;
-  return p;
+  for (let i = 0; i < logits.length; i++) total += out[i] = Math.exp((logits[i] - max) / temperature);
+  for (let i = 0; i < logits.length; i++) out[i] /= total;
+  return out;
+}
+
+export function softmaxWithTemperature(logits: ArrayLike<number>, temperature: number): Float64Array {
+  return softmaxInto(logits, temperature, new Float64Array(logits.length));
 }
 
 /**
- * Generate `length` characters lazily, one whole code point per yielded string, so a caller can
- * print them as they come. The options are checked (and the prime encoded) before this returns,
- * so a bad prime fails at the call, not at the first character.
+ * Keeps the k largest entries of `p` in place (ties at the k-th value: the lowest ids), zeroes the
+ * rest and renormalises. `scratch` is a buffer of p's length. For k ≥ p.length, p is unchanged.
  */
-export function sampleStream(params: Params, vocab: Vocab, opts: SampleOptions): Generator<string, void, undefined> {
-  const { length, temperature = 1, prime = '' } = opts;
+function keepTopK(p: Float64Array, k: number, scratch: Float64Array): void {
+  if (k >= p.length) return;
+  scratch.set(p);
+  scratch.sort(); // ascending
+  const kth = scratch[p.length - k]; // the k-th largest value
+  let above = 0;
+  for (let i = 0; i < p.length; i++) if (p[i] > kth) above++;
+  let ties = k - above; // how many entries equal to kth stay
+  let total = 0;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] > kth || (p[i] === kth && ties-- > 0)) total += p[i];
+    else p[i] = 0;
+  }
+  for (let i = 0; i < p.length; i++) p[i] /= total;
+}
+
+/** A copy of `probs` with all but the k largest entries zeroed, renormalised (k ≥ length: an unchanged copy). */
+export function topKFilter(probs: Float64Array, k: number): Float64Array {
+  checkTopK(k);
+  const out = probs.slice();
+  keepTopK(out, k, new Float64Array(probs.length));
+  return out;
+}
+
+function checkTopK(k: number): void {
+  if (!(Number.isSafeInteger(k) && k >= 1)) throw new UserError(`top-k must be a positive integer, got ${k}`);
+}
+
+/** The lowest index of the largest entry. */
+function argmaxOf(v: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[best]) best = i;
+  return best;
+}
+
+function checkState(config: CharRNNConfig, s: State): void {
+  const { layers: L, hiddenSize: H } = config;
+  const cs = config.kind === 'lstm' ? L : 0;
+  if (s.h.length !== L || s.c.length !== cs || [...s.h, ...s.c].some((a) => a.length !== H)) {
+    throw new Error(`sample: the starting state must hold ${L} layer(s) of H = ${H} values${cs ? ' for h and for c' : ''} (one stream)`);
+  }
+}
+
+/**
+ * Generates `length` characters lazily, one code point string per yield, so a caller can print them
+ * as they come; the generator's return value is the state after the prime and every generated
+ * character have been fed through the model. The options are checked, and the prime encoded, when
+ * this is called (not at the first next()), so a bad prime fails at once.
+ */
+export function sampleStream(p: Params, vocab: Vocab, opts: SampleOptions): Generator<string, State, undefined> {
+  const { length, rng, temperature = 1, argmax = false, topK, prime = '' } = opts;
   if (!Number.isSafeInteger(length) || length < 0) throw new UserError(`sample length must be a non-negative integer, got ${length}`);
   if (!(temperature > 0) || !Number.isFinite(temperature)) throw new UserError(`temperature must be a positive number, got ${temperature}`);
-  const config = configOf(params);
+  if (topK !== undefined) checkTopK(topK);
+  if (!rng) throw new Error('sample: an rng is required');
+  const config = configOf(p);
   if (config.vocabSize !== vocab.size) {
-    throw new Error(`sample: the model has ${config.vocabSize} output classes but the vocabulary has ${vocab.size} characters`);
+    throw new Error(`sample: the model has ${config.vocabSize} output classes but the vocabulary ${vocab.size} characters`);
   }
-  const primeIds = prime === '' ? [0] : vocab.encode(prime); // UserError naming unknown characters
-  const rng = opts.rng ?? new Rng(opts.seed ?? 42);
-  const h0 = opts.hidden ? opts.hidden.map((h) => Float64Array.from(h)) : zeroState(config);
-  if (h0.length !== config.layers || h0.some((h) => h.length !== config.hiddenSize)) {
-    throw new Error(`sample: the hidden state must be ${config.layers} arrays of length ${config.hiddenSize}`);
-  }
+  const unknown = vocab.unknown(prime);
+  if (unknown.length > 0) throw new UserError(`the prime has characters not in the model's vocabulary: ${unknown.map(showChar).join(', ')}`);
+  const state = opts.state ?? zeroState(config, 1);
+  checkState(config, state);
   // Detached views share the data but never ask for gradients, so stepping builds no tape.
   const frozen: Params = {};
-  for (const [name, t] of Object.entries(params)) frozen[name] = t.detach();
-  return generate(rnnStepper(frozen), vocab, primeIds, h0, length, temperature, rng);
+  for (const [name, t] of Object.entries(p)) frozen[name] = t.detach();
+  const pick = argmax ? null : { rng, temperature, topK: topK ?? vocab.size };
+  return generate(stepper(frozen), vocab, vocab.encode(prime), state, length, pick);
 }
 
 function* generate(
-  step: ReturnType<typeof rnnStepper>,
+  step: ReturnType<typeof stepper>,
   vocab: Vocab,
   primeIds: number[],
-  h0: Float64Array[],
+  state: State,
   length: number,
-  temperature: number,
-  rng: Rng,
-): Generator<string, void, undefined> {
-  if (length === 0) return;
-  let h: Float64Array[] = h0;
-  let logits: Float64Array = new Float64Array(0);
-  for (const x of primeIds) ({ logits, h } = step(x, h));
-  for (let n = 0; n < length; n++) {
-    const x = rng.categorical(softmaxWithTemperature(logits, temperature));
-    yield vocab.chars[x];
-    if (n + 1 < length) ({ logits, h } = step(x, h));
+  pick: { rng: Rng; temperature: number; topK: number } | null, // null: argmax
+): Generator<string, State, undefined> {
+  const V = vocab.size;
+  const x = [0]; // the input of the one stream, reused
+  const probs = new Float64Array(V), scratch = new Float64Array(V);
+  let logits: Float64Array | null = null; // null until something has been fed
+  for (const id of primeIds) {
+    x[0] = id;
+    ({ logits, state } = step(x, state));
   }
+  if (logits === null) state = cloneState(state); // never hand back the caller's own arrays
+  for (let n = 0; n < length; n++) {
+    let id: number;
+    if (logits === null) id = pick ? pick.rng.int(V) : 0; // no prime: sample.lua's uniform first character
+    else if (!pick) id = argmaxOf(logits);
+    else {
+      softmaxInto(logits, pick.temperature, probs);
+      keepTopK(probs, pick.topK, scratch);
+      id = pick.rng.categorical(probs);
+    }
+    yield vocab.chars[id];
+    x[0] = id;
+    ({ logits, state } = step(x, state));
+  }
+  return state;
 }
 
 /** The whole sample as one string (sampleStream, collected). */
-export function sample(params: Params, vocab: Vocab, opts: SampleOptions): string {
+export function sample(p: Params, vocab: Vocab, opts: SampleOptions): string {
   let out = '';
-  for (const ch of sampleStream(params, vocab, opts)) out += ch;
+  for (const ch of sampleStream(p, vocab, opts)) out += ch;
   return out;
 }
