@@ -1,129 +1,102 @@
-// A training checkpoint: everything needed to resume training exactly where it stopped (the
-// parameters, Adagrad's memory, the RNG state, the carried hidden state, the position in the text)
-// or to sample from the model (parameters, configuration and vocabulary). Stored as one safetensors
-// file, which other tools can open:
+// Checkpoints: one safetensors file that PyTorch can load and that can come from PyTorch.
 //
-//   tensors   Wxh, Whh1, bh1, …, Why, by        the parameters, under their names in models/rnn.ts
-//             optim.mem.<name>                  Adagrad's sum of squared gradients, per parameter
-//             state.h<l>                        the hidden state carried into the next chunk (l = 1..L)
-//   metadata  format = "rnn-from-scratch/1", and JSON strings: config, vocab, optimizer {name, lr},
-//             iteration, rng (4 uint32), smooth_loss, position, train (the training options)
+//   tensors   rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0, …, decoder.weight,
+//             decoder.bias                   the model, exactly the state_dict of the CharRNN module in
+//                                            the README (scripts/pytorch/charrnn.py)
+//             optim.<slot>.<param>           optimizer state (adagrad: mem; rmsprop: sq; adam: m, v)
+//             state.h_l<l>, state.c_l<l>     the recurrent state carried into the next chunk, (B, H)
+//   metadata  format = "rnn-from-scratch/2", config {kind, vocabSize, hiddenSize, layers}, vocab (JSON
+//             array of characters); for training checkpoints also optimizer {name, hyper, steps},
+//             iteration, rng (4 uint32) and train (options and progress, JSON)
 //
-// Loading checks all of it, so a foreign, truncated or corrupted file is a one-line UserError.
+// A file without `format` metadata is read as a model written by someone else (PyTorch's
+// `safetensors.torch.save_file(module.state_dict(), path)`): the configuration is inferred from the
+// tensor shapes and the vocabulary comes from a `vocab` metadata entry or from the caller (--vocab).
+// Decoding treats every file as hostile: the header size is capped (safetensors.ts), nothing in it
+// is evaluated, and anything missing, misshapen or non-finite is a one-line UserError.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.ts';
 import { Tensor } from '../engine/tensor.ts';
-import { paramShapes, type RNNConfig } from '../models/rnn.ts';
+import { CELL_KINDS, configOf, paramShapes, type CellKind, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
 import { Vocab } from '../data/vocab.ts';
-import { describeFsError, readFileBytes } from '../data/text.ts';
+import { readFileBytes } from '../data/text.ts';
+import { OPTIMIZERS, makeOptimizer, type OptimizerState, type OptimName } from '../train/optim.ts';
 import { decodeSafetensors, encodeSafetensors, type Dtype, type StoredTensor } from './safetensors.ts';
+import { writeFileAtomic } from './files.ts';
 
-export const CHECKPOINT_FORMAT = 'rnn-from-scratch/1';
+export const CHECKPOINT_FORMAT = 'rnn-from-scratch/2';
 
-export interface Checkpoint {
-  config: RNNConfig;
-  vocab: string[];
-  /** Canonical names and shapes from paramShapes(config). */
-  params: Record<string, Tensor>;
-  /** Adagrad's memory keyed by parameter name; empty before the first step. */
-  optimizer: { name: 'adagrad'; lr: number; mem: Record<string, Float64Array> };
+/** What training needs to continue exactly where it stopped. */
+export interface TrainingState {
+  optimizer: OptimizerState;
   iteration: number;
-  /** Rng.state(): four uint32. */
+  /** Rng.state() of the training rng (dropout masks): four uint32. */
   rngState: number[];
-  smoothLoss: number;
-  /** Data pointer into the training text, in code points. */
-  position: number;
-  /** The carried hidden state, one length-H array per layer. */
-  hidden: Float64Array[];
-  /** The training options used (seqLength, lr, seed, …); must be JSON-serialisable. */
+  /** The carried recurrent state, B streams. */
+  state: State;
+  /** Options and progress of the run (hyperparameters, losses, data fingerprint); JSON-serialisable. */
   train: Record<string, unknown>;
 }
 
-const MEM = 'optim.mem.';
-const STATE = 'state.h';
+export interface Checkpoint {
+  config: CharRNNConfig;
+  vocab: string[];
+  params: Params;
+  /** Absent in a model-only file, such as one written by PyTorch. */
+  training?: TrainingState;
+}
 
-/** Serialise a checkpoint (F64 by default; F32 halves the size and rounds every value). */
+const OPTIM = 'optim.';
+const stateName = (which: 'h' | 'c', l: number): string => `state.${which}_l${l}`;
+
+/** Serialise (F64 by default: exact; F32 halves the size, and a resume from it is no longer bit-exact). */
 export function encodeCheckpoint(c: Checkpoint, dtype: Dtype = 'F64'): Uint8Array {
   const tensors: Record<string, StoredTensor & { dtype: Dtype }> = {};
   for (const [name, t] of Object.entries(c.params)) tensors[name] = { shape: [...t.shape], data: t.data, dtype };
-  for (const [name, m] of Object.entries(c.optimizer.mem)) {
-    tensors[MEM + name] = { shape: [...(c.params[name]?.shape ?? [m.length])], data: m, dtype };
-  }
-  c.hidden.forEach((h, i) => (tensors[`${STATE}${i + 1}`] = { shape: [h.length], data: h, dtype }));
+  const { kind, vocabSize, hiddenSize, layers } = c.config;
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT,
-    config: JSON.stringify({ vocabSize: c.config.vocabSize, hiddenSize: c.config.hiddenSize, layers: c.config.layers }),
+    config: JSON.stringify({ kind, vocabSize, hiddenSize, layers }),
     vocab: JSON.stringify(c.vocab),
-    optimizer: JSON.stringify({ name: c.optimizer.name, lr: c.optimizer.lr }),
-    iteration: JSON.stringify(c.iteration),
-    rng: JSON.stringify(c.rngState),
-    smooth_loss: JSON.stringify(c.smoothLoss),
-    position: JSON.stringify(c.position),
-    train: JSON.stringify(c.train),
   };
+  const tr = c.training;
+  if (tr) {
+    for (const [slot, arrays] of Object.entries(tr.optimizer.slots)) {
+      for (const [name, a] of Object.entries(arrays)) tensors[`${OPTIM}${slot}.${name}`] = { shape: [...(c.params[name]?.shape ?? [a.length])], data: a, dtype };
+    }
+    const B = tr.state.h[0].length / hiddenSize;
+    tr.state.h.forEach((h, l) => (tensors[stateName('h', l)] = { shape: [B, hiddenSize], data: h, dtype }));
+    tr.state.c.forEach((s, l) => (tensors[stateName('c', l)] = { shape: [B, hiddenSize], data: s, dtype }));
+    Object.assign(metadata, {
+      optimizer: JSON.stringify({ name: tr.optimizer.name, hyper: tr.optimizer.hyper, steps: tr.optimizer.steps }),
+      iteration: JSON.stringify(tr.iteration),
+      rng: JSON.stringify(tr.rngState),
+      train: JSON.stringify(tr.train),
+    });
+  }
   const bytes = encodeSafetensors(tensors, metadata);
-  // Refuse to write what we could not read back (a NaN loss, a wrong shape, a vocabulary mismatch).
+  // Refuse to write what we could not read back (a NaN, a wrong shape, a vocabulary mismatch).
   decodeCheckpoint(bytes, 'cannot save checkpoint');
   return bytes;
 }
 
+export interface DecodeOptions {
+  /** The vocabulary for a file that has none in its metadata (or to override it). */
+  vocab?: string[];
+}
+
 /** Parse and fully validate a checkpoint; `what` names it in errors ("checkpoint runs/a.safetensors"). */
-export function decodeCheckpoint(bytes: Uint8Array, what: string): Checkpoint {
+export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOptions = {}): Checkpoint {
   const fail = (msg: string): never => {
     throw new UserError(`${what}: ${msg}`);
   };
   const { tensors, metadata } = decodeSafetensors(bytes, what);
-  const meta = readMetadata(metadata, what, Object.keys(tensors).length);
-  const { config } = meta;
-
-  const take = (name: string, shape: readonly number[]): Float64Array => {
-    const t = tensors[name];
-    if (!t) return fail(`tensor '${name}' is missing`);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      fail(`tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] for ${describeConfig(config)}`);
-    }
-    if (!t.data.every(Number.isFinite)) fail(`tensor '${name}' contains NaN or infinite values`);
-    return t.data;
-  };
-
-  const expected = paramShapes(config);
-  const params: Record<string, Tensor> = {};
-  for (const [name, shape] of expected) params[name] = new Tensor(take(name, shape), shape);
-  const mem: Record<string, Float64Array> = {};
-  for (const [name, shape] of expected) if (tensors[MEM + name]) mem[name] = take(MEM + name, shape);
-  const hidden: Float64Array[] = [];
-  for (let l = 1; l <= config.layers; l++) hidden.push(take(`${STATE}${l}`, [config.hiddenSize]));
-
-  const known = new Set([...expected.map(([n]) => n), ...Object.keys(mem).map((n) => MEM + n), ...hidden.map((_, i) => `${STATE}${i + 1}`)]);
-  for (const name of Object.keys(tensors)) if (!known.has(name)) fail(`unexpected tensor '${name}' for ${describeConfig(config)}`);
-
-  return {
-    config,
-    vocab: meta.vocab,
-    params,
-    optimizer: { name: 'adagrad', lr: meta.lr, mem },
-    iteration: meta.iteration,
-    rngState: meta.rng,
-    smoothLoss: meta.smoothLoss,
-    position: meta.position,
-    hidden,
-    train: meta.train,
-  };
-}
-
-/** The checkpoint's metadata, parsed and checked. `tensorCount` bounds the number of layers. */
-function readMetadata(metadata: Record<string, string>, what: string, tensorCount: number) {
-  const fail = (msg: string): never => {
-    throw new UserError(`${what}: ${msg}`);
-  };
   const format = metadata.format;
-  if (format === undefined) throw new UserError(`${what} is a safetensors file but not an rnn-from-scratch checkpoint (no 'format' metadata)`);
-  if (format !== CHECKPOINT_FORMAT) {
+  const ours = format !== undefined;
+  if (ours && format !== CHECKPOINT_FORMAT) {
+    if (format === 'rnn-from-scratch/1') fail('written by an earlier version of rnn-from-scratch (format 1, the min-char model before PyTorch names); train a new model with this version');
     if (format.startsWith('rnn-from-scratch/')) fail(`checkpoint format ${format} is not supported by this version (expects ${CHECKPOINT_FORMAT})`);
-    throw new UserError(`${what} has format ${JSON.stringify(format)}: not an rnn-from-scratch checkpoint`);
+    fail(`has format ${JSON.stringify(format)}: not an rnn-from-scratch checkpoint`);
   }
   const json = (key: string): unknown => {
     if (typeof metadata[key] !== 'string') fail(`metadata '${key}' is missing`);
@@ -133,21 +106,41 @@ function readMetadata(metadata: Record<string, string>, what: string, tensorCoun
       return fail(`metadata '${key}' is not valid JSON`);
     }
   };
-  const count = (key: string, v: unknown, min: number): number =>
-    Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : fail(`metadata '${key}' is ${JSON.stringify(v)}, expected an integer ≥ ${min}`);
-  const object = (key: string, v: unknown): Record<string, unknown> =>
-    typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`metadata '${key}' is not a JSON object`);
 
-  const rawConfig = object('config', json('config'));
-  const config: RNNConfig = {
-    vocabSize: count('config.vocabSize', rawConfig.vocabSize, 1),
-    hiddenSize: count('config.hiddenSize', rawConfig.hiddenSize, 1),
-    layers: count('config.layers', rawConfig.layers, 1),
+  // The configuration: declared (ours) or inferred from the shapes (anyone's), then every shape checked.
+  let config: CharRNNConfig;
+  if (ours) {
+    config = readConfig(json('config'), fail);
+  } else {
+    const found: Params = {};
+    for (const [name, t] of Object.entries(tensors)) found[name] = new Tensor(t.data, t.shape);
+    try {
+      config = configOf(found);
+    } catch (err) {
+      return fail(`not a CharRNN model: ${(err as Error).message}`);
+    }
+    if (config.hiddenSize < 1 || config.vocabSize < 1) fail(`not a CharRNN model: hidden size ${config.hiddenSize} and vocabulary size ${config.vocabSize} must be at least 1`);
+  }
+  if (4 * config.layers + 2 > Object.keys(tensors).length) fail(`config says ${config.layers} layers but the file holds only ${Object.keys(tensors).length} tensors`);
+  const take = (name: string, shape: readonly number[]): Float64Array => {
+    const t = tensors[name];
+    if (!t) return fail(`tensor '${name}' is missing (expected for ${describeConfig(config)})`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      fail(`tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] for ${describeConfig(config)}`);
+    }
+    if (!t.data.every(Number.isFinite)) fail(`tensor '${name}' contains NaN or infinite values`);
+    return t.data;
   };
-  // Each layer needs three tensors; checking this first keeps a corrupt count from looping for ages.
-  if (3 * config.layers + 2 > tensorCount) fail(`config says ${config.layers} layers but the file holds only ${tensorCount} tensors`);
+  const expected = paramShapes(config);
+  const params: Params = {};
+  for (const [name, shape] of expected) params[name] = new Tensor(take(name, shape), shape);
 
-  const rawVocab = json('vocab');
+  // The vocabulary: given by the caller, or from the metadata.
+  let rawVocab: unknown = opts.vocab;
+  if (rawVocab === undefined) {
+    if (metadata.vocab === undefined) fail(`has no vocabulary in its metadata; give one with --vocab FILE (a JSON array of ${config.vocabSize} characters, or the training text)`);
+    rawVocab = json('vocab');
+  }
   let vocab: Vocab;
   try {
     vocab = Vocab.fromJSON(rawVocab);
@@ -155,132 +148,87 @@ function readMetadata(metadata: Record<string, string>, what: string, tensorCoun
     if (!(err instanceof UserError)) throw err;
     return fail(`bad vocabulary: ${err.message}`);
   }
-  if (vocab.size !== config.vocabSize) fail(`the vocabulary has ${vocab.size} characters but config.vocabSize is ${config.vocabSize}`);
+  if (vocab.size !== config.vocabSize) fail(`the vocabulary has ${vocab.size} characters but the model's is ${config.vocabSize}`);
 
-  const optimizer = object('optimizer', json('optimizer'));
-  if (optimizer.name !== 'adagrad') fail(`optimizer ${JSON.stringify(optimizer.name)} is not supported (expects "adagrad")`);
-  const lr = optimizer.lr;
-  if (typeof lr !== 'number' || !(lr > 0) || !Number.isFinite(lr)) fail(`optimizer learning rate ${JSON.stringify(lr)} is not a positive number`);
+  const known = new Set(expected.map(([n]) => n));
+  let training: TrainingState | undefined;
+  if (ours && metadata.optimizer !== undefined) training = readTraining(config, expected, tensors, json, take, known, fail);
+  for (const name of Object.keys(tensors)) if (!known.has(name)) fail(`unexpected tensor '${name}' for ${describeConfig(config)}`);
+  return { config, vocab: vocab.toJSON(), params, ...(training ? { training } : {}) };
+}
 
+type Fail = (msg: string) => never;
+
+function readConfig(raw: unknown, fail: Fail): CharRNNConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(`metadata 'config' is not a JSON object`);
+  const r = raw as Record<string, unknown>;
+  if (!CELL_KINDS.includes(r.kind as CellKind)) fail(`config.kind is ${JSON.stringify(r.kind)}, expected one of ${CELL_KINDS.join(', ')}`);
+  return { kind: r.kind as CellKind, vocabSize: count('config.vocabSize', r.vocabSize, 1, fail), hiddenSize: count('config.hiddenSize', r.hiddenSize, 1, fail), layers: count('config.layers', r.layers, 1, fail) };
+}
+
+function count(key: string, v: unknown, min: number, fail: Fail): number {
+  return Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : fail(`metadata '${key}' is ${JSON.stringify(v)}, expected an integer ≥ ${min}`);
+}
+
+function readTraining(
+  config: CharRNNConfig, expected: [string, number[]][], tensors: Record<string, StoredTensor>, json: (k: string) => unknown,
+  take: (name: string, shape: readonly number[]) => Float64Array, known: Set<string>, fail: Fail,
+): TrainingState {
+  const opt = json('optimizer');
+  if (typeof opt !== 'object' || opt === null) return fail(`metadata 'optimizer' is not a JSON object`);
+  const { name, hyper, steps } = opt as Record<string, unknown>;
+  if (!OPTIMIZERS.includes(name as OptimName)) fail(`optimizer ${JSON.stringify(name)} is not supported (expects one of ${OPTIMIZERS.join(', ')})`);
+  if (typeof hyper !== 'object' || hyper === null || !Object.values(hyper).every((v) => typeof v === 'number' && Number.isFinite(v))) fail(`optimizer hyperparameters ${JSON.stringify(hyper)} are not finite numbers`);
+  const shapes = new Map(expected);
+  // Every slot of the optimizer, even one with no tensors (saved before the first step), and no
+  // other. NOTE: a Map, not `slots[slot] ??= {}`: a hostile slot name such as "__proto__" would
+  // otherwise reach Object.prototype.
+  const slots = new Map(Object.keys(makeOptimizer(name as OptimName).state().slots).map((s): [string, Record<string, Float64Array>] => [s, {}]));
+  for (const tname of Object.keys(tensors)) {
+    if (!tname.startsWith(OPTIM)) continue;
+    const rest = tname.slice(OPTIM.length), dot = rest.indexOf('.');
+    const slot = rest.slice(0, dot), param = rest.slice(dot + 1);
+    if (dot <= 0 || !slots.has(slot) || !shapes.has(param)) fail(`unexpected optimizer tensor '${tname}'`);
+    slots.get(slot)![param] = take(tname, shapes.get(param)!);
+    known.add(tname);
+  }
+  const h0 = tensors[stateName('h', 0)];
+  if (!h0 || h0.shape.length !== 2) return fail(`tensor '${stateName('h', 0)}' is missing or not 2-D`);
+  const B = h0.shape[0];
+  const state: State = { h: [], c: [] };
+  for (let l = 0; l < config.layers; l++) {
+    state.h.push(take(stateName('h', l), [B, config.hiddenSize]));
+    known.add(stateName('h', l));
+    if (config.kind === 'lstm') {
+      state.c.push(take(stateName('c', l), [B, config.hiddenSize]));
+      known.add(stateName('c', l));
+    }
+  }
   const rng = json('rng');
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
     fail(`metadata 'rng' is ${JSON.stringify(rng)}, expected four unsigned 32-bit integers`);
   }
-  const smoothLoss = json('smooth_loss');
-  if (typeof smoothLoss !== 'number' || !Number.isFinite(smoothLoss)) fail(`metadata 'smooth_loss' is ${JSON.stringify(smoothLoss)}, not a finite number`);
-
+  const train = json('train');
+  if (typeof train !== 'object' || train === null || Array.isArray(train)) fail(`metadata 'train' is not a JSON object`);
   return {
-    config,
-    vocab: vocab.toJSON(),
-    lr: lr as number,
-    iteration: count('iteration', json('iteration'), 0),
-    rng: rng as number[],
-    smoothLoss: smoothLoss as number,
-    position: count('position', json('position'), 0),
-    train: object('train', json('train')),
+    optimizer: { name: name as OptimName, hyper: hyper as Record<string, number>, steps: count('optimizer.steps', steps, 0, fail), slots: Object.fromEntries(slots) },
+    iteration: count('iteration', json('iteration'), 0, fail),
+    rngState: rng as number[],
+    state,
+    train: train as Record<string, unknown>,
   };
 }
 
-const describeConfig = (c: RNNConfig): string => `V=${c.vocabSize}, H=${c.hiddenSize}, L=${c.layers}`;
+const describeConfig = (c: CharRNNConfig): string => `a ${c.layers}-layer ${c.kind} with V=${c.vocabSize}, H=${c.hiddenSize}`;
 
-/**
- * Write a checkpoint atomically: the bytes go to a fresh temporary file beside `path`, are flushed
- * to disk, and only then renamed over `path`. A crash or error at any point leaves the previous
- * checkpoint as it was, and the temporary file is removed.
- */
-export function saveCheckpoint(path: string, c: Checkpoint): void {
-  const bytes = encodeCheckpoint(c);
-  const dir = checkpointDirectory(path);
-  const tmp = tempName(path);
-  let fd: number | null = null;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = null;
-    renameSync(tmp, path);
-  } catch (err) {
-    if (fd !== null) {
-      try { closeSync(fd); } catch { /* already failing; the original error is the one to report */ }
-    }
-    try { unlinkSync(tmp); } catch { /* it may never have been created */ }
-    throw new UserError(`cannot save checkpoint: ${describeFsError(err, path, 'write')}`);
-  }
-  syncDirectory(dir);
+/** Write a checkpoint atomically (temp file, fsync, rename): a crash leaves the old file intact. */
+export function saveCheckpoint(path: string, c: Checkpoint, dtype: Dtype = 'F64'): void {
+  writeFileAtomic(path, encodeCheckpoint(c, dtype));
 }
 
-/**
- * Check before a long run that a checkpoint can be saved at `path` (so training does not fail at
- * its first save): `path` is not a directory, its directory exists or can be made, and a file can
- * be created there (a probe file, removed at once). Throws a UserError saying what is wrong.
- */
-export function checkCheckpointPath(path: string): void {
-  let isDir = false;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch {
-    // does not exist yet: fine
-  }
-  if (isDir) throw new UserError(`cannot save checkpoint: ${path} is a directory; give a file name`);
-  const dir = checkpointDirectory(path);
-  const probe = tempName(path);
-  try {
-    closeSync(openSync(probe, 'wx', 0o644));
-    unlinkSync(probe);
-  } catch (err) {
-    throw new UserError(`cannot save checkpoint: ${describeFsError(err, probe, 'write')}`);
-  }
+/** Read and validate a checkpoint file (ours, or a model-only file written by PyTorch). */
+export function loadCheckpoint(path: string, opts: DecodeOptions = {}): Checkpoint {
+  return decodeCheckpoint(readFileBytes(path, 'a checkpoint'), `checkpoint ${path}`, opts);
 }
 
-/** The directory of `path`, made if missing; a UserError if it cannot be. */
-function checkpointDirectory(path: string): string {
-  const dir = dirname(path);
-  try {
-    makeDirectory(dir);
-  } catch (err) {
-    throw new UserError(`cannot save checkpoint: ${describeFsError(err, dir, 'create directory')}`);
-  }
-  return dir;
-}
-
-/** A fresh temporary name beside `path` (same directory, so the final rename is atomic). */
-const tempName = (path: string): string => `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-
-/**
- * mkdir -p. NOTE: not mkdirSync's own `recursive: true`, which in Node 20 spins forever when a
- * parent exists but refuses new entries (e.g. a path under /proc); this walks up once and stops.
- */
-function makeDirectory(dir: string): void {
-  try {
-    if (statSync(dir).isDirectory()) return;
-    throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const parent = dirname(dir);
-  if (parent !== dir) makeDirectory(parent);
-  try {
-    mkdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-}
-
-/** Make the rename itself durable. Best effort: not every platform lets a directory be fsynced. */
-function syncDirectory(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // ignore: the data is already safely in the renamed file
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
-}
-
-/** Read and validate a checkpoint file. */
-export function loadCheckpoint(path: string): Checkpoint {
-  return decodeCheckpoint(readFileBytes(path, 'a checkpoint'), `checkpoint ${path}`);
-}
+export { checkCheckpointPath } from './files.ts';

@@ -30,7 +30,7 @@ export function showChar(ch: string): string {
 }
 
 export class Vocab {
-  /** Sorted by code point, distinct, each exactly one code point. Index = id. */
+  /** Distinct, each exactly one code point. Index = id. Sorted by code point when made from a text. */
   readonly chars: readonly string[];
   private readonly ids: Map<string, number>;
 
@@ -50,20 +50,21 @@ export class Vocab {
     return new Vocab([...seen].sort((a, b) => codeOf(a) - codeOf(b)));
   }
 
-  /** The inverse of toJSON(): an array of distinct one-code-point strings, sorted by code point. */
+  /**
+   * The inverse of toJSON(): an array of distinct one-code-point strings, in id order. Any order is
+   * accepted, so a vocabulary made elsewhere (e.g. by a PyTorch user) keeps its ids.
+   */
   static fromJSON(chars: unknown): Vocab {
     if (!Array.isArray(chars)) throw new UserError(`vocabulary must be an array of characters, got ${describe(chars)}`);
     const out: string[] = [];
+    const seen = new Set<string>();
     for (let i = 0; i < chars.length; i++) {
       const ch: unknown = chars[i];
       if (typeof ch !== 'string' || !isOneScalar(ch)) {
         throw new UserError(`vocabulary entry ${i} is ${typeof ch === 'string' ? JSON.stringify(ch) : describe(ch)}, not a single character`);
       }
-      if (i > 0) {
-        const prev = out[i - 1];
-        if (prev === ch) throw new UserError(`vocabulary lists ${showChar(ch)} twice`);
-        if (codeOf(prev) > codeOf(ch)) throw new UserError(`vocabulary is not sorted by code point: ${showChar(prev)} comes before ${showChar(ch)}`);
-      }
+      if (seen.has(ch)) throw new UserError(`vocabulary lists ${showChar(ch)} twice`);
+      seen.add(ch);
       out.push(ch);
     }
     return new Vocab(out);
