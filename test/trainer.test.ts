@@ -1,168 +1,243 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+// The char-rnn trainer: data fed as B stripes, the state carried within an epoch and zeroed between
+// epochs, the learning-rate schedule, divergence detection, dropout only in training, and above all
+// exact resumption: a run stopped, checkpointed (through the bytes of the file) and resumed takes
+// bit for bit the steps the uninterrupted run takes.
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodeCheckpoint, encodeCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import { valueAndGrad } from '../src/engine/tape.ts';
+import { charLoss, zeroState, type Params } from '../src/models/charrnn.ts';
+import { evalStripes } from '../src/train/data.ts';
+import { DivergedError, Trainer, type TrainerOptions } from '../src/train/trainer.ts';
+import { trainLoop } from '../src/train/loop.ts';
 import { UserError } from '../src/errors.ts';
-import { loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
-import { rnnLoss, zeroState, type Params } from '../src/models/rnn.ts';
-import { Trainer } from '../src/train/trainer.ts';
-import { train, type TrainProgress, type TrainSample } from '../src/train/loop.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rnn-trainer-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12); // 588 characters, V = 14
+const SMALL: Partial<TrainerOptions> = { layers: 2, hidden: 6, seqLength: 5, batchSize: 3, epochs: 3, trainFrac: 0.9, valFrac: 0.1, lr: 1e-2, seed: 7 };
 
-const copy = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
-/** The loss of one chunk by the tape model, independent of the trainer's gradient path. */
-const chunkLoss = (p: Params, data: readonly number[], at: number, T: number, h: readonly Float64Array[]) =>
-  rnnLoss(p, data.slice(at, at + T), data.slice(at + 1, at + T + 1), h);
-const flat = (p: Params) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, Array.from(t.data)]));
+const copyParams = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
+const bits = (p: Params): number[][] => Object.keys(p).sort().map((k) => Array.from(p[k].data));
 
-describe('Trainer', () => {
-  it('starts from smooth loss T·ln V and learns a repetitive text', () => {
-    const text = 'the quick brown fox jumps. '.repeat(16);
-    const t = Trainer.fromText(text, { hidden: 32, seqLength: 12, seed: 1 });
-    const V = t.vocab.size, T = 12;
-    expect(t.smoothLoss).toBeCloseTo(T * Math.log(V), 12);
-    // Weights of scale 0.01 predict an almost uniform distribution: the first loss is ≈ T·ln V.
-    const first = t.step();
-    expect(Math.abs(first - T * Math.log(V)) / (T * Math.log(V))).toBeLessThan(0.01);
-    const losses = [first];
-    for (let i = 1; i < 600; i++) losses.push(t.step());
-    const tail = losses.slice(-30).reduce((a, b) => a + b, 0) / 30;
-    expect(tail).toBeLessThan(0.05 * first);
-    expect(t.smoothLoss).toBeLessThan(T * Math.log(V));
-    expect(t.lossPerChar).toBeCloseTo(t.smoothLoss / T, 12);
-  });
-
-  it('feeds consecutive chunks and carries the hidden state from one to the next', () => {
-    const text = 'abcdefghij'.repeat(6);
-    const T = 7;
-    const t = Trainer.fromText(text, { hidden: 9, layers: 2, seqLength: T, seed: 2 });
-    const p0 = copy(t.params);
-    const first = chunkLoss(p0, t.data, 0, T, zeroState(t.config));
-    expect(t.step()).toBeCloseTo(first.loss.item(), 10);
-    expect(t.hidden[0]).toBeAllClose(first.h[0], { rtol: 1e-10 });
-    expect(t.hidden[1]).toBeAllClose(first.h[1], { rtol: 1e-10 });
-
-    const p1 = copy(t.params);
-    const second = chunkLoss(p1, t.data, T, T, first.h);
-    expect(t.step()).toBeCloseTo(second.loss.item(), 10);
-    expect(t.position).toBe(2 * T);
-    // The carried state matters: starting the second chunk from zeros gives another loss.
-    expect(Math.abs(chunkLoss(p1, t.data, T, T, zeroState(t.config)).loss.item() - second.loss.item())).toBeGreaterThan(1e-6);
-  });
-
-  it('wraps to the start and resets the hidden state when the next chunk would run past the end', () => {
-    const T = 5;
-    const text = 'xyzzy plugh!'.slice(0, 2 * T + 1); // exactly two chunks: 2T + 1 characters
-    const t = Trainer.fromText(text, { hidden: 6, seqLength: T, seed: 3 });
-    const positions: number[] = [];
-    for (let i = 0; i < 2; i++) {
-      t.step();
-      positions.push(t.position);
+describe('Trainer: data, state and schedule', () => {
+  it('reads the training split as B contiguous stripes, T characters at a time', () => {
+    const t = Trainer.fromText(TEXT, SMALL);
+    const { stripeLength: S, chunks } = t.stripes;
+    const ids = t.split.train;
+    expect(ids.length).toBe(Math.floor(TEXT.length * 0.9));
+    expect(chunks).toBe(Math.floor(Math.floor((ids.length - 1) / 3) / 5));
+    // Each stream, read chunk after chunk, is one contiguous run of the text, targets one ahead.
+    for (let b = 0; b < 3; b++) {
+      const inputs: number[] = [], targets: number[] = [];
+      for (let k = 0; k < chunks; k++) {
+        const batch = t.stripes.batch(k);
+        for (let s = 0; s < 5; s++) inputs.push(batch.inputs[s * 3 + b]), targets.push(batch.targets[s * 3 + b]);
+      }
+      expect(inputs).toEqual(Array.from(ids.subarray(b * S, b * S + chunks * 5)));
+      expect(targets).toEqual(Array.from(ids.subarray(b * S + 1, b * S + chunks * 5 + 1)));
     }
-    expect(positions).toEqual([T, 2 * T]); // the last chunk uses the final character as its last target
-    const carried = t.hidden.map((h) => h.slice());
-    expect(carried[0].some((v) => v !== 0)).toBe(true);
-
-    const before = copy(t.params);
-    const fromZeros = chunkLoss(before, t.data, 0, T, zeroState(t.config)).loss.item();
-    const fromCarried = chunkLoss(before, t.data, 0, T, carried).loss.item();
-    expect(Math.abs(fromZeros - fromCarried)).toBeGreaterThan(1e-9); // the check can tell them apart
-    expect(t.step()).toBeCloseTo(fromZeros, 12);
-    expect(t.position).toBe(T);
   });
 
-  it('gives the same parameters with tape and manual gradients', () => {
-    const text = 'to be or not to be, that is the question\n'.repeat(3);
-    const a = Trainer.fromText(text, { hidden: 10, layers: 2, seqLength: 8, seed: 4, grad: 'tape' });
-    const b = Trainer.fromText(text, { hidden: 10, layers: 2, seqLength: 8, seed: 4, grad: 'manual' });
-    for (let i = 0; i < 6; i++) expect(a.step()).toBeCloseTo(b.step(), 9);
-    for (const name of Object.keys(a.params)) expect(a.params[name]).toBeAllClose(b.params[name], { rtol: 1e-9, atol: 1e-12 });
+  it('carries the state within an epoch and zeroes it at the start of the next', () => {
+    const t = Trainer.fromText(TEXT, { ...SMALL, lr: 1e-9 });
+    // The loss of chunk k, recomputed independently from a given state with the parameters before the step.
+    const lossFrom = (k: number, state: ReturnType<typeof zeroState>): number => charLoss(t.params, t.stripes.batch(k), state).loss.item();
+    const chunks = t.chunks;
+    for (let i = 0; i < chunks + 1; i++) {
+      const k = i % chunks;
+      const expected = lossFrom(k, k === 0 ? zeroState(t.config, 3) : t.state);
+      expect(t.step()).toBeCloseTo(expected, 10);
+    }
   });
 
-  it('refuses a text shorter than one chunk and a resume text with unseen characters', () => {
-    expect(() => Trainer.fromText('abc', { seqLength: 3 })).toThrow(/3 characters.*needs at least 4/);
-    const t = Trainer.fromText('abcabcabc', { seqLength: 3, hidden: 4 });
-    const c = t.checkpoint();
-    expect(() => Trainer.fromCheckpoint('abcabd😀', c)).toThrow(UserError);
-    expect(() => Trainer.fromCheckpoint('abcabd😀', c)).toThrow(/"d".*"😀"/);
+  it('decays the learning rate at the end of each epoch from decayAfter on', () => {
+    const t = Trainer.fromText(TEXT, { ...SMALL, lrDecay: 0.5, decayAfter: 2, epochs: 4 });
+    const seen: number[] = [];
+    while (!t.done) {
+      if (t.iteration % t.chunks === 0) seen.push(t.lr);
+      t.step();
+    }
+    expect(seen).toEqual([1e-2, 1e-2, 5e-3, 2.5e-3]); // epochs 1, 2 at lr; the ends of epochs 2 and 3 halve it
+  });
+
+  it('validates without dropout: the validation loss is the plain loss of the validation stripes', () => {
+    const t = Trainer.fromText(TEXT, { ...SMALL, dropout: 0.5 });
+    for (let i = 0; i < 3; i++) t.step();
+    const val = t.validate();
+    const stripes = evalStripes(t.split.val, 3, 5)!;
+    let state = zeroState(t.config, stripes.B), sum = 0;
+    for (let k = 0; k < stripes.chunks; k++) {
+      const out = charLoss(t.params, stripes.batch(k), state);
+      sum += out.loss.item();
+      state = out.state;
+    }
+    expect(val).toBeCloseTo(sum / stripes.chunks, 12);
+    expect(t.history).toEqual([{ iteration: 3, loss: val }]);
+  });
+
+  it('uses dropout in training: the same step with and without it gives different losses', () => {
+    const a = Trainer.fromText(TEXT, { ...SMALL, dropout: 0.5 });
+    const b = Trainer.fromText(TEXT, { ...SMALL, dropout: 0 });
+    expect(bits(a.params)).toEqual(bits(b.params)); // same seed, same initialisation
+    expect(a.step()).not.toBeCloseTo(b.step(), 6);
+  });
+
+  it('learns: the validation loss falls far below the uniform guess ln V', () => {
+    const t = Trainer.fromText(TEXT, { ...SMALL, layers: 1, hidden: 24, optim: 'adam', epochs: 40 });
+    const start = t.validate();
+    while (!t.done) t.step();
+    const end = t.validate();
+    expect(start).toBeGreaterThan(0.9 * Math.log(t.vocab.size));
+    expect(end).toBeLessThan(0.5 * start);
+  });
+
+  it('tape and manual gradients train to the same parameters', () => {
+    for (const model of ['lstm', 'gru', 'rnn'] as const) {
+      const a = Trainer.fromText(TEXT, { ...SMALL, model, dropout: 0.3, grad: 'manual' });
+      const b = Trainer.fromText(TEXT, { ...SMALL, model, dropout: 0.3, grad: 'tape' });
+      for (let i = 0; i < 4; i++) expect(a.step()).toBeCloseTo(b.step(), 10);
+      for (const k of Object.keys(a.params)) expect(a.params[k].data).toBeAllClose(b.params[k].data, { rtol: 1e-8, atol: 1e-12 });
+    }
   });
 });
 
-describe('train', () => {
-  const text = 'It was the best of times, it was the worst of times.\n'.repeat(4);
-  const opts = { text, hidden: 12, layers: 2, seqLength: 9, seed: 5, sampleEvery: 7, sampleLength: 15 };
+describe('Trainer: resuming is exact', () => {
+  const cases: Partial<TrainerOptions>[] = [
+    { model: 'lstm', optim: 'rmsprop', dropout: 0.25, lrDecay: 0.5, decayAfter: 1 },
+    { model: 'gru', optim: 'adam', dropout: 0.1, clipMode: 'norm', clip: 0.5 },
+    { model: 'rnn', optim: 'adagrad', lr: 0.1, batchSize: 1 },
+  ];
+  for (const extra of cases) {
+    it(`${extra.model} with ${extra.optim}: N steps, checkpoint bytes, resume, N more = 2N straight (bit for bit)`, () => {
+      const opts = { ...SMALL, ...extra };
+      const straight = Trainer.fromText(TEXT, opts);
+      const n = straight.chunks + 2; // across an epoch boundary (state reset, learning-rate decay)
+      const losses: number[] = [];
+      for (let i = 0; i < 2 * n; i++) {
+        losses.push(straight.step());
+        if (i === n - 1) straight.validate();
+      }
 
-  it('N iterations, checkpoint, resume N more = 2N iterations straight (bit for bit)', async () => {
-    const N = 25; // text has 212 characters, 23 chunks: the runs wrap around
-    const straightSamples: TrainSample[] = [];
-    const straight = await train({ ...opts, iters: 2 * N, onSample: (s) => straightSamples.push(s) });
+      const first = Trainer.fromText(TEXT, opts);
+      for (let i = 0; i < n; i++) first.step();
+      first.validate();
+      const bytes = encodeCheckpoint(first.checkpoint());
+      const resumed = Trainer.fromCheckpoint(TEXT, decodeCheckpoint(bytes, 'test'));
+      const more: number[] = [];
+      for (let i = 0; i < n; i++) more.push(resumed.step());
 
-    const path = join(dir, 'half.safetensors');
-    const firstHalf = await train({ ...opts, iters: N, checkpointPath: path });
-    expect(firstHalf.trainer.iteration).toBe(N);
-    const resumedSamples: TrainSample[] = [];
-    const resumed = await train({ text, iters: N, sampleEvery: 7, sampleLength: 15, resume: loadCheckpoint(path), onSample: (s) => resumedSamples.push(s) });
-
-    const a = straight.trainer, b = resumed.trainer;
-    expect(b.iteration).toBe(2 * N);
-    expect(flat(b.params)).toEqual(flat(a.params));
-    expect(Object.fromEntries(Object.entries(b.optimizer.mem).map(([k, m]) => [k, Array.from(m)]))).toEqual(
-      Object.fromEntries(Object.entries(a.optimizer.mem).map(([k, m]) => [k, Array.from(m)])),
-    );
-    expect(b.hidden.map((h) => Array.from(h))).toEqual(a.hidden.map((h) => Array.from(h)));
-    expect([b.position, b.smoothLoss]).toEqual([a.position, a.smoothLoss]);
-    expect(b.rng.state()).toEqual(a.rng.state());
-    expect(resumedSamples).toEqual(straightSamples.filter((s) => s.iteration > N));
-  });
-
-  it('samples and checkpoints on schedule and saves at the end', async () => {
-    const samples: number[] = [], saves: number[] = [];
-    const path = join(dir, 'sched.safetensors');
-    const r = await train({ ...opts, iters: 17, checkpointEvery: 5, checkpointPath: path, onSample: (s) => samples.push(s.iteration), onCheckpoint: (_, i) => saves.push(i) });
-    expect(samples).toEqual([7, 14]);
-    expect(saves).toEqual([5, 10, 15, 17]);
-    expect(r.stoppedBy).toBe('iters');
-    expect(loadCheckpoint(path).iteration).toBe(17);
-  });
-
-  it('stops on the time budget, and on an abort signal after the current iteration', async () => {
-    let clock = 0;
-    const now = () => (clock += 1); // every reading of the clock takes 1 ms
-    const timed = await train({ ...opts, timeSeconds: 0.05, now });
-    expect(timed.stoppedBy).toBe('time');
-    expect(timed.trainer.iteration).toBeGreaterThan(0);
-    expect(timed.progress.elapsedSeconds).toBeGreaterThanOrEqual(0.05);
-
-    const controller = new AbortController();
-    const path = join(dir, 'abort.safetensors');
-    const stopped = await train({
-      ...opts, iters: 1000, signal: controller.signal, checkpointPath: path, progressEvery: 1,
-      onProgress: (p) => { if (p.iteration === 3) controller.abort(); },
+      expect(more).toEqual(losses.slice(n));
+      expect(bits(resumed.params)).toEqual(bits(straight.params));
+      expect(resumed.state).toEqual(straight.state);
+      expect(resumed.rng.state()).toEqual(straight.rng.state());
+      expect(resumed.optimizer.state()).toEqual(straight.optimizer.state());
+      expect(resumed.history).toEqual(straight.history);
+      expect(resumed.smoothLoss).toBe(straight.smoothLoss);
     });
-    expect([stopped.stoppedBy, stopped.trainer.iteration]).toEqual(['signal', 3]);
-    expect(loadCheckpoint(path).iteration).toBe(3);
+  }
+
+  it('refuses a different text, a model-only checkpoint, and characters outside the vocabulary', () => {
+    const t = Trainer.fromText(TEXT, SMALL);
+    t.step();
+    const c = t.checkpoint();
+    expect(() => Trainer.fromCheckpoint(TEXT.slice(1), c)).toThrow(/not the one this run was trained on/);
+    expect(() => Trainer.fromCheckpoint(TEXT + 'Z', c)).toThrow(/lacks: "Z"/);
+    expect(() => Trainer.fromCheckpoint(TEXT, { ...c, training: undefined })).toThrow(/model only/);
+  });
+});
+
+describe('Trainer: divergence', () => {
+  it('stops when the loss is NaN, before touching the parameters', () => {
+    const t = Trainer.fromText(TEXT, SMALL);
+    t.step();
+    t.params['decoder.bias'].data[0] = NaN;
+    const before = copyParams(t.params);
+    expect(() => t.step()).toThrow(DivergedError);
+    expect(() => t.step()).toThrow(/loss became NaN at iteration 2/);
+    expect(t.iteration).toBe(1);
+    for (const k of Object.keys(before)) expect(Array.from(t.params[k].data)).toEqual(Array.from(before[k].data));
   });
 
-  it('reports progress with a rate and an ETA consistent with each other', async () => {
-    let clock = 0;
-    const reports: TrainProgress[] = [];
-    await train({ ...opts, iters: 20, progressEvery: 4, now: () => (clock += 3), onProgress: (p) => reports.push(p) });
-    expect(reports.map((p) => p.iteration)).toEqual([4, 8, 12, 16, 20, 20]);
-    for (const p of reports) {
-      // chars/s counts T characters per iteration; the ETA is the remaining iterations at that rate.
-      expect(p.charsPerSecond).toBeCloseTo((p.sessionIterations * 9) / p.elapsedSeconds, 9);
-      expect(p.etaSeconds).toBeCloseTo(((20 - p.sessionIterations) * 9) / p.charsPerSecond, 9);
-      expect(p.lossPerChar).toBeCloseTo(p.smoothLoss / 9, 12);
+  it('stops when the loss exceeds 3× the first loss', () => {
+    const t = Trainer.fromText(TEXT, SMALL);
+    const first = t.step();
+    t.firstLoss = first / 4; // as if the run had started much lower: the next loss is then > 3× it
+    expect(() => t.step()).toThrow(/more than 3× the first loss/);
+  });
+
+  it('a real blow-up (huge learning rate) is caught, and the loop keeps the last good checkpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rnn-diverge-'));
+    try {
+      const path = join(dir, 'm.safetensors');
+      const t = Trainer.fromText(TEXT, { ...SMALL, model: 'rnn', optim: 'adam', lr: 1e-3, clip: 1e9 });
+      await trainLoop(t, { iters: 2, checkpointPath: path, evalEvery: 0 });
+      const good = readFileSync(path);
+      (t.options as TrainerOptions).lr = 1e6; // the schedule reads options.lr
+      const err = await trainLoop(t, { iters: 50, checkpointPath: path, evalEvery: 0, checkpointEvery: 1000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DivergedError);
+      expect(String((err as Error).message)).toMatch(/last good checkpoint is .*m\.safetensors \(iteration 2\)|was not overwritten/);
+      expect(readFileSync(path).equals(good)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(reports.at(-1)!.etaSeconds).toBe(0);
+  });
+});
+
+describe('trainLoop', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-loop-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('validates on schedule, keeps the best checkpoint, saves the latest at the end', async () => {
+    const t = Trainer.fromText(TEXT, { ...SMALL, optim: 'adam' });
+    const evals: number[] = [], saves: string[] = [];
+    const latest = join(dir, 'a.safetensors'), best = join(dir, 'a.best.safetensors');
+    const r = await trainLoop(t, {
+      iters: 7, evalEvery: 3, checkpointPath: latest, bestPath: best,
+      onEval: (e) => evals.push(e.iteration), onCheckpoint: (p, it, kind) => saves.push(`${kind}@${it}`),
+    });
+    expect(r.stoppedBy).toBe('iters');
+    expect(evals).toEqual([3, 6, 7]); // and once at the end of the session
+    expect(saves).toContain('latest@7');
+    expect(saves.filter((s) => s.startsWith('best')).length).toBeGreaterThan(0);
+    const back = decodeCheckpoint(readFileSync(latest), 'latest');
+    expect(back.training!.iteration).toBe(7);
+  });
+
+  it('runs to the end of the last epoch and validates there', async () => {
+    const t = Trainer.fromText(TEXT, { ...SMALL, epochs: 1 });
+    const r = await trainLoop(t, { evalEvery: 0 });
+    expect(r.stoppedBy).toBe('done');
+    expect(t.iteration).toBe(t.chunks);
+    expect(t.history.map((h) => h.iteration)).toEqual([t.chunks]);
+  });
+
+  it('stops after the current iteration when aborted, and on a time budget', async () => {
+    const t = Trainer.fromText(TEXT, SMALL);
+    const ac = new AbortController();
+    let clock = 0;
+    const r = await trainLoop(t, { signal: ac.signal, evalEvery: 0, now: () => clock, onProgress: () => {}, progressMs: 0, sampleEvery: 2, onSample: () => ac.abort() });
+    expect(r.stoppedBy).toBe('signal');
+    expect(t.iteration).toBe(2);
+    const r2 = await trainLoop(t, { timeSeconds: 1, evalEvery: 0, now: () => (clock += 300) });
+    expect(r2.stoppedBy).toBe('time');
   });
 
   it('checks its options', async () => {
-    await expect(train({ text })).rejects.toThrow(UserError);
-    await expect(train({ text, iters: -1 })).rejects.toThrow(/iters/);
-    await expect(train({ text, iters: 1, seqLength: 0 })).rejects.toThrow(/seqLength/);
-    await expect(train({ text, iters: 1, lr: -0.1 })).rejects.toThrow(/learning rate/);
+    const t = Trainer.fromText(TEXT, SMALL);
+    await expect(trainLoop(t, { iters: -1 })).rejects.toThrow(UserError);
+    await expect(trainLoop(t, { evalEvery: 1.5 })).rejects.toThrow(/evalEvery/);
+    expect(() => Trainer.fromText(TEXT, { ...SMALL, batchSize: 200 })).toThrow(/too short for batch 200/);
+    expect(() => Trainer.fromText(TEXT, { ...SMALL, dropout: 1 })).toThrow(/dropout/);
+    expect(() => Trainer.fromText(TEXT, { ...SMALL, model: 'transformer' as never })).toThrow(/model must be one of/);
   });
+});
+
+// The tape's loss through the same batch is the reference for the trainer's manual-path loss.
+it('the trainer reports the mean loss per character of the chunk', () => {
+  const t = Trainer.fromText(TEXT, SMALL);
+  const f = valueAndGrad((p: Params) => charLoss(p, t.stripes.batch(0), zeroState(t.config, 3)).loss);
+  const { value } = f(copyParams(t.params));
+  expect(t.step()).toBeCloseTo(value, 12);
 });

@@ -1,140 +1,161 @@
-// The training loop around Trainer.step(): when to stop (an iteration count, a time budget or an
-// abort signal), progress reports, samples and checkpoints. It prints nothing; everything goes
-// through the callbacks, so the command line, a test or a web page can show it as it likes.
+// The training loop around Trainer.step(): when to stop (the end of the last epoch, an iteration
+// count, a time budget or an abort signal), validation, the latest and the best checkpoints,
+// samples and progress. It prints nothing; everything goes through the callbacks, so the command
+// line, a test or a web page can show it as it likes.
 //
 // The loop is async only so that it can hand control back to the event loop a few times a second:
 // that lets a Ctrl-C handler (an AbortSignal) stop training cleanly, with a final checkpoint.
 
+import { existsSync } from 'node:fs';
 import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
+import type { Dtype } from '../checkpoint/safetensors.ts';
 import { UserError } from '../errors.ts';
-import { Trainer, type TrainerOptions } from './trainer.ts';
-import type { Checkpoint } from '../checkpoint/checkpoint.ts';
+import { DivergedError, Trainer } from './trainer.ts';
 
 export interface TrainProgress {
-  /** Total iterations so far (across resumes). */
   iteration: number;
+  totalIterations: number;
+  /** Epochs completed, fractional. */
+  epoch: number;
+  /** Epochs of the whole run. */
+  epochs: number;
   /** Iterations run by this call. */
   sessionIterations: number;
-  /** Loss of the last chunk, summed over its T characters. */
+  /** Loss of the last step and its moving average, nats per character. */
   loss: number;
   smoothLoss: number;
-  /** smoothLoss / T, in nats per character. */
-  lossPerChar: number;
-  /** Training characters per second in this call (T per iteration). */
+  lr: number;
+  /** Training characters per second in this call (T·B per iteration). */
   charsPerSecond: number;
   elapsedSeconds: number;
-  /** Seconds left: from the rate for an iteration budget, the remaining time for a time budget (the smaller if both). */
+  /** Seconds until the loop stops, at the current rate. */
   etaSeconds: number;
+}
+
+export interface TrainEval {
+  iteration: number;
+  epoch: number;
+  /** Validation loss, nats per character, and in bits. */
+  loss: number;
+  bitsPerChar: number;
+  /** A new best (then saved to bestPath). */
+  best: boolean;
 }
 
 export interface TrainSample {
   iteration: number;
-  lossPerChar: number;
   text: string;
 }
 
-export interface TrainOptions extends TrainerOptions {
-  /** The training text. */
-  text: string;
-  /** Continue from this checkpoint instead of a fresh model (layers, hidden and seed are then ignored). */
-  resume?: Checkpoint;
-  /** Iterations to run in this call (not counting those before a resume). */
+export interface LoopOptions {
+  /** Iterations to run in this call; by default until the last epoch ends. */
   iters?: number;
-  /** Time budget in seconds. With both iters and timeSeconds, whichever ends first. At least one is required. */
+  /** Time budget in seconds. */
   timeSeconds?: number;
-  /** Take a sample every this many iterations (0 = never). Default 0. */
-  sampleEvery?: number;
-  /** Characters per sample, default 200. */
-  sampleLength?: number;
-  /** Save checkpoints here: every `checkpointEvery` iterations and at the end. */
-  checkpointPath?: string;
-  /** 0 = only at the end. Default 0. */
+  /** Validate every this many iterations (0 = only at the end). Default 1000, as char-rnn. */
+  evalEvery?: number;
+  /** Save the latest checkpoint every this many iterations, besides at validations and at the end (0 = not otherwise). */
   checkpointEvery?: number;
+  sampleEvery?: number;
+  sampleLength?: number;
+  /** The latest checkpoint. */
+  checkpointPath?: string;
+  /** The checkpoint with the best validation loss so far. */
+  bestPath?: string;
+  dtype?: Dtype;
   /** Extra fields for the checkpoint's `train` record (e.g. the data file). */
   trainInfo?: Record<string, unknown>;
-  /** Report progress at least this often (milliseconds, default 200)… */
+  /** Report progress at least this often (milliseconds, default 500). */
   progressMs?: number;
-  /** …and every this many iterations (0 = only by time; default 0). */
-  progressEvery?: number;
-  /** Stop after the current iteration once this is aborted (the end-of-run checkpoint is still saved). */
+  /** Stop after the current iteration once aborted (the final checkpoint is still saved). */
   signal?: AbortSignal;
-  /** Clock in milliseconds (default performance.now); tests can pass a fake one. */
+  /** Clock in milliseconds (default performance.now). */
   now?: () => number;
   onProgress?: (p: TrainProgress) => void;
+  onEval?: (e: TrainEval) => void;
   onSample?: (s: TrainSample) => void;
-  onCheckpoint?: (path: string, iteration: number) => void;
-  /** Called once, after the model is built and before the first step. */
-  onStart?: (trainer: Trainer) => void;
+  onCheckpoint?: (path: string, iteration: number, kind: 'latest' | 'best') => void;
 }
 
 export interface TrainResult {
-  trainer: Trainer;
-  /** The final progress report. */
   progress: TrainProgress;
-  stoppedBy: 'iters' | 'time' | 'signal';
-  /** Where the final checkpoint was written, if anywhere. */
-  checkpointPath?: string;
+  stoppedBy: 'done' | 'iters' | 'time' | 'signal';
+  /** The last checkpoint written, if any. */
+  saved?: { path: string; iteration: number };
 }
 
 /**
  * How often the loop yields to the event loop, in milliseconds.
  * NOTE: short on purpose: a signal is only seen when the loop yields, and a supervising process
  * may not wait long (tsx's runner force-kills a child that has not acknowledged SIGINT within
- * about 60 ms). A yield costs microseconds; an iteration of the default model takes about one ms.
+ * about 60 ms). An iteration of char-rnn's default LSTM takes about a second, so the loop yields
+ * after every iteration.
  */
 const YIELD_MS = 10;
 
-/** Build a trainer (fresh, or from `resume`) and train it. */
-export async function train(opts: TrainOptions): Promise<TrainResult> {
-  const { iters, timeSeconds, sampleEvery = 0, sampleLength = 200, checkpointEvery = 0, progressEvery = 0, progressMs = 200 } = opts;
-  if (iters === undefined && timeSeconds === undefined) throw new UserError('train: give iters or timeSeconds (or both)');
+export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promise<TrainResult> {
+  const { iters, timeSeconds, evalEvery = 1000, checkpointEvery = 0, sampleEvery = 0, sampleLength = 200, progressMs = 500 } = opts;
   if (iters !== undefined && (!Number.isSafeInteger(iters) || iters < 0)) throw new UserError(`iters must be a non-negative integer, got ${iters}`);
-  if (timeSeconds !== undefined && !(timeSeconds >= 0 && Number.isFinite(timeSeconds))) throw new UserError(`timeSeconds must be a non-negative number, got ${timeSeconds}`);
-  for (const [name, v] of [['sampleEvery', sampleEvery], ['sampleLength', sampleLength], ['checkpointEvery', checkpointEvery], ['progressEvery', progressEvery]] as const) {
+  if (timeSeconds !== undefined && !(timeSeconds >= 0 && Number.isFinite(timeSeconds))) throw new UserError(`time must be a non-negative number, got ${timeSeconds}`);
+  for (const [name, v] of [['evalEvery', evalEvery], ['checkpointEvery', checkpointEvery], ['sampleEvery', sampleEvery], ['sampleLength', sampleLength]] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new UserError(`${name} must be a non-negative integer, got ${v}`);
   }
-  const trainer = opts.resume ? Trainer.fromCheckpoint(opts.text, opts.resume, opts) : Trainer.fromText(opts.text, opts);
   const now = opts.now ?? (() => performance.now());
-  const T = trainer.seqLength;
-  opts.onStart?.(trainer);
-
   const start = now();
-  let lastReport = start, lastYield = start, session = 0;
+  const target = Math.min(trainer.totalIterations, iters === undefined ? Infinity : trainer.iteration + iters);
+  let session = 0, lastReport = start, lastYield = start;
+  let saved: TrainResult['saved'];
+
   const report = (): TrainProgress => {
     const elapsedSeconds = (now() - start) / 1000;
-    const charsPerSecond = elapsedSeconds > 0 ? (session * T) / elapsedSeconds : 0;
-    let etaSeconds = Infinity;
-    if (iters !== undefined) etaSeconds = charsPerSecond > 0 ? ((iters - session) * T) / charsPerSecond : iters === session ? 0 : Infinity;
+    const rate = elapsedSeconds > 0 ? session / elapsedSeconds : 0; // iterations per second
+    let etaSeconds = rate > 0 ? (target - trainer.iteration) / rate : Infinity;
     if (timeSeconds !== undefined) etaSeconds = Math.min(etaSeconds, Math.max(0, timeSeconds - elapsedSeconds));
     return {
-      iteration: trainer.iteration, sessionIterations: session,
-      loss: trainer.lastLoss, smoothLoss: trainer.smoothLoss, lossPerChar: trainer.lossPerChar,
-      charsPerSecond, elapsedSeconds, etaSeconds,
+      iteration: trainer.iteration, totalIterations: trainer.totalIterations, epoch: trainer.epoch, epochs: trainer.options.epochs, sessionIterations: session,
+      loss: trainer.lastLoss, smoothLoss: trainer.smoothLoss, lr: trainer.lr,
+      charsPerSecond: rate * trainer.charsPerStep, elapsedSeconds, etaSeconds,
     };
   };
-  const save = (): void => {
-    if (opts.checkpointPath === undefined) return;
-    saveCheckpoint(opts.checkpointPath, trainer.checkpoint(opts.trainInfo));
-    opts.onCheckpoint?.(opts.checkpointPath, trainer.iteration);
+  const save = (path: string | undefined, kind: 'latest' | 'best'): void => {
+    if (path === undefined) return;
+    saveCheckpoint(path, trainer.checkpoint(opts.trainInfo), opts.dtype);
+    if (kind === 'latest') saved = { path, iteration: trainer.iteration };
+    opts.onCheckpoint?.(path, trainer.iteration, kind);
+  };
+  const validate = (): void => {
+    const before = trainer.bestVal;
+    const loss = trainer.validate();
+    if (!Number.isFinite(loss)) return;
+    const best = before === null || loss < before;
+    opts.onEval?.({ iteration: trainer.iteration, epoch: trainer.epoch, loss, bitsPerChar: loss / Math.LN2, best });
+    if (best) save(opts.bestPath, 'best');
   };
 
   let stoppedBy: TrainResult['stoppedBy'];
   for (;;) {
+    if (trainer.done) { stoppedBy = 'done'; break; }
     if (opts.signal?.aborted) { stoppedBy = 'signal'; break; }
-    if (iters !== undefined && session >= iters) { stoppedBy = 'iters'; break; }
+    if (trainer.iteration >= target) { stoppedBy = 'iters'; break; }
     if (timeSeconds !== undefined && now() - start >= timeSeconds * 1000) { stoppedBy = 'time'; break; }
 
-    trainer.step();
-    session++;
-
-    if (sampleEvery > 0 && trainer.iteration % sampleEvery === 0) {
-      // NOTE: drawn whether or not anyone listens, so the rng stream (and a resumed run) does not depend on the callbacks.
-      const text = trainer.sample(sampleLength);
-      opts.onSample?.({ iteration: trainer.iteration, lossPerChar: trainer.lossPerChar, text });
+    try {
+      trainer.step();
+    } catch (err) {
+      if (!(err instanceof DivergedError)) throw err;
+      const path = opts.checkpointPath;
+      const kept = saved ? `; the last good checkpoint is ${saved.path} (iteration ${saved.iteration})`
+        : path === undefined ? '' : existsSync(path) ? `; ${path} was not overwritten` : '; no checkpoint was written';
+      throw new DivergedError(`${err.message}${kept}`);
     }
-    if (checkpointEvery > 0 && trainer.iteration % checkpointEvery === 0) save();
+    session++;
+    const it = trainer.iteration;
+    const evaluated = evalEvery > 0 && it % evalEvery === 0 && !trainer.done;
+    if (evaluated) validate();
+    if (evaluated || (checkpointEvery > 0 && it % checkpointEvery === 0)) save(opts.checkpointPath, 'latest');
+    if (sampleEvery > 0 && it % sampleEvery === 0) opts.onSample?.({ iteration: it, text: trainer.sample(sampleLength) });
     const t = now();
-    if (opts.onProgress && ((progressEvery > 0 && session % progressEvery === 0) || t - lastReport >= progressMs)) {
+    if (opts.onProgress && t - lastReport >= progressMs) {
       opts.onProgress(report());
       lastReport = t;
     }
@@ -143,8 +164,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       lastYield = now();
     }
   }
+  // Every session ends with a validation, so even a short run reports held-out loss (it changes
+  // nothing that later steps depend on).
+  if (session > 0 && (trainer.history.at(-1)?.iteration ?? -1) !== trainer.iteration) validate();
   const progress = report();
   opts.onProgress?.(progress);
-  save();
-  return { trainer, progress, stoppedBy, checkpointPath: opts.checkpointPath };
+  if (saved?.iteration !== trainer.iteration) save(opts.checkpointPath, 'latest');
+  return { progress, stoppedBy, saved };
 }

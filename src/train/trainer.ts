@@ -1,221 +1,242 @@
-// The training state of a char-level RNN and one step of training, as min-char-rnn does it:
+// The state of a char-rnn training run and one step of it, as karpathy/char-rnn's train.lua does it:
 //
-//   inputs  = data[p .. p+T),  targets = data[p+1 .. p+T+1)      (each target is the next character)
-//   loss, grads, h = lossAndGrads(inputs, targets, hprev)         (truncated backprop through T steps)
-//   clip every gradient entry to [−5, 5];  Adagrad step;  hprev = h;  p += T
-//   when p + T + 1 > N: p = 0 and hprev = 0                       (wrap around, forget the context)
-//   smooth_loss = 0.999 · smooth_loss + 0.001 · loss,  starting at −ln(1/V) · T
+//   text → ids → train / validation / test split → the train part cut into B stripes (data.ts)
+//   iteration i: epoch e = ⌊i / chunks⌋, chunk k = i mod chunks (the state is zeroed when k = 0)
+//     masks  = dropout masks drawn from the run's rng (if dropout > 0)
+//     loss, grads, state = forward + backward over the chunk (manual or tape), from the carried state
+//     stop if loss or a gradient is NaN/Inf, or loss > 3 × the first iteration's loss
+//     clip (each entry to ±c, or the global norm to c);  optimizer step at lr·decay^max(0, e − after + 1)
 //
-// Dimensions: V vocabulary size, H hidden size, L layers, T characters per chunk (seqLength),
-// N characters (code points) of training text. The loop around it (time limit, progress,
-// samples, checkpoints) is in loop.ts.
+// Dimensions: V vocabulary, H hidden, L layers, T seqLength, B batchSize.
+// Everything a step depends on is in the checkpoint (parameters, optimizer state, iteration, the
+// rng's state, the carried state), and the data position follows from the iteration, so a resumed
+// run takes exactly the steps the uninterrupted run would have taken.
 
 import { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { UserError } from '../errors.ts';
-import { initParams, zeroState, type Params, type RNNConfig } from '../models/rnn.ts';
-import { lossAndGrads, type GradPath } from '../models/paths.ts';
+import { CELL_KINDS, cloneState, dropoutMasks, initParams, zeroState, type CellKind, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
+import { charLossAndGrads } from '../models/charrnn.paths.ts';
+import type { GradPath } from '../models/paths.ts';
 import { Vocab, showChar } from '../data/vocab.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
-import { Adagrad, clipElementwise } from './optim.ts';
-import { sample } from './sample.ts';
+import { OPTIMIZERS, allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type OptimName, type Optimizer } from './optim.ts';
+import { Stripes, fingerprint, splitData, type Split } from './data.ts';
+import { evaluate } from './evaluate.ts';
+import { sample, type SampleOptions } from './sample.ts';
 
-/** Hyperparameters of a fresh run (all optional; the defaults are min-char-rnn's). */
+/** Hyperparameters of a run. */
 export interface TrainerOptions {
-  layers?: number; // L, default 1
-  hidden?: number; // H, default 100
-  seqLength?: number; // T, default 25
-  lr?: number; // Adagrad learning rate, default 0.1
-  seed?: number; // seeds initialisation and the samples taken during training, default 42
-  grad?: GradPath; // 'manual' (hand-derived backprop, faster) or 'tape' (autodiff), default 'manual'
-  clip?: number; // element-wise gradient clip, default 5
+  model: CellKind;
+  layers: number;
+  hidden: number;
+  seqLength: number; // T
+  batchSize: number; // B
+  optim: OptimName;
+  lr: number;
+  lrDecay: number; // multiply the learning rate by this at the end of each epoch from decayAfter on (1 = never)
+  decayAfter: number;
+  clip: number;
+  clipMode: 'value' | 'norm'; // each gradient entry to [−clip, clip] (char-rnn), or the global L2 norm to clip
+  dropout: number; // inverted dropout between layers and before the decoder
+  epochs: number;
+  trainFrac: number;
+  valFrac: number;
+  seed: number; // seeds initialisation and the dropout masks
+  grad: GradPath; // 'manual' (hand-derived backprop, faster) or 'tape' (autodiff)
 }
 
-/** What may change when resuming (the model's shape, vocabulary and RNG come from the checkpoint). */
-export type ResumeOptions = Pick<TrainerOptions, 'seqLength' | 'lr' | 'grad' | 'clip'>;
+/** char-rnn's defaults (train.lua), for every model kind. */
+export const TRAINER_DEFAULTS: Readonly<TrainerOptions> = Object.freeze({
+  model: 'lstm', layers: 2, hidden: 128, seqLength: 50, batchSize: 50,
+  optim: 'rmsprop', lr: 2e-3, lrDecay: 0.97, decayAfter: 10,
+  clip: 5, clipMode: 'value', dropout: 0, epochs: 50, trainFrac: 0.95, valFrac: 0.05,
+  seed: 123, grad: 'manual',
+});
 
-export const TRAINER_DEFAULTS = { layers: 1, hidden: 100, seqLength: 25, lr: 0.1, seed: 42, grad: 'manual', clip: 5 } as const satisfies Required<TrainerOptions>;
+/** What may change when resuming (everything else would make it a different run). */
+export type ResumeOptions = Partial<Pick<TrainerOptions, 'epochs' | 'grad'>>;
 
-interface State {
-  vocab: Vocab;
-  data: number[];
-  params: Params;
-  optimizer: Adagrad;
-  rng: Rng;
+/** Training stopped because the loss blew up; the parameters were not updated by the bad step. */
+export class DivergedError extends UserError {}
+
+export interface ValRecord {
+  iteration: number;
+  loss: number; // nats per character
+}
+
+interface Progress {
   iteration: number;
   smoothLoss: number;
-  position: number;
-  hidden: Float64Array[];
-  seqLength: number;
-  grad: GradPath;
-  clip: number;
-  seed: number;
+  firstLoss: number | null;
+  bestVal: number | null;
+  history: ValRecord[];
 }
 
 export class Trainer {
-  readonly vocab: Vocab;
-  /** The training text as vocabulary ids, one per code point. */
-  readonly data: readonly number[];
-  readonly config: RNNConfig;
+  readonly config: CharRNNConfig;
+  readonly stripes: Stripes;
   /** Updated in place by every step. */
   readonly params: Params;
-  readonly optimizer: Adagrad;
-  /** Drawn from by initialisation and by sample(); its state goes into checkpoints. */
-  readonly rng: Rng;
-  readonly seqLength: number;
-  readonly grad: GradPath;
-  readonly clip: number;
-  /** The seed the run started from (kept for the record; after start-up the state is in `rng`). */
-  readonly seed: number;
-  /** Steps taken since the run began (across resumes). */
   iteration: number;
+  /** The state carried into the next chunk (B streams). */
+  state: State;
+  /** Exponential moving average (0.99) of the training loss, nats per character. */
   smoothLoss: number;
-  /** Start of the next chunk in `data`. */
-  position: number;
-  /** Hidden state carried into the next chunk, one length-H array per layer. */
-  hidden: Float64Array[];
-  /** Loss of the last chunk (summed over its T characters); NaN before the first step. */
+  /** Loss of the last step; NaN before the first. */
   lastLoss = NaN;
+  firstLoss: number | null;
+  bestVal: number | null;
+  readonly history: ValRecord[];
 
-  private constructor(s: State) {
-    this.vocab = s.vocab;
-    this.data = s.data;
-    this.params = s.params;
-    this.config = { vocabSize: s.vocab.size, hiddenSize: s.params.Whh1.shape[0], layers: s.hidden.length };
-    this.optimizer = s.optimizer;
-    this.rng = s.rng;
-    this.iteration = s.iteration;
-    this.smoothLoss = s.smoothLoss;
-    this.position = s.position;
-    this.hidden = s.hidden;
-    this.seqLength = s.seqLength;
-    this.grad = s.grad;
-    this.clip = s.clip;
-    this.seed = s.seed;
+  private constructor(
+    readonly options: Readonly<TrainerOptions>,
+    readonly vocab: Vocab,
+    readonly split: Split,
+    private readonly dataPrint: string,
+    params: Params,
+    readonly optimizer: Optimizer,
+    /** Draws the dropout masks; its state goes into checkpoints. */
+    readonly rng: Rng,
+    state: State,
+    p: Progress,
+  ) {
+    this.config = { kind: options.model, vocabSize: vocab.size, hiddenSize: options.hidden, layers: options.layers };
+    this.stripes = new Stripes(split.train, options.batchSize, options.seqLength);
+    this.params = params;
+    this.state = state;
+    this.iteration = p.iteration;
+    this.smoothLoss = p.smoothLoss;
+    this.firstLoss = p.firstLoss;
+    this.bestVal = p.bestVal;
+    this.history = p.history;
   }
 
   /** A fresh model for `text`: the vocabulary is the text's distinct characters. */
-  static fromText(text: string, opts: TrainerOptions = {}): Trainer {
-    const o = { ...TRAINER_DEFAULTS, ...definedOnly(opts) };
-    checkHyper(o);
-    positiveInt('layers', o.layers);
-    positiveInt('hidden', o.hidden);
-    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) throw new UserError(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
+  static fromText(text: string, opts: Partial<TrainerOptions> = {}): Trainer {
+    const o: TrainerOptions = { ...TRAINER_DEFAULTS, ...definedOnly(opts) };
+    checkOptions(o);
     const vocab = Vocab.fromText(text);
-    const data = encodeData(vocab, text, o.seqLength);
-    const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: o.hidden, layers: o.layers };
+    const ids = vocab.encode(text);
     const rng = new Rng(o.seed);
-    return new Trainer({
-      vocab, data, rng,
-      params: initParams(config, rng),
-      optimizer: new Adagrad(o.lr),
-      iteration: 0,
-      smoothLoss: -Math.log(1 / vocab.size) * o.seqLength,
-      position: 0,
-      hidden: zeroState(config),
-      seqLength: o.seqLength, grad: o.grad, clip: o.clip, seed: o.seed,
-    });
+    const config: CharRNNConfig = { kind: o.model, vocabSize: vocab.size, hiddenSize: o.hidden, layers: o.layers };
+    const params = initParams(config, rng);
+    const p: Progress = { iteration: 0, smoothLoss: Math.log(vocab.size), firstLoss: null, bestVal: null, history: [] };
+    return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), fingerprint(ids), params, makeOptimizer(o.optim), rng, zeroState(config, o.batchSize), p);
   }
 
-  /**
-   * Continue from a checkpoint on `text`. Every character of the text must be in the checkpoint's
-   * vocabulary. seqLength, lr and grad default to those the checkpoint was trained with.
-   */
-  static fromCheckpoint(text: string, c: Checkpoint, opts: ResumeOptions = {}): Trainer {
-    const saved = c.train;
-    const savedGrad: GradPath = saved.grad === 'tape' ? 'tape' : saved.grad === 'manual' ? 'manual' : TRAINER_DEFAULTS.grad;
-    const o = {
-      seqLength: typeof saved.seqLength === 'number' ? saved.seqLength : TRAINER_DEFAULTS.seqLength,
-      lr: c.optimizer.lr,
-      grad: savedGrad,
-      clip: typeof saved.clip === 'number' ? saved.clip : TRAINER_DEFAULTS.clip,
-      ...definedOnly(opts),
-    };
-    checkHyper(o);
+  /** Continue a run from its checkpoint, on the same text. */
+  static fromCheckpoint(text: string, c: Checkpoint, changes: ResumeOptions = {}): Trainer {
+    const tr = c.training;
+    if (!tr) throw new UserError('this checkpoint holds a model only (no optimizer or training state), so it cannot be resumed');
+    const saved = tr.train;
+    const o: TrainerOptions = { ...(saved.options as TrainerOptions), ...definedOnly(changes) };
+    checkOptions(o);
+    if (o.model !== c.config.kind || o.layers !== c.config.layers || o.hidden !== c.config.hiddenSize) throw new UserError('checkpoint: its training options do not match its model');
     const vocab = Vocab.fromJSON(c.vocab);
     const missing = vocab.unknown(text);
-    if (missing.length > 0) {
-      throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.map(showChar).join(', ')}`);
+    if (missing.length > 0) throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.slice(0, 10).map(showChar).join(', ')}`);
+    const ids = vocab.encode(text);
+    if (fingerprint(ids) !== saved.data) {
+      throw new UserError(`the text is not the one this run was trained on (${ids.length} characters here, ${String(saved.data).split(':')[0]} then): resuming needs the same text`);
     }
-    const data = encodeData(vocab, text, o.seqLength);
-    const optimizer = new Adagrad(o.lr);
-    for (const [name, m] of Object.entries(c.optimizer.mem)) optimizer.mem[name] = Float64Array.from(m);
+    const B = tr.state.h[0].length / c.config.hiddenSize;
+    if (B !== o.batchSize) throw new UserError(`checkpoint: carried state has ${B} streams but the run's batch size is ${o.batchSize}`);
     const params: Params = {};
     for (const [name, t] of Object.entries(c.params)) params[name] = new Tensor(Float64Array.from(t.data), t.shape);
-    return new Trainer({
-      vocab, data, params, optimizer,
-      rng: new Rng(c.rngState),
-      iteration: c.iteration,
-      smoothLoss: c.smoothLoss,
-      position: c.position,
-      hidden: c.hidden.map((h) => Float64Array.from(h)),
-      seqLength: o.seqLength, grad: o.grad, clip: o.clip,
-      seed: typeof saved.seed === 'number' ? saved.seed : NaN,
+    const p = saved.progress as Progress;
+    return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), fingerprint(ids), params, restoreOptimizer(tr.optimizer), new Rng(tr.rngState), cloneState(tr.state), {
+      iteration: tr.iteration, smoothLoss: p.smoothLoss, firstLoss: p.firstLoss, bestVal: p.bestVal, history: p.history.map((r) => ({ ...r })),
     });
   }
 
-  /** One training step on the next chunk; returns its loss (summed over the T characters). */
+  /** Chunks per epoch. */
+  get chunks(): number {
+    return this.stripes.chunks;
+  }
+
+  /** Iterations of the whole run (epochs × chunks per epoch). */
+  get totalIterations(): number {
+    return this.options.epochs * this.chunks;
+  }
+
+  get done(): boolean {
+    return this.iteration >= this.totalIterations;
+  }
+
+  /** Epochs completed so far, fractional. */
+  get epoch(): number {
+    return this.iteration / this.chunks;
+  }
+
+  /** The learning rate of the next step. */
+  get lr(): number {
+    const o = this.options;
+    return learningRate({ lr: o.lr, decay: o.lrDecay, decayAfter: o.decayAfter }, Math.floor(this.iteration / this.chunks));
+  }
+
+  /** Characters predicted per step (T·B). */
+  get charsPerStep(): number {
+    return this.options.seqLength * this.options.batchSize;
+  }
+
+  /** One training step; returns its loss (nats per character). Throws DivergedError before updating anything if the loss blows up. */
   step(): number {
-    const T = this.seqLength;
-    if (this.position + T + 1 > this.data.length) {
-      this.position = 0;
-      this.hidden = zeroState(this.config);
-    }
-    const p = this.position;
-    const inputs = this.data.slice(p, p + T);
-    const targets = this.data.slice(p + 1, p + T + 1);
-    const { loss, grads, h } = lossAndGrads(this.grad, this.params, inputs, targets, this.hidden);
-    clipElementwise(grads, this.clip);
-    this.optimizer.step(this.params, grads);
-    this.hidden = h;
-    this.position = p + T;
+    const o = this.options;
+    const k = this.iteration % this.chunks;
+    if (k === 0) this.state = zeroState(this.config, o.batchSize);
+    const batch = this.stripes.batch(k);
+    const masks = dropoutMasks(this.config, o.seqLength, o.batchSize, o.dropout, this.rng);
+    const { loss, grads, state } = charLossAndGrads(o.grad, this.params, batch, this.state, masks);
+    const at = `at iteration ${this.iteration + 1}`;
+    if (!Number.isFinite(loss)) throw new DivergedError(`the loss became ${loss} ${at}: training diverged (try a lower --lr)`);
+    if (!allFinite(grads)) throw new DivergedError(`a gradient became NaN or infinite ${at}: training diverged (try a lower --lr)`);
+    if (this.firstLoss === null) this.firstLoss = loss;
+    else if (loss > 3 * this.firstLoss) throw new DivergedError(`the loss ${loss.toFixed(3)} ${at} is more than 3× the first loss ${this.firstLoss.toFixed(3)}: training diverged (try a lower --lr)`);
+    if (o.clipMode === 'norm') clipGlobalNorm(grads, o.clip);
+    else clipElementwise(grads, o.clip);
+    this.optimizer.step(this.params, grads, this.lr);
+    this.state = state;
     this.iteration++;
     this.lastLoss = loss;
-    this.smoothLoss = 0.999 * this.smoothLoss + 0.001 * loss;
+    this.smoothLoss = this.iteration === 1 ? loss : 0.99 * this.smoothLoss + 0.01 * loss;
     return loss;
   }
 
-  /** Smoothed loss per character (nats). */
-  get lossPerChar(): number {
-    return this.smoothLoss / this.seqLength;
+  /** Mean validation loss (nats/char) over the whole validation split; NaN if there is none. Records it. */
+  validate(): number {
+    const o = this.options;
+    const loss = this.split.val.length < 2 ? NaN : evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
+    if (Number.isFinite(loss)) {
+      this.history.push({ iteration: this.iteration, loss });
+      if (this.bestVal === null || loss < this.bestVal) this.bestVal = loss;
+    }
+    return loss;
   }
 
   /**
-   * A sample from the current model, continuing from the carried hidden state with the next
-   * input character as its seed (as min-char-rnn does). Draws from the trainer's rng.
+   * A sample from the current model (from a zero state). It draws from its own rng, seeded from the
+   * run's seed and the iteration, so taking samples never changes the training itself.
    */
-  sample(length: number, temperature = 1): string {
-    const next = this.position + this.seqLength + 1 > this.data.length ? 0 : this.position;
-    return sample(this.params, this.vocab, {
-      length, temperature, rng: this.rng,
-      prime: this.vocab.chars[this.data[next]],
-      hidden: next === 0 && this.position !== 0 ? zeroState(this.config) : this.hidden,
-    });
+  sample(length: number, opts: Partial<SampleOptions> = {}): string {
+    return sample(this.params, this.vocab, { length, rng: new Rng((this.options.seed + this.iteration * 7919) >>> 0), ...opts });
   }
 
-  /**
-   * Everything needed to resume exactly here, as copies (later steps do not change it).
-   * `extra` is stored in the checkpoint's `train` record.
-   */
+  /** Everything needed to resume exactly here, as copies. */
   checkpoint(extra: Record<string, unknown> = {}): Checkpoint {
     const params: Params = {};
     for (const [name, t] of Object.entries(this.params)) params[name] = t.clone();
-    const mem: Record<string, Float64Array> = {};
-    for (const [name, m] of Object.entries(this.optimizer.mem)) mem[name] = m.slice();
+    const progress: Progress = { iteration: this.iteration, smoothLoss: this.smoothLoss, firstLoss: this.firstLoss, bestVal: this.bestVal, history: this.history.map((r) => ({ ...r })) };
     return {
       config: { ...this.config },
       vocab: this.vocab.toJSON(),
       params,
-      optimizer: { name: 'adagrad', lr: this.optimizer.lr, mem },
-      iteration: this.iteration,
-      rngState: this.rng.state(),
-      smoothLoss: this.smoothLoss,
-      position: this.position,
-      hidden: this.hidden.map((h) => h.slice()),
-      train: {
-        ...extra,
-        seqLength: this.seqLength, lr: this.optimizer.lr, grad: this.grad, clip: this.clip,
-        ...(Number.isFinite(this.seed) ? { seed: this.seed } : {}),
+      training: {
+        optimizer: this.optimizer.state(),
+        iteration: this.iteration,
+        rngState: this.rng.state(),
+        state: cloneState(this.state),
+        train: { ...extra, options: { ...this.options }, data: this.dataPrint, progress, epoch: this.epoch, lr: this.lr },
       },
     };
   }
@@ -225,22 +246,23 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function positiveInt(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v < 1) throw new UserError(`${name} must be a positive integer, got ${v}`);
-}
-
-function checkHyper(o: { seqLength: number; lr: number; grad: string; clip: number }): void {
-  positiveInt('seqLength', o.seqLength);
-  if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new UserError(`learning rate must be a positive number, got ${o.lr}`);
-  if (!(o.clip > 0)) throw new UserError(`clip must be a positive number, got ${o.clip}`);
-  if (o.grad !== 'tape' && o.grad !== 'manual') throw new UserError(`grad must be 'tape' or 'manual', got '${o.grad}'`);
-}
-
-/** The text as ids, checked to hold at least one chunk (T inputs and their T targets). */
-function encodeData(vocab: Vocab, text: string, T: number): number[] {
-  const data = vocab.encode(text);
-  if (data.length < T + 1) {
-    throw new UserError(`the text has ${data.length} characters; a sequence length of ${T} needs at least ${T + 1}`);
+/** Every option checked, with a UserError naming the first bad one. */
+export function checkOptions(o: TrainerOptions): void {
+  const bad = (msg: string): never => {
+    throw new UserError(msg);
+  };
+  if (!CELL_KINDS.includes(o.model)) bad(`model must be one of ${CELL_KINDS.join(', ')}, got '${o.model}'`);
+  if (!OPTIMIZERS.includes(o.optim)) bad(`optim must be one of ${OPTIMIZERS.join(', ')}, got '${o.optim}'`);
+  for (const k of ['layers', 'hidden', 'seqLength', 'batchSize', 'epochs'] as const) {
+    if (!Number.isSafeInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
   }
-  return data;
+  if (!Number.isSafeInteger(o.decayAfter) || o.decayAfter < 0) bad(`decayAfter must be a non-negative integer, got ${o.decayAfter}`);
+  if (!(o.lr > 0 && Number.isFinite(o.lr))) bad(`learning rate must be a positive number, got ${o.lr}`);
+  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) bad(`lrDecay must be in (0, 1], got ${o.lrDecay}`);
+  if (!(o.clip > 0)) bad(`clip must be a positive number, got ${o.clip}`);
+  if (o.clipMode !== 'value' && o.clipMode !== 'norm') bad(`clipMode must be 'value' or 'norm', got '${o.clipMode}'`);
+  if (!(o.dropout >= 0 && o.dropout < 1)) bad(`dropout must be in [0, 1), got ${o.dropout}`);
+  if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1)) bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${o.trainFrac} and ${o.valFrac}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
+  if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got '${o.grad}'`);
 }
