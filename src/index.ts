@@ -5,7 +5,15 @@
 export * from './engine/index.ts';
 export { UserError } from './errors.ts';
 
-// ---- models: the tape-based RNN ----------------------------------------------------------
+// ---- models: char-rnn's RNN, LSTM and GRU in PyTorch's layout (charrnn section) -----------
+export * as charrnn from './models/charrnn.ts';
+export { CELL_KINDS, GATES, charLoss, stepper, cloneState, dropoutMasks, type CellKind, type CharRNNConfig, type State, type Batch, type DropoutMasks } from './models/charrnn.ts';
+export { charLossAndGrads, charEvalLoss } from './models/charrnn.paths.ts';
+export * as rnnManual from './models/rnn.manual.ts';
+export * as lstmManual from './models/lstm.manual.ts';
+export * as gruManual from './models/gru.manual.ts';
+
+// ---- models: the post's min-char-rnn family (tape-based) -----------------------------------
 export { type RNNConfig, type Params, paramShapes, initParams, configOf, inputWeight, rnnLoss, rnnStepper, zeroState } from './models/rnn.ts';
 
 // ---- models: hand-derived backprop, and the two gradient paths (manual models section) -----
@@ -17,17 +25,21 @@ export { lossAndGrads, type GradPath, type StepResult } from './models/paths.ts'
 // ---- gradient checking (gradcheck section) -----------------------------------------------
 export {
   THRESHOLDS, NOISE, numericNoiseFloor, gradcheck, compareGradients, relativeError, formatGradcheckTable, wellScaledParams,
-  type GradcheckOptions, type GradcheckRow,
+  charGradcheck, charWellScaledParams, charCheckBatch,
+  type GradcheckOptions, type GradcheckRow, type CharGradcheckOptions,
 } from './gradcheck.ts';
 
 // ---- data and checkpoints (data section) --------------------------------------------------
 export { Vocab, showChar } from './data/vocab.ts';
 export { readTextFile, decodeUtf8, readFileBytes } from './data/text.ts';
 export { encodeSafetensors, decodeSafetensors, type Dtype, type StoredTensor } from './checkpoint/safetensors.ts';
-export { CHECKPOINT_FORMAT, type Checkpoint, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkCheckpointPath } from './checkpoint/checkpoint.ts';
+export { CHECKPOINT_FORMAT, type Checkpoint, type TrainingState, type DecodeOptions, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkCheckpointPath } from './checkpoint/checkpoint.ts';
+export { writeFileAtomic } from './checkpoint/files.ts';
 
-// ---- training and sampling (training section) ----------------------------------------------
-export { Adagrad, clipElementwise, type Grads } from './train/optim.ts';
-export { Trainer, TRAINER_DEFAULTS, type TrainerOptions, type ResumeOptions } from './train/trainer.ts';
-export { train, type TrainOptions, type TrainProgress, type TrainSample, type TrainResult } from './train/loop.ts';
-export { sample, sampleStream, softmaxWithTemperature, type SampleOptions } from './train/sample.ts';
+// ---- training, evaluation and sampling (training section) ---------------------------------
+export * from './train/optim.ts';
+export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFractions } from './train/data.ts';
+export { evaluate, type EvalResult } from './train/evaluate.ts';
+export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
+export { trainLoop, type LoopOptions, type TrainProgress, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
+export * from './train/sample.ts';

@@ -41,12 +41,12 @@ beforeAll(() => {
   writeFileSync(f('latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])); // "café" in Latin-1
   mkdirSync(f('adir'));
   // A valid checkpoint made without the command line, and damaged copies of it.
-  const good = Buffer.from(encodeCheckpoint(Trainer.fromText(POEM.repeat(2), { hidden: 6, seqLength: 5, seed: 1 }).checkpoint()));
+  const good = Buffer.from(encodeCheckpoint(Trainer.fromText(POEM.repeat(2), { layers: 1, hidden: 6, seqLength: 5, batchSize: 2, seed: 1 }).checkpoint()));
   writeFileSync(f('good.safetensors'), good);
   writeFileSync(f('truncated.safetensors'), good.subarray(0, Math.floor(good.length * 0.6)));
   const text = good.toString('latin1');
-  expect(text).toContain('"format":"rnn-from-scratch/1"');
-  writeFileSync(f('v9.safetensors'), Buffer.from(text.replace('"format":"rnn-from-scratch/1"', '"format":"rnn-from-scratch/9"'), 'latin1'));
+  expect(text).toContain('"format":"rnn-from-scratch/2"');
+  writeFileSync(f('v9.safetensors'), Buffer.from(text.replace('"format":"rnn-from-scratch/2"', '"format":"rnn-from-scratch/9"'), 'latin1'));
   const corrupt = Buffer.from(good);
   corrupt.fill(0x7b, 12, 40); // '{' bytes over the start of the JSON header
   writeFileSync(f('corrupt.safetensors'), corrupt);
@@ -70,7 +70,7 @@ describe('help and version', () => {
   const options: Record<string, string[]> = {
     train: ['data', 'layers', 'hidden', 'seq', 'lr', 'iters', 'time', 'seed', 'grad', 'checkpoint', 'checkpoint-every', 'sample-every', 'sample-length', 'resume'],
     sample: ['checkpoint', 'length', 'temperature', 'prime', 'seed'],
-    gradcheck: ['layers', 'hidden', 'seq', 'seed', 'data', 'text', 'samples', 'step'],
+    gradcheck: ['model', 'layers', 'hidden', 'seq', 'batch', 'dropout', 'seed', 'data', 'text', 'samples', 'step'],
   };
   it.each(Object.keys(options))('rnn %s --help shows usage, every option, defaults and an example', (cmd) => {
     const r = rnn(cmd, '--help');
@@ -85,7 +85,6 @@ describe('help and version', () => {
 describe('usage errors exit 2 with one line', () => {
   it.each([
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['eval'], /not available yet/],
     [['train', '--bogus'], /unknown option '--bogus'/],
     [['train', 'extra'], /unexpected argument 'extra'/],
     [['train', '--hidden'], /--hidden needs a value/],
@@ -113,26 +112,27 @@ describe('bad input files and checkpoints exit 1 with one line', () => {
     [['train', '--data', 'adir'], 1, /adir is a directory/],
     [['train', '--data', 'empty.txt'], 1, /empty/],
     [['train', '--data', 'latin1.txt'], 1, /not valid UTF-8.*offset 3/],
-    [['train', '--data', 'short.txt'], 1, /short\.txt has 6 characters; --seq 25 needs at least 26/],
-    [['gradcheck', '--text', 'hi', '--seq', '5'], 1, /has 2 characters; --seq 5 needs at least 6/],
+    [['train', '--data', 'short.txt'], 1, /the training text has 5 characters: too short for batch 50 × seq 50 \(needs at least 2501\)/],
+    [['gradcheck', '--model', 'minchar', '--text', 'hi', '--seq', '5'], 1, /has 2 characters; --seq 5 needs at least 6/],
     [['sample', '--checkpoint', 'missing.safetensors'], 1, /no such file/],
     [['sample'], 1, /no checkpoint at checkpoints\/model\.safetensors: train a model first/],
     [['sample', '--checkpoint', 'truncated.safetensors'], 1, /truncated\.safetensors/],
     [['sample', '--checkpoint', 'v9.safetensors'], 1, /format rnn-from-scratch\/9 is not supported/],
     [['sample', '--checkpoint', 'corrupt.safetensors'], 1, /corrupt\.safetensors/],
     [['sample', '--checkpoint', 'poem.txt'], 1, /poem\.txt/],
-    [['sample', '--checkpoint', 'good.safetensors', '--prime', 'hello Zürich'], 1, /--prime has 4 character\(s\) that checkpoint good\.safetensors was not trained on: "Z", "ü", "i", "c"$/m],
-    [['train', '--data', 'other.txt', '--seq', '3', '--resume', 'good.safetensors'], 1, /2 character\(s\) that checkpoint good\.safetensors was not trained on: "Z", "ë"/],
-    // a model size that contradicts the checkpoint is a usage error
-    [['train', '--data', 'poem.txt', '--resume', 'good.safetensors', '--hidden', '7'], 2, /--layers 1 --hidden 6/],
-    [['train', '--data', 'poem.txt', '--resume', 'good.safetensors', '--seed', '7'], 2, /--seed has no effect with --resume/],
+    [['sample', '--checkpoint', 'good.safetensors', '--prime', 'hello Zürich'], 1, /the prime has characters not in the model's vocabulary: "Z", "ü", "i", "c"$/m],
+    [['train', '--data', 'other.txt', '--resume', 'good.safetensors'], 1, /the text has characters that the checkpoint's vocabulary lacks: "Z", "ë"/],
+    [['train', '--data', 'poem.txt', '--resume', 'good.safetensors'], 1, /the text is not the one this run was trained on/],
+    // options that define the run cannot change on resume: a usage error
+    [['train', '--data', 'poem.txt', '--resume', 'good.safetensors', '--hidden', '7'], 2, /--hidden cannot change when resuming/],
+    [['train', '--data', 'poem.txt', '--resume', 'good.safetensors', '--seed', '7'], 2, /--seed cannot change when resuming/],
   ] as const)('rnn %j', (args, code, message) => expectError(rnn(...args), code, message));
 
   it.each([
     [['--checkpoint', 'adir'], /cannot save checkpoint: adir is a directory; give a file name/],
     [['--checkpoint', 'poem.txt/model.safetensors'], /cannot save checkpoint: cannot create directory poem\.txt/],
   ])('an unusable checkpoint path %j is refused before any training', (args, message) => {
-    const r = rnn('train', '--data', 'poem.txt', '--iters', '5', ...args);
+    const r = rnn('train', '--data', 'poem.txt', '--iters', '5', '--batch', '2', '--seq', '5', ...args);
     expectError(r, 1, message);
     expect(r.out).not.toMatch(/iter|done/);
   });
@@ -148,43 +148,14 @@ describe('bad input files and checkpoints exit 1 with one line', () => {
 });
 
 describe('train, sample, resume, gradcheck', () => {
-  it('trains a small model on Chinese and emoji text, then samples only its characters', () => {
-    const t = rnn('train', '--data', 'poem.txt', '--iters', '30', '--hidden', '16', '--seq', '10', '--checkpoint', 'poem.safetensors', '--sample-every', '15', '--sample-length', '40');
-    expect(t.code, t.err).toBe(0);
-    expect(t.err).toBe('');
-    expect(t.out).toMatch(/^iter 30 {2}loss \d+\.\d{3}\/char/m); // plain progress lines when not a terminal
-    expect(t.out).toContain('sample at iteration 15');
-    expect(t.out).toContain('checkpoint saved to poem.safetensors (iteration 30)');
-    expect(loadCheckpoint(f('poem.safetensors')).iteration).toBe(30);
-
-    const allowed = new Set([...POEM]);
-    for (const args of [[], ['--prime', '春眠', '--temperature', '0.7']]) {
-      const s = rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '300', '--seed', '3', ...args);
-      expect(s.code, s.err).toBe(0);
-      expect(LONE_SURROGATE.test(s.out)).toBe(false);
-      expect([...s.out].filter((ch) => !allowed.has(ch))).toEqual([]);
-      expect([...s.out.replace(/\n$/, '')].length).toBeGreaterThanOrEqual(300);
-      if (args.length) expect(s.out.startsWith('春眠')).toBe(true);
-    }
-    // Same seed, same text.
-    expect(rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '50', '--seed', '9').out).toBe(
-      rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '50', '--seed', '9').out,
-    );
-
-    const r = rnn('train', '--data', 'poem.txt', '--resume', 'poem.safetensors', '--iters', '5', '--checkpoint', 'more.safetensors', '--sample-every', '0');
-    expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('resuming poem.safetensors at iteration 30');
-    expect(loadCheckpoint(f('more.safetensors')).iteration).toBe(35);
-  });
-
   it('--no-checkpoint writes no file', () => {
-    const r = rnn('train', '--data', 'poem.txt', '--iters', '3', '--hidden', '4', '--seq', '5', '--no-checkpoint', '--sample-length', '10');
+    const r = rnn('train', '--data', 'poem.txt', '--iters', '3', '--hidden', '4', '--batch', '2', '--seq', '5', '--no-checkpoint', '--sample-length', '10');
     expect(r.code, r.err).toBe(0);
     expect(existsSync(f('checkpoints'))).toBe(false);
   });
 
   it('gradcheck passes on a small model and prints the table, formula and thresholds', () => {
-    const r = rnn('gradcheck', '--layers', '2', '--hidden', '5', '--seq', '6', '--text', 'hello 世界😀!');
+    const r = rnn('gradcheck', '--model', 'minchar', '--layers', '2', '--hidden', '5', '--seq', '6', '--text', 'hello 世界😀!');
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain('|a − n| / max(|a|, |n|, 1e-12)');
     expect(r.out).toContain('Wh1h2');
@@ -192,10 +163,10 @@ describe('train, sample, resume, gradcheck', () => {
   });
 
   it('gradcheck checks every entry of a small model and samples entries of a large one', () => {
-    const small = rnn('gradcheck', '--hidden', '5', '--seq', '6', '--text', 'hello world');
+    const small = rnn('gradcheck', '--model', 'minchar', '--hidden', '5', '--seq', '6', '--text', 'hello world');
     expect(small.out).toMatch(/all entries/);
     expect(small.out).toMatch(/^Whh1 +\[5, 5\] +25 /m);
-    const large = rnn('gradcheck', '--hidden', '150', '--seq', '4', '--text', 'hello world');
+    const large = rnn('gradcheck', '--model', 'minchar', '--hidden', '150', '--seq', '4', '--text', 'hello world');
     expect(large.code, large.out + large.err).toBe(0);
     // the chunk is "hello" (V = 4): Wxh 150·4 + Whh1 150² + bh1 150 + Why 4·150 + by 4 = 23,854 > 20,000
     expect(large.out).toContain('100 random entries per parameter (the model has 23854 parameters');
@@ -206,7 +177,7 @@ describe('train, sample, resume, gradcheck', () => {
   it('gradcheck exits 1 and names the failing rows when finite differences are too coarse', () => {
     // With h = 0.5 the central difference's truncation error (of order h²·f''') dwarfs the 1e-6
     // threshold, so the numeric column must disagree with the (correct) analytic gradients.
-    const r = rnn('gradcheck', '--hidden', '5', '--seq', '6', '--text', 'hello world', '--step', '0.5');
+    const r = rnn('gradcheck', '--model', 'minchar', '--hidden', '5', '--seq', '6', '--text', 'hello world', '--step', '0.5');
     expect(r.code, r.out + r.err).toBe(1);
     expect(r.out).toMatch(/^Wxh .*FAIL$/m);
     expect(r.out).toMatch(/^FAIL: /m);
@@ -214,7 +185,10 @@ describe('train, sample, resume, gradcheck', () => {
 });
 
 describe('progress output', () => {
-  const p: TrainProgress = { iteration: 1200, sessionIterations: 200, loss: 50, smoothLoss: 52.5, lossPerChar: 2.1, charsPerSecond: 12345.6, elapsedSeconds: 3, etaSeconds: 75 };
+  const p: TrainProgress = {
+    iteration: 1200, totalIterations: 21150, epoch: 2.837, epochs: 50, sessionIterations: 200,
+    loss: 2.05, smoothLoss: 2.1, lr: 0.002, charsPerSecond: 12345.6, elapsedSeconds: 3, etaSeconds: 75,
+  };
 
   it('formats durations', () => {
     expect([formatDuration(75), formatDuration(3725), formatDuration(Infinity)]).toEqual(['1:15', '1:02:05', '?']);
@@ -226,7 +200,8 @@ describe('progress output', () => {
     printer.update(p);
     printer.update({ ...p, iteration: 1300 });
     printer.print('hello');
-    expect(out).toBe('\r\x1b[2Kiter 1,200  loss 2.100/char  12,346 chars/s  ETA 1:15\r\x1b[2Kiter 1,300  loss 2.100/char  12,346 chars/s  ETA 1:15\r\x1b[2Khello\n');
+    const line = (it: string) => `iter ${it}/21,150  epoch 2.84/50  loss 2.100  lr 2.00e-3  12,346 chars/s  ETA 1:15`;
+    expect(out).toBe(`\r\x1b[2K${line('1,200')}\r\x1b[2K${line('1,300')}\r\x1b[2Khello\n`);
   });
 });
 
@@ -244,5 +219,35 @@ describe('internal errors', () => {
     const loud = capture({ RNN_DEBUG: '1' });
     expect(loud.code).toBe(70);
     expect(loud.err).toMatch(/^rnn: internal error: boom\nTypeError: boom\n {4}at /);
+  });
+});
+
+describe('gradcheck --model', () => {
+  it('checks an LSTM by default (2 layers, 3 streams), with PyTorch\'s parameter names, and passes', () => {
+    const r = rnn('gradcheck', '--hidden', '3', '--seq', '3', '--text', 'hello world, hello');
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/^gradcheck: lstm, 2 layer\(s\), hidden 3, seq 3, batch 3, dropout 0, /m);
+    expect(r.out).toMatch(/^rnn\.weight_hh_l1 +\[12, 3\] +36 /m); // 4 gates × H 3 rows, every entry checked
+    expect(r.out).toMatch(/^decoder\.bias /m);
+    expect(r.out).toMatch(/^PASS: all 10 parameters$/m);
+  });
+
+  it.each([
+    ['gru', '3', '0.3'],
+    ['rnn', '3', '0.3'],
+    ['lstm', '1', '0.5'],
+  ])('--model %s --layers %s --dropout %s passes', (model, layers, dropout) => {
+    const r = rnn('gradcheck', '--model', model, '--layers', layers, '--hidden', '4', '--seq', '4', '--batch', '2', '--dropout', dropout, '--text', 'First Citizen: hi');
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toContain(`gradcheck: ${model}, ${layers} layer(s), hidden 4, seq 4, batch 2, dropout ${dropout}`);
+    expect(r.out).toMatch(new RegExp(`^rnn\\.bias_hh_l${Number(layers) - 1} .*PASS$`, 'm'));
+  });
+
+  it('refuses --batch and --dropout for minchar, an unknown model, and a text shorter than seq·batch + 1', () => {
+    expectError(rnn('gradcheck', '--model', 'minchar', '--batch', '2'), 2, /--batch is for --model lstm, gru or rnn, not minchar/);
+    expectError(rnn('gradcheck', '--model', 'minchar', '--dropout', '0.1'), 2, /--dropout is for --model lstm, gru or rnn/);
+    expectError(rnn('gradcheck', '--model', 'tanh'), 2, /--model must be 'rnn' or 'lstm' or 'gru' or 'minchar', got 'tanh'/);
+    expectError(rnn('gradcheck', '--dropout', '1'), 2, /--dropout must be a number from 0 to 1/);
+    expectError(rnn('gradcheck', '--text', 'hello world', '--seq', '5'), 1, /has 11 characters; --seq 5 × --batch 3 needs at least 16/);
   });
 });

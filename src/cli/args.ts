@@ -101,6 +101,14 @@ export function positiveNumberOption(name: string, raw: string | boolean | undef
   return v;
 }
 
+/** A number in [0, 1) (or [0, 1] with `closed`): dropout, split fractions, decay factors. */
+export function fractionOption(name: string, raw: string | boolean | undefined, closed = false): number {
+  const s = String(raw);
+  const v = /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s.trim()) ? Number(s) : NaN;
+  if (!(v >= 0 && (closed ? v <= 1 : v < 1))) throw new UsageError(`--${name} must be a number from 0 to 1${closed ? '' : ' (not 1 itself)'}, got '${s}'`);
+  return v;
+}
+
 /** One of a fixed set of words. */
 export function choiceOption<T extends string>(name: string, raw: string | boolean | undefined, choices: readonly T[]): T {
   const s = String(raw);

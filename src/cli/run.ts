@@ -7,6 +7,7 @@
 
 import { UserError } from '../index.ts';
 import { UsageError } from './args.ts';
+import { evalCommand, evalSpec } from './eval.ts';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
 import { packageVersion, type Io } from './io.ts';
 import { sampleCommand, sampleSpec } from './sample.ts';
@@ -17,6 +18,7 @@ export const EXIT = { ok: 0, user: 1, usage: 2, internal: 70, interrupted: 130 }
 const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) => number | Promise<number> }> = {
   train: { brief: trainSpec.brief, run: trainCommand },
   sample: { brief: sampleSpec.brief, run: sampleCommand },
+  eval: { brief: evalSpec.brief, run: evalCommand },
   gradcheck: { brief: gradcheckSpec.brief, run: gradcheckCommand },
 };
 
@@ -25,12 +27,11 @@ export function mainHelp(): string {
   return [
     'usage: rnn <command> [options]',
     '',
-    'Character-level RNN language models from first principles: a tiny autodiff engine,',
-    'hand-derived backprop, gradient checking, training and sampling.',
+    'Character-level RNN, LSTM and GRU language models from first principles: a tiny autodiff',
+    'engine, hand-derived backprop, gradient checking, char-rnn training, sampling, evaluation.',
     '',
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}${c.brief}`),
-    `  ${'eval'.padEnd(width)}not available yet: evaluation on held-out text arrives in a later version`,
     '',
     "'rnn <command> --help' shows a command's options, defaults and an example.",
     "'rnn --version' prints the version.",
@@ -51,7 +52,6 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.out(`rnn ${packageVersion()}\n`);
       return EXIT.ok;
     }
-    if (command === 'eval') throw new UsageError("'eval' is not available yet; it arrives in a later version (commands: train, sample, gradcheck)");
     const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!cmd) {
       const what = command.startsWith('-') ? `unknown option '${command}'` : `unknown command '${command}'`;

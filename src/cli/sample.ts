@@ -1,24 +1,27 @@
-// `rnn sample`: stream text from a trained checkpoint to stdout as it is generated.
+// `rnn sample`: stream text from a model to stdout as it is generated (char-rnn's sample.lua).
 
-import { existsSync } from 'node:fs';
-import { UserError, Vocab, loadCheckpoint, sampleStream } from '../index.ts';
-import { formatHelp, intOption, seedOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { Rng, Vocab, sampleStream } from '../index.ts';
+import { formatHelp, intOption, seedOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
+import { loadModelFile } from './model-file.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
 
 export const sampleSpec: CommandSpec = {
   name: 'sample',
-  brief: 'generate text from a trained checkpoint',
-  summary: 'Generate text from a trained checkpoint, printing each character as soon as it is drawn.',
+  brief: 'generate text from a trained model',
+  summary: 'Generate text from a model, printing each character as soon as it is drawn. The model is a checkpoint written by rnn train, or a safetensors file written by PyTorch for the CharRNN module in the README.',
   options: [
-    { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'checkpoint written by rnn train' },
-    { name: 'length', value: 'N', default: '500', help: 'characters to generate' },
+    { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'the model (safetensors)' },
+    { name: 'vocab', value: 'FILE', help: "vocabulary for a file without one in its metadata: a JSON array of characters, or the training text" },
+    { name: 'length', value: 'N', default: '2000', help: 'characters to generate (after the prime)' },
     { name: 'temperature', value: 'X', default: '1.0', help: 'divides the logits: below 1 is more conservative, above 1 more adventurous' },
+    { name: 'top-k', value: 'K', help: 'draw only among the K most likely characters' },
+    { name: 'argmax', help: 'always take the most likely character (greedy; ignores --temperature and --top-k)' },
     { name: 'prime', value: 'TEXT', help: 'text to feed the network first; it is printed, then continued (every character must be in the vocabulary)' },
-    { name: 'seed', value: 'N', default: '42', help: 'random seed (the same seed gives the same text)' },
+    { name: 'seed', value: 'N', default: '123', help: 'random seed (the same seed gives the same text)' },
   ],
-  notes: ["Without --prime, generation starts from the vocabulary's first character (a newline, for text with line breaks)."],
-  examples: ['rnn sample --checkpoint checkpoints/model.safetensors --length 1000 --temperature 0.8 --prime "ROMEO:"'],
+  notes: ['Without --prime, the first character is drawn uniformly from the vocabulary (as char-rnn does).'],
+  examples: ['rnn sample --length 1000 --temperature 0.8 --prime "ROMEO:"', 'rnn sample --checkpoint torch.safetensors --vocab data/tinyshakespeare.txt --top-k 5'],
 };
 
 export function sampleCommand(argv: string[], io: Io): number {
@@ -29,27 +32,24 @@ export function sampleCommand(argv: string[], io: Io): number {
   }
   const { values: v, given } = parsed;
   const path = stringOption('checkpoint', v.checkpoint);
+  const vocabPath = v.vocab === undefined ? undefined : stringOption('vocab', v.vocab);
   const length = intOption('length', v.length, 0);
   const temperature = positiveNumberOption('temperature', v.temperature);
+  const topK = v['top-k'] === undefined ? undefined : intOption('top-k', v['top-k'], 1);
   const seed = seedOption(v.seed);
   const prime = v.prime === undefined ? '' : String(v.prime);
 
-  if (!given.has('checkpoint') && !existsSync(path)) {
-    throw new UserError(`no checkpoint at ${path}: train a model first ('rnn train' or 'npm start'), or give --checkpoint FILE`);
-  }
-  const c = loadCheckpoint(path);
-  const vocab = Vocab.fromJSON(c.vocab);
-  const unknown = vocab.unknown(prime);
-  if (unknown.length > 0) {
-    throw new UserError(`--prime has ${unknown.length} character(s) that checkpoint ${path} was not trained on: ${listChars(unknown)}`);
-  }
-  const chars = sampleStream(c.params, vocab, { length, temperature, prime, seed });
-  io.out(prime);
+  const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
+  const chars = sampleStream(c.params, Vocab.fromJSON(c.vocab), { length, temperature, topK, argmax: v.argmax === true, prime, rng: new Rng(seed) });
   let last = prime.slice(-1);
+  let first = true;
   for (const ch of chars) {
+    if (first) io.out(prime); // after the generator has checked the prime
+    first = false;
     io.out(ch);
     last = ch;
   }
+  if (first) io.out(prime);
   if (last !== '\n') io.out('\n');
   return 0;
 }

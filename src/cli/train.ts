@@ -1,42 +1,65 @@
-// `rnn train`: train a char-level RNN on a text file, with live progress, periodic samples and
-// checkpoints; Ctrl-C stops after the current iteration and still saves.
+// `rnn train`: char-rnn's train.lua on our engine — live progress, validation, the latest and the
+// best checkpoints, samples; Ctrl-C stops after the current iteration and still saves; --resume
+// continues a run exactly where it stopped.
 
-import { TRAINER_DEFAULTS, Vocab, checkCheckpointPath, loadCheckpoint, readTextFile, train, UserError, type Checkpoint } from '../index.ts';
-import { UsageError, seedOption, choiceOption, formatHelp, intOption, listChars, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { CELL_KINDS, DivergedError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
+import { UsageError, choiceOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
-import { ProgressPrinter, formatElapsed, framedSample, thousands } from './progress.ts';
+import { ProgressPrinter, formatDuration, formatElapsed, framedSample, thousands } from './progress.ts';
 
-export const DEFAULT_ITERS = 20_000;
 export const DEFAULT_CHECKPOINT = 'checkpoints/model.safetensors';
+const D = TRAINER_DEFAULTS;
+
+/** The options that define a run; they come from the checkpoint when resuming. */
+const RUN_OPTIONS = ['model', 'layers', 'hidden', 'seq', 'batch', 'optim', 'lr', 'lr-decay', 'decay-after', 'clip', 'clip-mode', 'dropout', 'train-frac', 'val-frac', 'seed'];
 
 export const trainSpec: CommandSpec = {
   name: 'train',
-  brief: 'train a character-level RNN on a text file',
-  summary: 'Train a character-level RNN on a UTF-8 text file (min-char-rnn: truncated backprop over --seq characters, gradients clipped to [-5, 5], Adagrad).',
+  brief: 'train a character-level RNN, LSTM or GRU on a text file',
+  summary: "Train a character-level language model on a UTF-8 text file, as karpathy/char-rnn's train.lua does: B parallel streams, truncated backprop over --seq characters with the state carried across batches, validation on held-out text.",
   options: [
     { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'training text (UTF-8)' },
-    { name: 'layers', value: 'N', default: String(TRAINER_DEFAULTS.layers), help: 'stacked RNN layers' },
-    { name: 'hidden', value: 'N', default: String(TRAINER_DEFAULTS.hidden), help: 'hidden units per layer' },
-    { name: 'seq', value: 'N', default: String(TRAINER_DEFAULTS.seqLength), help: 'characters per chunk (steps of backprop through time)' },
-    { name: 'lr', value: 'X', default: String(TRAINER_DEFAULTS.lr), help: 'Adagrad learning rate' },
-    { name: 'iters', value: 'N', defaultNote: `${DEFAULT_ITERS} unless --time is given`, help: 'iterations to run (one chunk each)' },
-    { name: 'time', value: 'SECONDS', help: 'stop after this long (with --iters too: whichever comes first)' },
-    { name: 'seed', value: 'N', default: String(TRAINER_DEFAULTS.seed), help: 'random seed for initialisation and samples' },
-    { name: 'grad', value: 'tape|manual', default: TRAINER_DEFAULTS.grad, help: 'gradients by autodiff (tape) or hand-derived backprop (manual, faster)' },
-    { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'where to save the model' },
-    { name: 'no-checkpoint', help: 'do not save a checkpoint' },
-    { name: 'checkpoint-every', value: 'N', default: '10000', help: 'also save every N iterations (0 = only at the end)' },
-    { name: 'sample-every', value: 'N', default: '10000', help: 'print a sample every N iterations (0 = never)' },
+    { name: 'model', value: 'lstm|gru|rnn', default: D.model, help: 'cell type (PyTorch nn.LSTM / nn.GRU / nn.RNN equations)' },
+    { name: 'layers', value: 'N', default: String(D.layers), help: 'stacked layers' },
+    { name: 'hidden', value: 'N', default: String(D.hidden), help: 'hidden units per layer' },
+    { name: 'seq', value: 'N', default: String(D.seqLength), help: 'steps of backprop through time per chunk' },
+    { name: 'batch', value: 'N', default: String(D.batchSize), help: 'parallel streams (the text is cut into this many stripes)' },
+    { name: 'optim', value: 'rmsprop|adam|adagrad', default: D.optim, help: 'optimizer (RMSprop alpha 0.95; Adam betas 0.9, 0.999; eps 1e-8)' },
+    { name: 'lr', value: 'X', default: String(D.lr), help: 'learning rate' },
+    { name: 'lr-decay', value: 'X', default: String(D.lrDecay), help: 'multiply the learning rate by X after each epoch from --decay-after on (1 = constant)' },
+    { name: 'decay-after', value: 'N', default: String(D.decayAfter), help: 'first epoch whose end decays the learning rate' },
+    { name: 'clip', value: 'X', default: String(D.clip), help: 'gradient clipping threshold' },
+    { name: 'clip-mode', value: 'value|norm', default: D.clipMode, help: 'clip each gradient entry to [-X, X] (char-rnn) or the global L2 norm to X' },
+    { name: 'dropout', value: 'P', default: String(D.dropout), help: 'inverted dropout between layers and before the decoder (off at evaluation)' },
+    { name: 'epochs', value: 'N', default: String(D.epochs), help: 'passes over the training text' },
+    { name: 'iters', value: 'N', help: 'stop after N more iterations (before the last epoch ends)' },
+    { name: 'time', value: 'SECONDS', help: 'stop after this long (checkpoint saved; --resume continues)' },
+    { name: 'train-frac', value: 'X', default: String(D.trainFrac), help: 'fraction of the text to train on (the first part)' },
+    { name: 'val-frac', value: 'X', default: String(D.valFrac), help: 'fraction held out for validation (the next part; the rest is test; alone, it sets --train-frac to 1 - X)' },
+    { name: 'eval-every', value: 'N', default: '1000', help: 'validate (and save) every N iterations; 0 = only at the end' },
+    { name: 'seed', value: 'N', default: String(D.seed), help: 'random seed for initialisation and dropout' },
+    { name: 'grad', value: 'manual|tape', default: D.grad, help: 'gradients by hand-derived backprop (faster) or by the autodiff tape' },
+    { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'latest checkpoint; the best by validation goes to FILE with .best before the extension' },
+    { name: 'no-checkpoint', help: 'do not save checkpoints' },
+    { name: 'checkpoint-every', value: 'N', default: '100', help: 'also save the latest checkpoint every N iterations (0 = only at validations and the end)' },
+    { name: 'dtype', value: 'f64|f32', default: 'f64', help: 'checkpoint precision (f32 halves the file; resuming from it is then not bit-exact)' },
+    { name: 'sample-every', value: 'N', defaultNote: 'as --eval-every', help: 'print a sample every N iterations (0 = never)' },
     { name: 'sample-length', value: 'N', default: '200', help: 'characters per sample' },
-    { name: 'resume', value: 'FILE', help: 'continue training from this checkpoint (model size, vocabulary and random state come from it)' },
+    { name: 'resume', value: 'FILE', help: 'continue a run from its checkpoint, exactly as if never interrupted' },
   ],
   notes: [
-    'When resuming, --seq, --lr and --grad default to the values the checkpoint was trained with,',
-    '--layers and --hidden must match it if given, --seed is refused (the random state comes from the',
-    'checkpoint), and --iters counts the iterations added.',
-    'Ctrl-C stops after the current iteration, saves the checkpoint and exits with code 130.',
+    'With --resume the model and every training option come from the checkpoint; only --data (which must be',
+    'the same text), --epochs, --grad, --iters, --time and the checkpoint and sample options may be given.',
+    'Training stops with a message if the loss becomes NaN/Inf or exceeds 3x its first value; the last good',
+    'checkpoint is kept. Ctrl-C stops after the current iteration, saves, and exits with code 130.',
+    "char-rnn's defaults apply to every model. min-char-rnn's setting is --model rnn --layers 1 --hidden 100",
+    '--seq 25 --batch 1 --optim adagrad --lr 0.1 --lr-decay 1.',
   ],
-  examples: ['rnn train --time 60', 'rnn train --data my.txt --layers 2 --hidden 128 --iters 50000 --checkpoint my.safetensors'],
+  examples: [
+    'rnn train                                   # char-rnn: 2x128 LSTM on tinyshakespeare',
+    'rnn train --data my.txt --model gru --dropout 0.25 --time 600',
+    'rnn train --resume checkpoints/model.safetensors',
+  ],
 };
 
 export async function trainCommand(argv: string[], io: Io): Promise<number> {
@@ -47,37 +70,62 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   }
   const { values: v, given } = parsed;
   const dataPath = given.has('data') ? stringOption('data', v.data) : DEFAULT_DATA;
-  const shownData = given.has('data') ? `data file ${dataPath}` : 'the bundled data/tinyshakespeare.txt';
-  const layers = intOption('layers', v.layers, 1);
-  const hidden = intOption('hidden', v.hidden, 1);
-  const seq = intOption('seq', v.seq, 1);
-  const lr = positiveNumberOption('lr', v.lr);
+  const shownData = given.has('data') ? dataPath : 'the bundled data/tinyshakespeare.txt';
+  const options: TrainerOptions = {
+    model: choiceOption('model', v.model, CELL_KINDS),
+    layers: intOption('layers', v.layers, 1),
+    hidden: intOption('hidden', v.hidden, 1),
+    seqLength: intOption('seq', v.seq, 1),
+    batchSize: intOption('batch', v.batch, 1),
+    optim: choiceOption('optim', v.optim, OPTIMIZERS),
+    lr: positiveNumberOption('lr', v.lr),
+    lrDecay: positiveNumberOption('lr-decay', v['lr-decay']),
+    decayAfter: intOption('decay-after', v['decay-after'], 0),
+    clip: positiveNumberOption('clip', v.clip),
+    clipMode: choiceOption('clip-mode', v['clip-mode'], ['value', 'norm'] as const),
+    dropout: fractionOption('dropout', v.dropout),
+    epochs: intOption('epochs', v.epochs, 1),
+    trainFrac: fractionOption('train-frac', v['train-frac'], true),
+    valFrac: fractionOption('val-frac', v['val-frac']),
+    seed: seedOption(v.seed),
+    grad: choiceOption('grad', v.grad, ['manual', 'tape'] as const),
+  };
+  // --val-frac alone takes its share from the training part (char-rnn's test fraction stays 0).
+  if (given.has('val-frac') && !given.has('train-frac')) options.trainFrac = 1 - options.valFrac;
+  if (options.lrDecay > 1) throw new UsageError(`--lr-decay must be at most 1, got '${v['lr-decay']}'`);
+  const iters = v.iters === undefined ? undefined : intOption('iters', v.iters, 1);
   const time = v.time === undefined ? undefined : positiveNumberOption('time', v.time);
-  const iters = v.iters !== undefined ? intOption('iters', v.iters, 1) : time === undefined ? DEFAULT_ITERS : undefined;
-  const seed = seedOption(v.seed);
-  const grad = choiceOption('grad', v.grad, ['manual', 'tape'] as const);
+  const evalEvery = intOption('eval-every', v['eval-every'], 0);
+  const sampleEvery = v['sample-every'] === undefined ? evalEvery : intOption('sample-every', v['sample-every'], 0);
+  const sampleLength = intOption('sample-length', v['sample-length'], 1);
+  const checkpointEvery = intOption('checkpoint-every', v['checkpoint-every'], 0);
+  const dtype = choiceOption('dtype', v.dtype, ['f64', 'f32'] as const) === 'f32' ? 'F32' : 'F64';
   if (given.has('checkpoint') && v['no-checkpoint']) throw new UsageError('--checkpoint and --no-checkpoint contradict each other');
   const checkpointPath = v['no-checkpoint'] ? undefined : stringOption('checkpoint', v.checkpoint);
-  const checkpointEvery = intOption('checkpoint-every', v['checkpoint-every'], 0);
-  const sampleEvery = intOption('sample-every', v['sample-every'], 0);
-  const sampleLength = intOption('sample-length', v['sample-length'], 1);
+  const bestPath = checkpointPath === undefined ? undefined : bestPathFor(checkpointPath);
   const resumePath = v.resume === undefined ? undefined : stringOption('resume', v.resume);
+  if (resumePath !== undefined) {
+    const fixed = RUN_OPTIONS.filter((o) => given.has(o));
+    if (fixed.length > 0) throw new UsageError(`--${fixed[0]} cannot change when resuming: the run continues with its checkpoint's options (start a new run to change them)`);
+  }
 
   // Everything is read and checked before anything is written.
   const text = readTextFile(dataPath);
-  let resume: Checkpoint | undefined;
-  if (resumePath !== undefined) {
-    if (given.has('seed')) throw new UsageError('--seed has no effect with --resume: the random state comes from the checkpoint');
-    resume = loadCheckpoint(resumePath);
-    checkResume(resume, resumePath, text, shownData, { layers: given.has('layers') ? layers : undefined, hidden: given.has('hidden') ? hidden : undefined });
-  }
-  // When resuming, options left out take the checkpoint's values (undefined lets the trainer read them).
-  const unlessResumed = <T>(name: string, value: T): T | undefined => (resume && !given.has(name) ? undefined : value);
-  const seqLength = unlessResumed('seq', seq);
-  const T = seqLength ?? (typeof resume?.train.seqLength === 'number' ? resume.train.seqLength : seq);
-  const chars = [...text].length;
-  if (chars < T + 1) throw new UserError(`${shownData} has ${chars} characters; --seq ${T} needs at least ${T + 1}`);
+  const trainer = resumePath !== undefined
+    ? Trainer.fromCheckpoint(text, loadCheckpoint(resumePath), { epochs: given.has('epochs') ? options.epochs : undefined, grad: given.has('grad') ? options.grad : undefined })
+    : Trainer.fromText(text, options);
   if (checkpointPath !== undefined) checkCheckpointPath(checkpointPath);
+
+  const o = trainer.options, c = trainer.config;
+  const from = resumePath ? `resuming ${resumePath} at iteration ${thousands(trainer.iteration)}` : `seed ${o.seed}`;
+  io.out(
+    `data: ${shownData}: ${thousands(trainer.split.train.length + trainer.split.val.length + trainer.split.test.length)} characters, vocabulary ${trainer.vocab.size}; ` +
+      `train ${thousands(trainer.split.train.length)}, validation ${thousands(trainer.split.val.length)}, test ${thousands(trainer.split.test.length)}\n` +
+      `model: ${c.layers}-layer ${c.kind.toUpperCase()}, ${c.hiddenSize} hidden, dropout ${o.dropout}; ${o.grad} gradients\n` +
+      `training: batch ${o.batchSize} x seq ${o.seqLength}, ${o.optim} lr ${o.lr} (x${o.lrDecay} per epoch after ${o.decayAfter}), clip ${o.clipMode} ${o.clip}; ` +
+      `${thousands(trainer.chunks)} iterations per epoch, ${o.epochs} epochs = ${thousands(trainer.totalIterations)} iterations; ${from}\n` +
+      (checkpointPath ? `saving to ${checkpointPath} (best: ${bestPath})\n` : ''),
+  );
 
   const printer = new ProgressPrinter(io);
   const controller = new AbortController();
@@ -91,54 +139,45 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     }
     interruptedAt = Date.now();
     controller.abort();
-    printer.print('interrupted: stopping after this iteration (Ctrl-C again to quit at once)');
+    printer.print('interrupted: stopping after this iteration and saving (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onSigint);
   try {
-    const result = await train({
-      text, resume, iters, timeSeconds: time, signal: controller.signal,
-      layers, hidden, seed,
-      seqLength, lr: unlessResumed('lr', lr), grad: unlessResumed('grad', grad),
-      sampleEvery, sampleLength, checkpointPath, checkpointEvery,
-      trainInfo: { data: given.has('data') ? dataPath : 'data/tinyshakespeare.txt (bundled)' },
-      progressMs: io.isTTY ? 200 : 1000,
-      onStart: (t) => {
-        const from = resume ? `resuming ${resumePath} at iteration ${thousands(t.iteration)}` : `seed ${seed}`;
-        const budget = [iters !== undefined ? `${thousands(iters)} iterations` : '', time !== undefined ? `${time} s` : ''].filter(Boolean).join(' or ');
-        io.out(
-          `training on ${shownData}: ${thousands(t.data.length)} characters, vocabulary ${t.vocab.size}\n` +
-            `model: ${t.config.layers} layer(s) of ${t.config.hiddenSize} hidden units, seq ${t.seqLength}, lr ${t.optimizer.lr}, ${t.grad} gradients, ${from}\n` +
-            `running for ${budget}${checkpointPath ? `, saving to ${checkpointPath}` : ''}\n`,
-        );
-      },
+    const result = await trainLoop(trainer, {
+      iters, timeSeconds: time, evalEvery, checkpointEvery, sampleEvery, sampleLength, checkpointPath, bestPath,
+      dtype, signal: controller.signal, trainInfo: { data: given.has('data') ? dataPath : 'data/tinyshakespeare.txt (bundled)' },
+      progressMs: io.isTTY ? 500 : 1000,
       onProgress: (p) => printer.update(p),
-      onSample: (s) => printer.print(framedSample(`sample at iteration ${thousands(s.iteration)} (loss ${s.lossPerChar.toFixed(3)}/char)`, s.text)),
+      onEval: (e) => printer.print(`validation at iteration ${thousands(e.iteration)} (epoch ${e.epoch.toFixed(2)}): ${e.loss.toFixed(4)} nats/char = ${e.bitsPerChar.toFixed(4)} bits/char${e.best ? ' (best so far)' : ''}`),
+      onSample: (s) => printer.print(framedSample(`sample at iteration ${thousands(s.iteration)}`, s.text)),
     });
-    const { trainer, progress: p, stoppedBy } = result;
+    const { progress: p, stoppedBy } = result;
     printer.finish(p);
+    const why = { done: 'finished', iters: 'iteration budget reached', time: 'time budget reached', signal: 'interrupted' }[stoppedBy];
     io.out(
-      `done${stoppedBy === 'signal' ? ' (interrupted)' : ''}: ${thousands(p.sessionIterations)} iterations (${thousands(p.sessionIterations * trainer.seqLength)} characters) ` +
-        `in ${formatElapsed(p.elapsedSeconds)}, ${thousands(p.charsPerSecond)} chars/s; smooth loss ${p.lossPerChar.toFixed(3)} nats/char at iteration ${thousands(p.iteration)}\n`,
+      `${why}: ${thousands(p.sessionIterations)} iterations (${thousands(p.sessionIterations * trainer.charsPerStep)} characters) in ${formatElapsed(p.elapsedSeconds)}, ` +
+        `${thousands(p.charsPerSecond)} chars/s; iteration ${thousands(p.iteration)} of ${thousands(p.totalIterations)}, train loss ${p.smoothLoss.toFixed(3)} nats/char` +
+        (trainer.bestVal !== null ? `, best validation ${trainer.bestVal.toFixed(4)} nats/char (${(trainer.bestVal / Math.LN2).toFixed(4)} bits/char)` : '') + '\n',
     );
-    io.out(framedSample(`final sample (${sampleLength} characters)`, trainer.sample(sampleLength)));
+    if (sampleEvery === 0 || trainer.iteration % sampleEvery !== 0) io.out(framedSample(`sample (${sampleLength} characters)`, trainer.sample(sampleLength)));
     if (checkpointPath !== undefined) {
       io.out(`checkpoint saved to ${checkpointPath} (iteration ${thousands(trainer.iteration)})\n`);
-      io.out(`sample more:  npx rnn sample --checkpoint ${checkpointPath}\ncontinue:     npx rnn train --resume ${checkpointPath}${given.has('data') ? ` --data ${dataPath}` : ''}\n`);
+      io.out(`sample more:  npx rnn sample --checkpoint ${checkpointPath}\n`);
+      if (!trainer.done) {
+        io.out(`continue:     npx rnn train --resume ${checkpointPath}${given.has('data') ? ` --data ${dataPath}` : ''}  (about ${formatDuration(((p.totalIterations - p.iteration) * trainer.charsPerStep) / Math.max(p.charsPerSecond, 1))} left)\n`);
+      }
     }
     return stoppedBy === 'signal' ? 130 : 0;
+  } catch (err) {
+    if (err instanceof DivergedError) printer.print('');
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
   }
 }
 
-/** The checkpoint must fit the data and any model size the user typed. */
-function checkResume(c: Checkpoint, path: string, text: string, shownData: string, typed: { layers?: number; hidden?: number }): void {
-  const { layers, hiddenSize } = c.config;
-  if ((typed.layers !== undefined && typed.layers !== layers) || (typed.hidden !== undefined && typed.hidden !== hiddenSize)) {
-    throw new UsageError(`checkpoint ${path} has --layers ${layers} --hidden ${hiddenSize}; leave those options out when resuming, or match them`);
-  }
-  const missing = Vocab.fromJSON(c.vocab).unknown(text);
-  if (missing.length > 0) {
-    throw new UserError(`${shownData} has ${missing.length} character(s) that checkpoint ${path} was not trained on: ${listChars(missing)}`);
-  }
+/** checkpoints/model.safetensors → checkpoints/model.best.safetensors */
+export function bestPathFor(path: string): string {
+  const m = /^(.*[^/\\])(\.[^./\\]+)$/.exec(path);
+  return m ? `${m[1]}.best${m[2]}` : `${path}.best`;
 }
