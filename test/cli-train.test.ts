@@ -65,6 +65,11 @@ describe('train → sample → eval', () => {
       expect([...s.out.replace(/\n$/, '')].length).toBeGreaterThanOrEqual(200);
       if (args[0] === '--prime') expect(s.out.startsWith('春眠')).toBe(true);
     }
+    // The run is over: resuming says how to extend it; --epochs does.
+    expectError(rnn('train', '--data', 'poem.txt', '--resume', 'poem.safetensors'), 1, /has finished all 2 epochs of its run; give --epochs N \(more than 2\)/);
+    const more = rnn('train', '--data', 'poem.txt', '--resume', 'poem.safetensors', '--epochs', '3', '--checkpoint', 'poem3.safetensors', '--sample-every', '0');
+    expect(more.code, more.err).toBe(0);
+    expect(loadCheckpoint(f('poem3.safetensors')).training!.iteration).toBe((latest.training!.iteration / 2) * 3);
     const seeded = () => rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '50', '--seed', '9').out;
     expect(seeded()).toBe(seeded());
     expectError(rnn('sample', '--checkpoint', 'poem.safetensors', '--prime', '春Z'), 1, /"Z"/);

@@ -2,7 +2,7 @@
 // best checkpoints, samples; Ctrl-C stops after the current iteration and still saves; --resume
 // continues a run exactly where it stopped.
 
-import { CELL_KINDS, DivergedError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
+import { CELL_KINDS, DivergedError, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
 import { UsageError, choiceOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
 import { ProgressPrinter, formatDuration, formatElapsed, framedSample, thousands } from './progress.ts';
@@ -114,6 +114,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const trainer = resumePath !== undefined
     ? Trainer.fromCheckpoint(text, loadCheckpoint(resumePath), { epochs: given.has('epochs') ? options.epochs : undefined, grad: given.has('grad') ? options.grad : undefined })
     : Trainer.fromText(text, options);
+  if (trainer.done) {
+    throw new UserError(`${resumePath} has finished all ${trainer.options.epochs} epochs of its run; give --epochs N (more than ${trainer.options.epochs}) to train it further`);
+  }
   if (checkpointPath !== undefined) checkCheckpointPath(checkpointPath);
 
   const o = trainer.options, c = trainer.config;
