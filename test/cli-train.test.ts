@@ -1,30 +1,15 @@
 // `rnn train | sample | eval` as real processes (node bin/rnn.js …): a small char-rnn run on Chinese
 // and emoji text, Ctrl-C and kill -9 in the middle of a run and the resumed run ending bit for bit
 // where the uninterrupted one ends, PyTorch-written checkpoints, and one-line errors.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, cliSandbox, expectError } from './cli-helpers.ts';
 import { loadCheckpoint, type Checkpoint } from '../src/checkpoint/checkpoint.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'rnn.js');
+const { dir, f, rnn } = cliSandbox('rnn-cli-train-');
 const FIX = join(ROOT, 'test', 'fixtures', 'pytorch');
-const dir = mkdtempSync(join(tmpdir(), 'rnn-cli-train-'));
-const f = (name: string) => join(dir, name);
-
-function rnn(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, timeout: 120_000, env: { ...process.env, RNN_DEBUG: '' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function expectError(r: ReturnType<typeof rnn>, code: number, message: RegExp): void {
-  expect(r.code, r.err).toBe(code);
-  expect(r.err).toMatch(/^rnn: error: [^\n]*\n$/);
-  expect(r.err).not.toContain('    at ');
-  expect(r.err).toMatch(message);
-}
 
 const POEM = '春眠不觉晓，处处闻啼鸟。😀 夜来风雨声，花落知多少。🎉\n';
 // A small run of every kind of option: 2-layer LSTM, dropout, B 4, T 8.

@@ -1,36 +1,18 @@
 // The `rnn` command line, run as a real process (node bin/rnn.js …): help, exit codes, one-line
 // errors without stack traces, a short end-to-end train → sample run, and files left untouched on failure.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeCheckpoint, loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import { ROOT, cliSandbox, expectError } from './cli-helpers.ts';
+import { encodeCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { ProgressPrinter, formatDuration } from '../src/cli/progress.ts';
 import type { TrainProgress } from '../src/train/loop.ts';
 import { reportError } from '../src/cli/run.ts';
 import type { Io } from '../src/cli/io.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'rnn.js');
-const dir = mkdtempSync(join(tmpdir(), 'rnn-cli-'));
-const f = (name: string) => join(dir, name);
+const { dir, f, rnn } = cliSandbox('rnn-cli-', 60_000);
 
-function rnn(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000, env: { ...process.env, RNN_DEBUG: '' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** A failure must be exactly one line on stderr, `rnn: error: …`, with no stack trace. */
-function expectError(r: ReturnType<typeof rnn>, code: number, message: RegExp): void {
-  expect(r.code, r.err).toBe(code);
-  expect(r.err).toMatch(/^rnn: error: [^\n]*\n$/);
-  expect(r.err).not.toContain('    at ');
-  expect(r.err).toMatch(message);
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const POEM = '春眠不觉晓，处处闻啼鸟。😀 hello world 🎉\n';
 
 beforeAll(() => {

@@ -141,7 +141,7 @@ export function addColumnSums(out: Float64Array, A: Float64Array, M: number, N: 
  * NOTE: the loss is taken as log Σ exp(y − max) + max − y_target rather than −log p, so a target
  * with a tiny probability does not lose its digits (or become log 0).
  */
-export function softmaxCrossEntropyRows(Y: Float64Array, targets: readonly number[], T: number, V: number): number {
+export function softmaxCrossEntropyRows(Y: Float64Array, targets: ArrayLike<number>, T: number, V: number): number {
   let loss = 0;
   for (let t = 0; t < T; t++) {
     const o = t * V;

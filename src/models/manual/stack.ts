@@ -28,7 +28,7 @@ import {
   DECODER_BIAS, DECODER_WEIGHT, GATES, biasHH, biasIH, checkBatch, configOf, paramShapes, weightHH, weightIH,
   type Batch, type CellKind, type DropoutMasks, type Params, type State,
 } from '../charrnn.ts';
-import { addColumnSums, addMatMul, addMatTMul, checkShapes, newGrads, transposeInto, transposed } from './mat.ts';
+import { addColumnSums, addMatMul, addMatTMul, checkShapes, newGrads, softmaxCrossEntropyRows, transposeInto, transposed } from './mat.ts';
 
 export interface Dims {
   T: number;
@@ -141,7 +141,7 @@ export function stackForward<C>(cell: Cell<C>, p: Params, batch: Batch, state: S
   const bdec = p[DECODER_BIAS].data;
   for (let r = 0; r < N; r++) Y.set(bdec, r * V);
   addMatMul(Y, top, transposed(p[DECODER_WEIGHT].data, V, H), N, H, V);
-  const loss = softmaxCrossEntropySum(Y, batch.targets, N, V) / N; // Y now holds the probabilities
+  const loss = softmaxCrossEntropyRows(Y, batch.targets, N, V) / N; // Y now holds the probabilities
   const cache = keepCache ? { cell, p, batch, masks, dims: { ...d, L, V }, layers, top, probs: Y } : null;
   return { loss, state: next, cache };
 }
@@ -206,32 +206,6 @@ function times(x: Float64Array, m: Float64Array): Float64Array {
   const out = new Float64Array(x.length);
   for (let i = 0; i < x.length; i++) out[i] = x[i] * m[i];
   return out;
-}
-
-/**
- * Row-wise softmax in place (each row of Y, N×V logits, becomes probabilities) and the summed
- * cross-entropy Σ_r −log p_r[target_r].
- * NOTE: the loss is taken as log Σ exp(y − max) + max − y_target, not −log p, so that a target of
- * tiny probability keeps its digits (and never becomes log 0).
- */
-export function softmaxCrossEntropySum(Y: Float64Array, targets: ArrayLike<number>, N: number, V: number): number {
-  let loss = 0;
-  for (let r = 0; r < N; r++) {
-    const o = r * V;
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) if (Y[o + v] > max) max = Y[o + v];
-    const yTarget = Y[o + targets[r]];
-    let z = 0;
-    for (let v = 0; v < V; v++) {
-      const e = Math.exp(Y[o + v] - max);
-      Y[o + v] = e;
-      z += e;
-    }
-    const inv = 1 / z;
-    for (let v = 0; v < V; v++) Y[o + v] *= inv;
-    loss += Math.log(z) + max - yTarget;
-  }
-  return loss;
 }
 
 /**
