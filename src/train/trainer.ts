@@ -69,7 +69,6 @@ interface Progress {
   iteration: number;
   smoothLoss: number;
   firstLoss: number | null;
-  bestVal: number | null;
   history: ValRecord[];
 }
 
@@ -86,7 +85,7 @@ export class Trainer {
   /** Loss of the last step; NaN before the first. */
   lastLoss = NaN;
   firstLoss: number | null;
-  bestVal: number | null;
+  /** Every validation of the run so far (across resumes). */
   readonly history: ValRecord[];
 
   private constructor(
@@ -108,7 +107,6 @@ export class Trainer {
     this.iteration = p.iteration;
     this.smoothLoss = p.smoothLoss;
     this.firstLoss = p.firstLoss;
-    this.bestVal = p.bestVal;
     this.history = p.history;
   }
 
@@ -121,7 +119,7 @@ export class Trainer {
     const rng = new Rng(o.seed);
     const config: CharRNNConfig = { kind: o.model, vocabSize: vocab.size, hiddenSize: o.hidden, layers: o.layers };
     const params = initParams(config, rng);
-    const p: Progress = { iteration: 0, smoothLoss: Math.log(vocab.size), firstLoss: null, bestVal: null, history: [] };
+    const p: Progress = { iteration: 0, smoothLoss: Math.log(vocab.size), firstLoss: null, history: [] };
     return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), fingerprint(ids), params, makeOptimizer(o.optim), rng, zeroState(config, o.batchSize), p);
   }
 
@@ -146,8 +144,13 @@ export class Trainer {
     for (const [name, t] of Object.entries(c.params)) params[name] = new Tensor(Float64Array.from(t.data), t.shape);
     const p = saved.progress as Progress;
     return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), fingerprint(ids), params, restoreOptimizer(tr.optimizer), new Rng(tr.rngState), cloneState(tr.state), {
-      iteration: tr.iteration, smoothLoss: p.smoothLoss, firstLoss: p.firstLoss, bestVal: p.bestVal, history: p.history.map((r) => ({ ...r })),
+      iteration: tr.iteration, smoothLoss: p.smoothLoss, firstLoss: p.firstLoss, history: p.history.map((r) => ({ ...r })),
     });
+  }
+
+  /** The lowest validation loss so far (nats/char), or null before the first validation. */
+  get bestVal(): number | null {
+    return this.history.length === 0 ? null : Math.min(...this.history.map((r) => r.loss));
   }
 
   /** Chunks per epoch. */
@@ -207,10 +210,7 @@ export class Trainer {
   validate(): number {
     const o = this.options;
     const loss = this.split.val.length < 2 ? NaN : evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
-    if (Number.isFinite(loss)) {
-      this.history.push({ iteration: this.iteration, loss });
-      if (this.bestVal === null || loss < this.bestVal) this.bestVal = loss;
-    }
+    if (Number.isFinite(loss)) this.history.push({ iteration: this.iteration, loss });
     return loss;
   }
 
@@ -226,7 +226,7 @@ export class Trainer {
   checkpoint(extra: Record<string, unknown> = {}): Checkpoint {
     const params: Params = {};
     for (const [name, t] of Object.entries(this.params)) params[name] = t.clone();
-    const progress: Progress = { iteration: this.iteration, smoothLoss: this.smoothLoss, firstLoss: this.firstLoss, bestVal: this.bestVal, history: this.history.map((r) => ({ ...r })) };
+    const progress: Progress = { iteration: this.iteration, smoothLoss: this.smoothLoss, firstLoss: this.firstLoss, history: this.history.map((r) => ({ ...r })) };
     return {
       config: { ...this.config },
       vocab: this.vocab.toJSON(),
