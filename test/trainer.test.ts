@@ -145,6 +145,9 @@ describe('Trainer: resuming is exact', () => {
     expect(() => Trainer.fromCheckpoint(TEXT.slice(1), c)).toThrow(/not the one this run was trained on/);
     expect(() => Trainer.fromCheckpoint(TEXT + 'Z', c)).toThrow(/lacks: "Z"/);
     expect(() => Trainer.fromCheckpoint(TEXT, { ...c, training: undefined })).toThrow(/model only/);
+    const damaged = (train: Record<string, unknown>) => ({ ...c, training: { ...c.training!, train } });
+    expect(() => Trainer.fromCheckpoint(TEXT, damaged({ ...c.training!.train, progress: undefined }))).toThrow(/training record is damaged \(no progress\)/);
+    expect(() => Trainer.fromCheckpoint(TEXT, damaged({ ...c.training!.train, options: undefined }))).toThrow(/damaged \(no options\)/);
   });
 });
 

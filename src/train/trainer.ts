@@ -128,6 +128,7 @@ export class Trainer {
     const tr = c.training;
     if (!tr) throw new UserError('this checkpoint holds a model only (no optimizer or training state), so it cannot be resumed');
     const saved = tr.train;
+    if (typeof saved.options !== 'object' || saved.options === null) damaged('no options');
     const o: TrainerOptions = { ...(saved.options as TrainerOptions), ...definedOnly(changes) };
     checkOptions(o);
     if (o.model !== c.config.kind || o.layers !== c.config.layers || o.hidden !== c.config.hiddenSize) throw new UserError('checkpoint: its training options do not match its model');
@@ -142,9 +143,9 @@ export class Trainer {
     if (B !== o.batchSize) throw new UserError(`checkpoint: carried state has ${B} streams but the run's batch size is ${o.batchSize}`);
     const params: Params = {};
     for (const [name, t] of Object.entries(c.params)) params[name] = new Tensor(Float64Array.from(t.data), t.shape);
-    const p = saved.progress as Progress;
+    const p = readProgress(saved.progress);
     return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), fingerprint(ids), params, restoreOptimizer(tr.optimizer), new Rng(tr.rngState), cloneState(tr.state), {
-      iteration: tr.iteration, smoothLoss: p.smoothLoss, firstLoss: p.firstLoss, history: p.history.map((r) => ({ ...r })),
+      iteration: tr.iteration, ...p,
     });
   }
 
@@ -240,6 +241,21 @@ export class Trainer {
       },
     };
   }
+}
+
+/** The run's progress record from a checkpoint, checked field by field (a damaged record is a UserError). */
+function damaged(what: string): never {
+  throw new UserError(`checkpoint: its training record is damaged (${what}); it cannot be resumed, but it can still be sampled and evaluated`);
+}
+
+function readProgress(raw: unknown): Omit<Progress, 'iteration'> {
+  const bad = damaged;
+  if (typeof raw !== 'object' || raw === null) return bad('no progress');
+  const { smoothLoss, firstLoss, history } = raw as Record<string, unknown>;
+  if (typeof smoothLoss !== 'number') bad('smoothLoss');
+  if (firstLoss !== null && typeof firstLoss !== 'number') bad('firstLoss');
+  if (!Array.isArray(history) || !history.every((r) => typeof r?.iteration === 'number' && typeof r?.loss === 'number')) bad('history');
+  return { smoothLoss: smoothLoss as number, firstLoss: firstLoss as number | null, history: (history as ValRecord[]).map((r) => ({ iteration: r.iteration, loss: r.loss })) };
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
