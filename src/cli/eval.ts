@@ -16,7 +16,7 @@ export const evalSpec: CommandSpec = {
     { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'text to evaluate on (UTF-8)' },
     { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one (as for rnn sample)' },
     { name: 'batch', value: 'N', default: '50', help: 'parallel streams the text is read in (1 = one pass, each character with its full context)' },
-    { name: 'seq', value: 'N', default: '50', help: 'steps per chunk (does not change the result, only memory use)' },
+    { name: 'seq', value: 'N', default: '50', help: 'steps per chunk; the state is carried from chunk to chunk, so this changes only memory use and the few tail characters left out' },
   ],
   notes: ['Characters outside the model\'s vocabulary are reported and left out of the text (never a crash).'],
   examples: ['rnn eval --checkpoint checkpoints/model.best.safetensors --data held-out.txt'],
