@@ -136,7 +136,8 @@ export class Trainer {
     const missing = vocab.unknown(text);
     if (missing.length > 0) throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.slice(0, 10).map(showChar).join(', ')}`);
     const ids = vocab.encode(text);
-    if (fingerprint(ids) !== saved.data) {
+    const print = fingerprint(ids);
+    if (print !== saved.data) {
       throw new UserError(`the text is not the one this run was trained on (${ids.length} characters here, ${String(saved.data).split(':')[0]} then): resuming needs the same text`);
     }
     const B = tr.state.h[0].length / c.config.hiddenSize;
@@ -144,7 +145,7 @@ export class Trainer {
     const params: Params = {};
     for (const [name, t] of Object.entries(c.params)) params[name] = new Tensor(Float64Array.from(t.data), t.shape);
     const p = readProgress(saved.progress);
-    return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), fingerprint(ids), params, restoreOptimizer(tr.optimizer), new Rng(tr.rngState), cloneState(tr.state), {
+    return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), print, params, restoreOptimizer(tr.optimizer), new Rng(tr.rngState), cloneState(tr.state), {
       iteration: tr.iteration, ...p,
     });
   }
