@@ -43,3 +43,6 @@ export { evaluate, type EvalResult } from './train/evaluate.ts';
 export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
 export { trainLoop, type LoopOptions, type TrainProgress, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
 export * from './train/sample.ts';
+
+// ---- looking inside a trained model (inspect section) ---------------------------------------
+export { traceActivations, type Trace, type TraceOptions, type Guess } from './inspect.ts';

@@ -1,0 +1,73 @@
+// Looking inside a trained char-rnn model, as in Karpathy's "The Unreasonable Effectiveness of
+// Recurrent Neural Networks" (section "visualizing the predictions and the neuron firings"): run a
+// passage through the model one character at a time (B = 1) and keep, after each character,
+//   - every layer's hidden state h (and, for an LSTM, the cell state c), to colour the text by one unit;
+//   - the model's k most likely next characters with their probabilities.
+//
+// Dimensions: T characters in the passage, L layers, H hidden size, V vocabulary.
+
+import { UserError } from './errors.ts';
+import { configOf, stepper, zeroState, type Params, type State } from './models/charrnn.ts';
+import type { Vocab } from './data/vocab.ts';
+
+export interface Guess {
+  char: string;
+  prob: number;
+}
+
+export interface Trace {
+  /** The passage, one code point per entry (length T). */
+  chars: string[];
+  /** h[l][t] is layer l's hidden state (length H) after reading chars[t]. */
+  h: Float64Array[][];
+  /** c[l][t], the LSTM cell state (empty for rnn and gru). */
+  c: Float64Array[][];
+  /** guesses[t]: the k most likely characters to follow chars[t], most likely first. */
+  guesses: Guess[][];
+}
+
+export interface TraceOptions {
+  /** How many next-character guesses to keep per position (default 5, capped at V). */
+  top?: number;
+  /** Starting state, B = 1 (default zeros). Not modified. */
+  state?: State;
+}
+
+/** Runs `text` through the model and records states and next-character guesses after each character. */
+export function traceActivations(params: Params, vocab: Vocab, text: string, opts: TraceOptions = {}): Trace {
+  const config = configOf(params);
+  if (vocab.size !== config.vocabSize) throw new UserError(`vocabulary has ${vocab.size} characters but the model expects ${config.vocabSize}`);
+  const top = Math.min(opts.top ?? 5, vocab.size);
+  if (!Number.isInteger(top) || top < 1) throw new UserError(`top must be a positive integer, got ${opts.top}`);
+  const chars = [...text];
+  const ids = vocab.encode(text); // a UserError naming any character the model does not know
+  const step = stepper(params);
+  let state: State = opts.state ?? zeroState(config, 1);
+  const L = config.layers;
+  const trace: Trace = {
+    chars,
+    h: Array.from({ length: L }, () => []),
+    c: Array.from({ length: config.kind === 'lstm' ? L : 0 }, () => []),
+    guesses: [],
+  };
+  for (const id of ids) {
+    const out = step([id], state);
+    state = out.state;
+    for (let l = 0; l < L; l++) {
+      trace.h[l].push(Float64Array.from(state.h[l]));
+      if (config.kind === 'lstm') trace.c[l].push(Float64Array.from(state.c[l]));
+    }
+    trace.guesses.push(topGuesses(out.logits, vocab, top));
+  }
+  return trace;
+}
+
+/** softmax(logits), then the k most probable characters (ties: lower id first). */
+function topGuesses(logits: Float64Array, vocab: Vocab, k: number): Guess[] {
+  let max = -Infinity;
+  for (const z of logits) if (z > max) max = z;
+  const p = logits.map((z) => Math.exp(z - max));
+  const total = p.reduce((a, b) => a + b, 0);
+  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b);
+  return order.slice(0, k).map((i) => ({ char: vocab.chars[i], prob: p[i] / total }));
+}
