@@ -1,0 +1,108 @@
+// The fast model (src/fast/model.ts) against the hand-derived models (manual/stack.ts and the
+// *.manual.ts cells, themselves checked against the tape, finite differences and PyTorch): the same
+// loss, gradients and carried state, on random shapes, with and without dropout, for each kernel
+// set available. float64 with the reference kernels must agree to rounding (1e-11 relative);
+// float32 to float32's precision (relative 1e-3 on the gradients' scale).
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/engine/random.ts';
+import { charWellScaledParams } from '../../src/gradcheck.ts';
+import { CELL_KINDS, dropoutMasks, type Batch, type CellKind, type CharRNNConfig, type State } from '../../src/models/charrnn.ts';
+import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
+import { referenceKernels, type DType, type FastKernels } from '../../src/fast/kernels.ts';
+import { FastCharRNN } from '../../src/fast/model.ts';
+import { kernelSets } from './sets.ts';
+
+function makeCase(kind: CellKind, L: number, H: number, V: number, T: number, B: number, seed: number, dropout: number) {
+  const config: CharRNNConfig = { kind, vocabSize: V, hiddenSize: H, layers: L };
+  const rng = new Rng(seed);
+  const p = charWellScaledParams(config, rng);
+  const ids = (): number[] => Array.from({ length: T * B }, () => rng.int(V));
+  const batch: Batch = { inputs: ids(), targets: ids(), T, B };
+  const draw = (scale: number) => Array.from({ length: L }, () => Float64Array.from({ length: B * H }, () => scale * (2 * rng.uniform() - 1)));
+  const state: State = { h: draw(0.5), c: kind === 'lstm' ? draw(1) : [] };
+  return { config, p, batch, state, masks: dropoutMasks(config, T, B, dropout, rng) };
+}
+
+/** max |a − b| / max(max |b|, tiny): the error relative to the array's scale. */
+function scaledError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, m = 1e-30;
+  for (let i = 0; i < b.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return d / m;
+}
+
+function check(k: FastKernels, tol: number, kind: CellKind, L: number, H: number, V: number, T: number, B: number, seed: number, dropout: number): void {
+  const c = makeCase(kind, L, H, V, T, B, seed, dropout);
+  const ref = charLossAndGrads('manual', c.p, c.batch, c.state, c.masks);
+  const m = new FastCharRNN(k, { config: c.config, B, T, optim: 'rmsprop', dropout: dropout > 0 });
+  m.setParams(c.p);
+  m.setState(c.state);
+  const loss = m.run(c.batch, c.masks, true);
+  expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(tol);
+  for (const name of Object.keys(ref.grads)) {
+    const err = scaledError(m.grads[name], ref.grads[name].data);
+    if (!(err < tol)) throw new Error(`${kind} ${name}: gradient error ${err} ≥ ${tol}`);
+  }
+  const s = m.getState();
+  for (let l = 0; l < L; l++) {
+    expect(scaledError(s.h[l], ref.state.h[l])).toBeLessThan(tol);
+    if (kind === 'lstm') expect(scaledError(s.c[l], ref.state.c[l])).toBeLessThan(tol);
+  }
+}
+
+const shapes = fc.record({
+  L: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 9 }), V: fc.integer({ min: 2, max: 9 }),
+  T: fc.integer({ min: 1, max: 5 }), B: fc.integer({ min: 1, max: 4 }), seed: fc.nat(), dropout: fc.constantFrom(0, 0.3),
+});
+
+const TOL: Record<DType, number> = { f64: 1e-11, f32: 2e-4 };
+
+describe('fast model == hand-derived model', () => {
+  for (const set of kernelSets()) {
+    for (const kind of CELL_KINDS) {
+      it(`${set.label}: ${kind} on random shapes`, () => {
+        fc.assert(fc.property(shapes, ({ L, H, V, T, B, seed, dropout }) => {
+          const k = set.make(1 << 22);
+          try {
+            check(k, TOL[k.dtype], kind, L, H, V, T, B, seed, dropout);
+          } finally {
+            k.dispose();
+          }
+        }), { numRuns: 25 });
+      });
+    }
+  }
+
+  it('the char-rnn shape (2×128, B 50, T 50, V 65), reference f64 kernels', () => {
+    for (const kind of CELL_KINDS) check(referenceKernels('f64'), 1e-11, kind, 2, 128, 65, 50, 50, 7, 0);
+  });
+});
+
+describe('fast model: a training step', () => {
+  it('update() applies optim.ts formulas (rmsprop, adam, adagrad) like the reference optimizers', async () => {
+    const { makeOptimizer, clipElementwise } = await import('../../src/train/optim.ts');
+    for (const optim of ['rmsprop', 'adam', 'adagrad'] as const) {
+      const c = makeCase('lstm', 2, 5, 6, 4, 3, 11, 0);
+      const m = new FastCharRNN(referenceKernels('f64'), { config: c.config, B: 3, T: 4, optim, dropout: false });
+      m.setParams(c.p);
+      const opt = makeOptimizer(optim);
+      let state = c.state;
+      m.setState(state);
+      for (let i = 0; i < 3; i++) {
+        const ref = charLossAndGrads('manual', c.p, c.batch, state, undefined);
+        clipElementwise(ref.grads, 0.01);
+        opt.step(c.p, ref.grads, 0.05);
+        state = ref.state;
+        m.run(c.batch, undefined, true);
+        m.clip('value', 0.01);
+        m.update(0.05, opt.hyper);
+      }
+      const got = m.getParams();
+      for (const name of Object.keys(c.p)) expect(scaledError(got[name].data, c.p[name].data)).toBeLessThan(1e-9);
+    }
+  });
+});
