@@ -17,6 +17,24 @@ import { lossAndGrads } from './models/paths.ts';
 import { Vocab } from './data/vocab.ts';
 import * as charrnn from './models/charrnn.ts';
 import { charLossAndGrads } from './models/charrnn.paths.ts';
+import { FastCharRNN, fastModelBytes } from './fast/model.ts';
+import { makeKernels, resolveKernels } from './fast/select.ts';
+
+/** The fast path's loss and gradients on the WebAssembly kernels in float64 (an error if they are not built). */
+function fastLossAndGrads(p: Params, batch: charrnn.Batch, state: charrnn.State, masks: charrnn.DropoutMasks | undefined): { loss: number; grads: Params } {
+  const shape = { config: charrnn.configOf(p), B: batch.B, T: batch.T, optim: 'adagrad' as const, dropout: masks !== undefined };
+  const fast = new FastCharRNN(makeKernels(resolveKernels('wasm'), 'f64', 1, fastModelBytes(shape, 'f64')), shape);
+  try {
+    fast.setParams(p);
+    fast.setState(state);
+    const loss = fast.run(batch, masks, true);
+    const grads: Params = {};
+    for (const [name, t] of Object.entries(p)) grads[name] = new Tensor(Float64Array.from(fast.grads[name]), [...t.shape]);
+    return { loss, grads };
+  } finally {
+    fast.k.dispose();
+  }
+}
 
 export const THRESHOLDS = { tapeVsManual: 1e-9, vsNumeric: 1e-6 } as const;
 
@@ -237,6 +255,12 @@ export interface CharGradcheckOptions {
   seed: number;
   step?: number;
   samples?: number;
+  /**
+   * Where the hand-derived gradients come from: 'ts' (default) the readable *.manual.ts models;
+   * 'wasm' the fast path (src/fast/model.ts, the same derivation) on the WebAssembly kernels, in
+   * float64 like everything here.
+   */
+  kernels?: 'ts' | 'wasm';
 }
 
 /**
@@ -302,7 +326,7 @@ export function charGradcheck(opts: CharGradcheckOptions): { rows: GradcheckRow[
   const masks = charrnn.dropoutMasks(config, T, B, dropout, rng);
 
   const tape = charLossAndGrads('tape', p, batch, state, masks);
-  const manual = charLossAndGrads('manual', p, batch, state, masks);
+  const manual = opts.kernels === 'wasm' ? fastLossAndGrads(p, batch, state, masks) : charLossAndGrads('manual', p, batch, state, masks);
   const loss = (q: Params): number => charrnn.charLoss(q, batch, state, masks).loss.item();
   const rows = compareGradients(loss, p, tape.grads, manual.grads, { step: opts.step, samples: opts.samples, rng, terms: T * B });
   const lossesAgree = relativeError(tape.loss, manual.loss) <= THRESHOLDS.tapeVsManual;

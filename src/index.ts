@@ -39,10 +39,17 @@ export { writeFileAtomic } from './checkpoint/files.ts';
 // ---- training, evaluation and sampling (training section) ---------------------------------
 export * from './train/optim.ts';
 export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFractions } from './train/data.ts';
-export { evaluate, type EvalResult } from './train/evaluate.ts';
+export { evaluate, type EvalResult, type EvalEngine } from './train/evaluate.ts';
 export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
 export { trainLoop, type LoopOptions, type TrainProgress, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
 export * from './train/sample.ts';
 
 // ---- looking inside a trained model (inspect section) ---------------------------------------
 export { traceActivations, type Trace, type TraceOptions, type Guess } from './inspect.ts';
+
+// ---- the fast path: kernel sets and the models on them (fast section) -----------------------
+export { referenceKernels, type FastKernels, type FloatArray, type DType, type KernelName } from './fast/kernels.ts';
+export { FastCharRNN, fastModelBytes, type FastModelShape } from './fast/model.ts';
+export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
+export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, samplingStepper, type KernelChoice, type Engine } from './fast/select.ts';
+export { wasmAvailable, wasmKernels } from './fast/wasm.ts';

@@ -16,7 +16,9 @@ import { trainLoop } from '../src/train/loop.ts';
 import { UserError } from '../src/errors.ts';
 
 const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12); // 588 characters, V = 14
-const SMALL: Partial<TrainerOptions> = { layers: 2, hidden: 6, seqLength: 5, batchSize: 3, epochs: 3, trainFrac: 0.9, valFrac: 0.1, lr: 1e-2, seed: 7 };
+// The readable float64 path (the hand-derived models, or the tape): these tests hold the trainer's
+// logic to exact values; the fast path has its own tests (test/fast/trainer.test.ts).
+const SMALL: Partial<TrainerOptions> = { layers: 2, hidden: 6, seqLength: 5, batchSize: 3, epochs: 3, trainFrac: 0.9, valFrac: 0.1, lr: 1e-2, seed: 7, kernels: 'ts', dtype: 'f64' };
 
 const copyParams = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
 const bits = (p: Params): number[][] => Object.keys(p).sort().map((k) => Array.from(p[k].data));

@@ -30,6 +30,11 @@ export interface SampleOptions {
   prime?: string;
   /** Starting state, B = 1 (default zeros). Not modified. */
   state?: State;
+  /**
+   * How to take one step (default: charrnn.ts's `stepper` on the parameters, float64). The fast path
+   * passes src/fast/stepper.ts's, made from the same parameters.
+   */
+  stepper?: (x: ArrayLike<number>, state: State) => { logits: Float64Array; state: State };
 }
 
 /**
@@ -121,7 +126,7 @@ export function sampleStream(p: Params, vocab: Vocab, opts: SampleOptions): Gene
   const frozen: Params = {};
   for (const [name, t] of Object.entries(p)) frozen[name] = t.detach();
   const pick = argmax ? null : { rng, temperature, topK: topK ?? vocab.size };
-  return generate(stepper(frozen), vocab, vocab.encode(prime), state, length, pick);
+  return generate(opts.stepper ?? stepper(frozen), vocab, vocab.encode(prime), state, length, pick);
 }
 
 function* generate(

@@ -8,6 +8,11 @@
 //     clip (each entry to ±c, or the global norm to c);  optimizer step at lr·decay^max(0, e − after + 1)
 //
 // Dimensions: V vocabulary, H hidden, L layers, T seqLength, B batchSize.
+// Two ways to run a step: the readable models (the tape, or the hand-derived *.manual.ts files, in
+// float64 on TypeScript loops), or the fast path (src/fast/model.ts: the hand-derived maths on a
+// kernel set, WebAssembly SIMD or the reference TypeScript kernels, in float32 or float64). The
+// manual path with --kernels ts --dtype f64 is the first kind; anything else with grad 'manual' the second.
+//
 // Everything a step depends on is in the checkpoint (parameters, optimizer state, iteration, the
 // rng's state, the carried state), and the data position follows from the iteration, so a resumed
 // run takes exactly the steps the uninterrupted run would have taken.
@@ -15,15 +20,18 @@
 import { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { UserError } from '../errors.ts';
-import { CELL_KINDS, cloneState, dropoutMasks, initParams, zeroState, type CellKind, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
+import { CELL_KINDS, cloneState, dropoutMasks, initParams, zeroState, type CellKind, type Batch, type CharRNNConfig, type DropoutMasks, type Params, type State } from '../models/charrnn.ts';
 import { charLossAndGrads } from '../models/charrnn.paths.ts';
 import type { GradPath } from '../models/paths.ts';
 import { Vocab, showChar } from '../data/vocab.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
-import { OPTIMIZERS, allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type OptimName, type Optimizer } from './optim.ts';
-import { Stripes, fingerprint, splitData, type Split } from './data.ts';
+import { OPTIMIZERS, allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type OptimName, type Optimizer, type OptimizerState } from './optim.ts';
+import { Stripes, evalStripes, fingerprint, splitData, type Split } from './data.ts';
 import { evaluate } from './evaluate.ts';
 import { sample, type SampleOptions } from './sample.ts';
+import type { DType, FastKernels } from '../fast/kernels.ts';
+import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
+import { DTYPES, KERNEL_CHOICES, defaultThreads, makeKernels, resolveKernels, type KernelChoice } from '../fast/select.ts';
 
 /** Hyperparameters of a run. */
 export interface TrainerOptions {
@@ -44,6 +52,9 @@ export interface TrainerOptions {
   valFrac: number;
   seed: number; // seeds initialisation and the dropout masks
   grad: GradPath; // 'manual' (hand-derived backprop, faster) or 'tape' (autodiff)
+  kernels: KernelChoice; // 'auto' (WebAssembly when available), 'wasm' or 'ts'; grad 'manual' only
+  dtype: DType; // the precision of training: 'f32' (fast) or 'f64' (the tape is always f64)
+  threads: number; // 0 = as many as help (2 with the WebAssembly kernels on 2+ cores), 1 or 2
 }
 
 /** char-rnn's defaults (train.lua), for every model kind. */
@@ -51,11 +62,14 @@ export const TRAINER_DEFAULTS: Readonly<TrainerOptions> = Object.freeze({
   model: 'lstm', layers: 2, hidden: 128, seqLength: 50, batchSize: 50,
   optim: 'rmsprop', lr: 2e-3, lrDecay: 0.97, decayAfter: 10,
   clip: 5, clipMode: 'value', dropout: 0, epochs: 50, trainFrac: 0.95, valFrac: 0.05,
-  seed: 123, grad: 'manual',
+  seed: 123, grad: 'manual', kernels: 'auto', dtype: 'f32', threads: 0,
 });
 
+/** What a checkpoint written before the fast kernels existed trained with: the readable float64 path. */
+const BEFORE_FAST: Pick<TrainerOptions, 'kernels' | 'dtype' | 'threads'> = { kernels: 'ts', dtype: 'f64', threads: 0 };
+
 /** What may change when resuming (everything else would make it a different run). */
-export type ResumeOptions = Partial<Pick<TrainerOptions, 'epochs' | 'grad'>>;
+export type ResumeOptions = Partial<Pick<TrainerOptions, 'epochs' | 'grad' | 'kernels' | 'threads'>>;
 
 /** Training stopped because the loss blew up; the parameters were not updated by the bad step. */
 export class DivergedError extends UserError {}
@@ -75,11 +89,7 @@ interface Progress {
 export class Trainer {
   readonly config: CharRNNConfig;
   readonly stripes: Stripes;
-  /** Updated in place by every step. */
-  readonly params: Params;
   iteration: number;
-  /** The state carried into the next chunk (B streams). */
-  state: State;
   /** Exponential moving average (0.99) of the training loss, nats per character. */
   smoothLoss: number;
   /** Loss of the last step; NaN before the first. */
@@ -87,6 +97,11 @@ export class Trainer {
   firstLoss: number | null;
   /** Every validation of the run so far (across resumes). */
   readonly history: ValRecord[];
+  /** The fast path's model (its own copies of parameters, state and optimizer slots), or null. */
+  private readonly fast: FastCharRNN | null;
+  private readonly _params: Params;
+  private _state: State;
+  private paramsStale = false;
 
   private constructor(
     readonly options: Readonly<TrainerOptions>,
@@ -102,17 +117,74 @@ export class Trainer {
   ) {
     this.config = { kind: options.model, vocabSize: vocab.size, hiddenSize: options.hidden, layers: options.layers };
     this.stripes = new Stripes(split.train, options.batchSize, options.seqLength);
-    this.params = params;
-    this.state = state;
+    this._params = params;
+    this._state = state;
     this.iteration = p.iteration;
     this.smoothLoss = p.smoothLoss;
     this.firstLoss = p.firstLoss;
     this.history = p.history;
+    this.fast = null;
+    if (options.grad === 'manual') {
+      const kernels = resolveKernels(options.kernels);
+      if (kernels !== 'ts' || options.dtype !== 'f64') {
+        const shape = { config: this.config, B: options.batchSize, T: options.seqLength, optim: optimizer.name, dropout: options.dropout > 0 };
+        const threads = options.threads === 0 ? defaultThreads() : (options.threads as 1 | 2);
+        const fast = new FastCharRNN(makeKernels(kernels, options.dtype, kernels === 'ts' ? 1 : threads, fastModelBytes(shape, options.dtype)), shape);
+        fast.setParams(params);
+        fast.setState(state);
+        fast.setOptimizerState(optimizer.state());
+        this.fast = fast;
+        this.paramsStale = true; // in float32 the parameters are now rounded
+      }
+    }
+  }
+
+  /** The parameters (float64 Tensors). With the fast path, a copy refreshed after each step: changing it changes nothing. */
+  get params(): Params {
+    if (this.fast && this.paramsStale) {
+      this.fast.copyParamsTo(this._params);
+      this.paramsStale = false;
+    }
+    return this._params;
+  }
+
+  /** The state carried into the next chunk (B streams). */
+  get state(): State {
+    return this.fast ? this.fast.getState() : this._state;
+  }
+
+  set state(s: State) {
+    if (this.fast) this.fast.setState(s);
+    else this._state = s;
+  }
+
+  /** The fast path's kernel set, or null on the readable float64 path. */
+  get kernels(): FastKernels | null {
+    return this.fast?.k ?? null;
+  }
+
+  /** Which kernels and precision the steps run on: e.g. 'wasm f32 ×2', 'ts f64 (manual)'. */
+  get engine(): string {
+    if (!this.fast) return `ts f64 (${this.options.grad})`;
+    return `${this.fast.k.name} ${this.fast.k.dtype}${this.fast.k.threads > 1 ? ` ×${this.fast.k.threads}` : ''}`;
+  }
+
+  /** The optimizer's state, to continue exactly (copies). */
+  optimizerState(): OptimizerState {
+    if (!this.fast) return this.optimizer.state();
+    return { name: this.optimizer.name, hyper: { ...this.optimizer.hyper }, steps: this.fast.steps, slots: this.fast.optimizerSlots() };
+  }
+
+  /** Stops the kernel set's helper thread, if any. The trainer must not be used afterwards. */
+  dispose(): void {
+    this.fast?.k.dispose();
   }
 
   /** A fresh model for `text`: the vocabulary is the text's distinct characters. */
   static fromText(text: string, opts: Partial<TrainerOptions> = {}): Trainer {
-    const o: TrainerOptions = { ...TRAINER_DEFAULTS, ...definedOnly(opts) };
+    const given = definedOnly(opts);
+    // the tape computes in float64, so asking for it without a dtype means float64
+    const o: TrainerOptions = { ...TRAINER_DEFAULTS, ...(given.grad === 'tape' && given.dtype === undefined ? { dtype: 'f64' as const } : {}), ...given };
     checkOptions(o);
     const vocab = Vocab.fromText(text);
     const ids = vocab.encode(text);
@@ -129,7 +201,7 @@ export class Trainer {
     if (!tr) throw new UserError('this checkpoint holds a model only (no optimizer or training state), so it cannot be resumed');
     const saved = tr.train;
     if (typeof saved.options !== 'object' || saved.options === null) damaged('no options');
-    const o: TrainerOptions = { ...(saved.options as TrainerOptions), ...definedOnly(changes) };
+    const o: TrainerOptions = { ...BEFORE_FAST, ...(saved.options as TrainerOptions), ...definedOnly(changes) };
     checkOptions(o);
     if (o.model !== c.config.kind || o.layers !== c.config.layers || o.hidden !== c.config.hiddenSize) throw new UserError('checkpoint: its training options do not match its model');
     const vocab = Vocab.fromJSON(c.vocab);
@@ -192,28 +264,67 @@ export class Trainer {
     if (k === 0) this.state = zeroState(this.config, o.batchSize);
     const batch = this.stripes.batch(k);
     const masks = dropoutMasks(this.config, o.seqLength, o.batchSize, o.dropout, this.rng);
-    const { loss, grads, state } = charLossAndGrads(o.grad, this.params, batch, this.state, masks);
-    const at = `at iteration ${this.iteration + 1}`;
-    if (!Number.isFinite(loss)) throw new DivergedError(`the loss became ${loss} ${at}: training diverged (try a lower --lr)`);
-    if (!allFinite(grads)) throw new DivergedError(`a gradient became NaN or infinite ${at}: training diverged (try a lower --lr)`);
-    if (this.firstLoss === null) this.firstLoss = loss;
-    else if (loss > 3 * this.firstLoss) throw new DivergedError(`the loss ${loss.toFixed(3)} ${at} is more than 3× the first loss ${this.firstLoss.toFixed(3)}: training diverged (try a lower --lr)`);
-    if (o.clipMode === 'norm') clipGlobalNorm(grads, o.clip);
-    else clipElementwise(grads, o.clip);
-    this.optimizer.step(this.params, grads, this.lr);
-    this.state = state;
+    if (this.fast) this.fastStep(batch, masks);
+    else {
+      const { loss, grads, state } = charLossAndGrads(o.grad, this.params, batch, this.state, masks);
+      this.checkLoss(loss, allFinite(grads));
+      if (o.clipMode === 'norm') clipGlobalNorm(grads, o.clip);
+      else clipElementwise(grads, o.clip);
+      this.optimizer.step(this.params, grads, this.lr);
+      this.state = state;
+      this.lastLoss = loss;
+    }
+    const loss = this.lastLoss;
     this.iteration++;
-    this.lastLoss = loss;
     this.smoothLoss = this.iteration === 1 ? loss : 0.99 * this.smoothLoss + 0.01 * loss;
     return loss;
+  }
+
+  /** The fast path's step: the same checks, in the same order, before anything is updated. */
+  private fastStep(batch: Batch, masks: DropoutMasks | undefined): void {
+    const fast = this.fast!, o = this.options;
+    const before = fast.getState(); // a diverged step must leave the carried state as it was
+    const loss = fast.run(batch, masks, true);
+    try {
+      this.checkLoss(loss, fast.gradsFinite());
+    } catch (e) {
+      fast.setState(before);
+      throw e;
+    }
+    fast.clip(o.clipMode, o.clip);
+    fast.update(this.lr, this.optimizer.hyper);
+    this.paramsStale = true;
+    this.lastLoss = loss;
+  }
+
+  /** Throws DivergedError when the loss or a gradient is not finite, or the loss is above 3× the first. */
+  private checkLoss(loss: number, gradsFinite: boolean): void {
+    const at = `at iteration ${this.iteration + 1}`;
+    if (!Number.isFinite(loss)) throw new DivergedError(`the loss became ${loss} ${at}: training diverged (try a lower --lr)`);
+    if (!gradsFinite) throw new DivergedError(`a gradient became NaN or infinite ${at}: training diverged (try a lower --lr)`);
+    if (this.firstLoss === null) this.firstLoss = loss;
+    else if (loss > 3 * this.firstLoss) throw new DivergedError(`the loss ${loss.toFixed(3)} ${at} is more than 3× the first loss ${this.firstLoss.toFixed(3)}: training diverged (try a lower --lr)`);
   }
 
   /** Mean validation loss (nats/char) over the whole validation split; NaN if there is none. Records it. */
   validate(): number {
     const o = this.options;
-    const loss = this.split.val.length < 2 ? NaN : evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
+    const loss = this.split.val.length < 2 ? NaN : this.fast ? this.fastEvaluate() : evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
     if (Number.isFinite(loss)) this.history.push({ iteration: this.iteration, loss });
     return loss;
+  }
+
+  /** evaluate() on the fast path (same stripes, same mean), leaving the carried training state alone. */
+  private fastEvaluate(): number {
+    const fast = this.fast!, o = this.options;
+    const stripes = evalStripes(this.split.val, o.batchSize, o.seqLength)!;
+    if (stripes.B !== fast.B || stripes.T !== fast.T) return evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
+    const training = fast.getState();
+    fast.zeroState();
+    let sum = 0;
+    for (let k = 0; k < stripes.chunks; k++) sum += fast.run(stripes.batch(k), undefined, false);
+    fast.setState(training);
+    return sum / stripes.chunks;
   }
 
   /**
@@ -234,7 +345,7 @@ export class Trainer {
       vocab: this.vocab.toJSON(),
       params,
       training: {
-        optimizer: this.optimizer.state(),
+        optimizer: this.optimizerState(),
         iteration: this.iteration,
         rngState: this.rng.state(),
         state: cloneState(this.state),
@@ -282,4 +393,9 @@ export function checkOptions(o: TrainerOptions): void {
   if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1)) bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${o.trainFrac} and ${o.valFrac}`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
   if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got '${o.grad}'`);
+  if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got '${o.kernels}'`);
+  if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got '${o.dtype}'`);
+  if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${o.threads}`);
+  if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64: use dtype f64 (--dtype f64) or the manual gradients');
+  if (o.grad === 'tape' && o.kernels === 'wasm') bad('the tape runs on the engine\'s TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)');
 }
