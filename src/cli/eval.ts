@@ -1,7 +1,7 @@
 // `rnn eval`: the loss of a model on any text, in nats and bits per character.
 
 import { UserError, Vocab, evaluate, readTextFile } from '../index.ts';
-import { formatHelp, intOption, listChars, parseCommand, stringOption, type CommandSpec } from './args.ts';
+import { choiceOption, formatHelp, intOption, listChars, parseCommand, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, type Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { thousands } from './progress.ts';
@@ -17,6 +17,8 @@ export const evalSpec: CommandSpec = {
     { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one (as for rnn sample)' },
     { name: 'batch', value: 'N', default: '50', help: 'parallel streams the text is read in (1 = one pass, each character with its full context)' },
     { name: 'seq', value: 'N', default: '50', help: 'steps per chunk; the state is carried from chunk to chunk, so this changes only memory use and the few tail characters left out' },
+    { name: 'kernels', value: 'auto|wasm|ts', default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
+    { name: 'dtype', value: 'f32|f64', default: 'f64', help: 'precision of the forward passes (f32 is faster and agrees to about 4 digits)' },
   ],
   notes: ['Characters outside the model\'s vocabulary are reported and left out of the text (never a crash).'],
   examples: ['rnn eval --checkpoint checkpoints/model.best.safetensors --data held-out.txt'],
@@ -34,6 +36,8 @@ export function evalCommand(argv: string[], io: Io): number {
   const vocabPath = v.vocab === undefined ? undefined : stringOption('vocab', v.vocab);
   const B = intOption('batch', v.batch, 1);
   const T = intOption('seq', v.seq, 1);
+  const kernels = choiceOption('kernels', v.kernels, ['auto', 'wasm', 'ts'] as const);
+  const dtype = choiceOption('dtype', v.dtype, ['f32', 'f64'] as const);
 
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
   const text = readTextFile(dataPath);
@@ -48,7 +52,7 @@ export function evalCommand(argv: string[], io: Io): number {
   }
   const ids = Int32Array.from(vocab.encode(kept));
   if (ids.length < 2) throw new UserError(`${dataPath} has ${ids.length} character(s) the model knows: nothing to predict`);
-  const r = evaluate(c.params, ids, B, T);
+  const r = evaluate(c.params, ids, B, T, undefined, { kernels, dtype });
   io.out(
     `model: ${path} (${c.config.layers}-layer ${c.config.kind}, ${c.config.hiddenSize} hidden, vocabulary ${c.config.vocabSize})\n` +
       `data: ${dataPath}, ${thousands(r.predictions)} characters predicted\n` +

@@ -26,6 +26,7 @@ export const gradcheckSpec: CommandSpec = {
     { name: 'text', value: 'STRING', help: 'take the text from this string instead' },
     { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all)' },
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
+    { name: 'kernels', value: 'ts|wasm', default: 'ts', help: "hand-derived gradients from the readable *.manual.ts models (ts) or from the fast path on the WebAssembly kernels (not for minchar); always float64" },
   ],
   notes: [
     'The chunk is the start of the text: seq+1 characters for minchar, seq·batch+1 for the others.',
@@ -48,12 +49,13 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const layers = given.has('layers') ? intOption('layers', v.layers, 1) : minchar ? 1 : 2;
   const hidden = intOption('hidden', v.hidden, 1);
   const seq = intOption('seq', v.seq, 1);
-  for (const o of ['batch', 'dropout']) if (minchar && given.has(o)) throw new UsageError(`--${o} is for --model lstm, gru or rnn, not minchar`);
+  for (const o of ['batch', 'dropout', 'kernels']) if (minchar && given.has(o)) throw new UsageError(`--${o} is for --model lstm, gru or rnn, not minchar`);
   const batch = intOption('batch', v.batch, 1);
   const dropout = fractionOption('dropout', v.dropout);
   const seed = seedOption(v.seed);
   const samplesGiven = given.has('samples') ? intOption('samples', v.samples, 0) : undefined;
   const step = positiveNumberOption('step', v.step);
+  const kernels = choiceOption('kernels', v.kernels, ['ts', 'wasm'] as const);
   if (given.has('data') && given.has('text')) throw new UsageError('give --data or --text, not both');
 
   let source: string, full: string;
@@ -80,7 +82,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
 
   const result = minchar
     ? gradcheck({ layers, hidden, text, seqLength: seq, seed, step, samples })
-    : charGradcheck({ kind: model, layers, hidden, text, seqLength: seq, batch, dropout, seed, step, samples });
+    : charGradcheck({ kind: model, layers, hidden, text, seqLength: seq, batch, dropout, seed, step, samples, kernels });
   const sampling =
     `${samples === 0 ? 'all entries' : `${samples} random entries per parameter`}` +
     `${samplesGiven === undefined && samples > 0 ? ` (the model has ${total} parameters; --samples 0 checks them all)` : ''}`;
@@ -93,7 +95,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
     const shown = chars.length > SHOW_CHARS ? `${JSON.stringify(chars.slice(0, SHOW_CHARS).join(''))}… (${chars.length} characters)` : JSON.stringify(text);
     io.out(
       `gradcheck: ${model}, ${layers} layer(s), hidden ${hidden}, seq ${seq}, batch ${batch}, dropout ${dropout}, vocabulary ${result.vocabSize}, ` +
-        `seed ${seed}, step ${num(step)}, ${sampling}\n` +
+        `seed ${seed}, step ${num(step)}, ${sampling}; manual = ${kernels === 'wasm' ? 'the fast path on the WebAssembly kernels, float64' : 'the *.manual.ts models'}\n` +
         `text: ${shown}  (mean loss ${result.loss.toFixed(6)} over ${seq * batch} predictions)\n\n`,
     );
   }

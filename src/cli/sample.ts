@@ -1,7 +1,7 @@
 // `rnn sample`: stream text from a model to stdout as it is generated (char-rnn's sample.lua).
 
-import { Rng, Vocab, sampleStream } from '../index.ts';
-import { formatHelp, intOption, seedOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { Rng, Vocab, sampleStream, samplingStepper } from '../index.ts';
+import { choiceOption, formatHelp, intOption, seedOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
@@ -19,8 +19,14 @@ export const sampleSpec: CommandSpec = {
     { name: 'argmax', help: 'always take the most likely character (greedy; ignores --temperature and --top-k)' },
     { name: 'prime', value: 'TEXT', help: 'text to feed the network first; it is printed, then continued (every character must be in the vocabulary)' },
     { name: 'seed', value: 'N', default: '123', help: 'random seed (the same seed gives the same text)' },
+    { name: 'kernels', value: 'auto|wasm|ts', default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
+    { name: 'dtype', value: 'f32|f64', default: 'f32', help: 'precision of the forward steps (ts with f64: the readable float64 model)' },
   ],
-  notes: ['Without --prime, the first character is drawn uniformly from the vocabulary (as char-rnn does).'],
+  notes: [
+    'Without --prime, the first character is drawn uniformly from the vocabulary (as char-rnn does).',
+    'The same seed gives the same text on the same kernels and precision; float32 and float64 can differ',
+    'where two characters are nearly equally likely.',
+  ],
   examples: ['rnn sample --length 1000 --temperature 0.8 --prime "ROMEO:"', 'rnn sample --checkpoint torch.safetensors --vocab data/tinyshakespeare.txt --top-k 5'],
 };
 
@@ -39,8 +45,19 @@ export function sampleCommand(argv: string[], io: Io): number {
   const seed = seedOption(v.seed);
   const prime = v.prime === undefined ? '' : String(v.prime);
 
+  const kernels = choiceOption('kernels', v.kernels, ['auto', 'wasm', 'ts'] as const);
+  const dtype = choiceOption('dtype', v.dtype, ['f32', 'f64'] as const);
+
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
-  const chars = sampleStream(c.params, Vocab.fromJSON(c.vocab), { length, temperature, topK, argmax: v.argmax === true, prime, rng: new Rng(seed) });
+  const engine = samplingStepper(c.params, kernels, dtype);
+  try {
+    return streamOut(io, sampleStream(c.params, Vocab.fromJSON(c.vocab), { length, temperature, topK, argmax: v.argmax === true, prime, rng: new Rng(seed), stepper: engine.stepper }), prime);
+  } finally {
+    engine.dispose();
+  }
+}
+
+function streamOut(io: Io, chars: Iterable<string>, prime: string): number {
   let last = prime.slice(-1);
   let first = true;
   for (const ch of chars) {

@@ -11,7 +11,7 @@ export const DEFAULT_CHECKPOINT = 'checkpoints/model.safetensors';
 const D = TRAINER_DEFAULTS;
 
 /** The options that define a run; they come from the checkpoint when resuming. */
-const RUN_OPTIONS = ['model', 'layers', 'hidden', 'seq', 'batch', 'optim', 'lr', 'lr-decay', 'decay-after', 'clip', 'clip-mode', 'dropout', 'train-frac', 'val-frac', 'seed'];
+const RUN_OPTIONS = ['model', 'layers', 'hidden', 'seq', 'batch', 'optim', 'lr', 'lr-decay', 'decay-after', 'clip', 'clip-mode', 'dropout', 'train-frac', 'val-frac', 'seed', 'dtype'];
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -38,18 +38,22 @@ export const trainSpec: CommandSpec = {
     { name: 'val-frac', value: 'X', default: String(D.valFrac), help: 'fraction held out for validation (the next part; the rest is test; alone, it sets --train-frac to 1 - X)' },
     { name: 'eval-every', value: 'N', default: '1000', help: 'validate (and save) every N iterations; 0 = only at the end' },
     { name: 'seed', value: 'N', default: String(D.seed), help: 'random seed for initialisation and dropout' },
-    { name: 'grad', value: 'manual|tape', default: D.grad, help: 'gradients by hand-derived backprop (faster) or by the autodiff tape' },
+    { name: 'grad', value: 'manual|tape', default: D.grad, help: 'gradients by hand-derived backprop (faster) or by the autodiff tape (float64, TypeScript)' },
+    { name: 'kernels', value: 'auto|wasm|ts', default: D.kernels, help: 'numeric kernels of the manual path: WebAssembly SIMD, or the reference TypeScript loops (auto: wasm when built)' },
+    { name: 'dtype', value: 'f32|f64', defaultNote: 'f32; f64 with --grad tape', help: 'training precision (f64 with --kernels ts runs the readable hand-derived models)' },
+    { name: 'threads', value: '1|2', defaultNote: '2 with the WebAssembly kernels', help: 'threads splitting the large matrix products (results do not depend on it)' },
     { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'latest checkpoint; the best by validation goes to FILE with .best before the extension' },
     { name: 'no-checkpoint', help: 'do not save checkpoints' },
     { name: 'checkpoint-every', value: 'N', default: '100', help: 'also save the latest checkpoint every N iterations (0 = only at validations and the end)' },
-    { name: 'dtype', value: 'f64|f32', default: 'f64', help: 'checkpoint precision (f32 halves the file; resuming from it is then not bit-exact)' },
+    { name: 'save-dtype', value: 'f32|f64', defaultNote: 'as --dtype', help: 'checkpoint precision (f32 halves the file; with --dtype f64, resuming from it is then not bit-exact)' },
     { name: 'sample-every', value: 'N', defaultNote: 'as --eval-every', help: 'print a sample every N iterations (0 = never)' },
     { name: 'sample-length', value: 'N', default: '200', help: 'characters per sample' },
     { name: 'resume', value: 'FILE', help: 'continue a run from its checkpoint, exactly as if never interrupted' },
   ],
   notes: [
     'With --resume the model and every training option come from the checkpoint; only --data (which must be',
-    'the same text), --epochs, --grad, --iters, --time and the checkpoint and sample options may be given.',
+    'the same text), --epochs, --grad, --kernels, --threads, --iters, --time and the checkpoint and sample options may be',
+    'given (the run stays bit-exact only on the kernels it started with; --threads never changes a result).',
     'Training stops with a message if the loss becomes NaN/Inf or exceeds 3x its first value; the last good',
     'checkpoint is kept. Ctrl-C stops after the current iteration, saves, and exits with code 130.',
     "char-rnn's defaults apply to every model. min-char-rnn's setting is --model rnn --layers 1 --hidden 100",
@@ -89,7 +93,11 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     valFrac: fractionOption('val-frac', v['val-frac']),
     seed: seedOption(v.seed),
     grad: choiceOption('grad', v.grad, ['manual', 'tape'] as const),
+    kernels: choiceOption('kernels', v.kernels, ['auto', 'wasm', 'ts'] as const),
+    dtype: given.has('dtype') ? choiceOption('dtype', v.dtype, ['f32', 'f64'] as const) : v.grad === 'tape' ? 'f64' : D.dtype,
+    threads: given.has('threads') ? intOption('threads', v.threads, 1) : 0,
   };
+  if (options.threads > 2) throw new UsageError(`--threads must be 1 or 2, got '${v.threads}'`);
   // --val-frac alone takes its share from the training part (char-rnn's test fraction stays 0).
   if (given.has('val-frac') && !given.has('train-frac')) options.trainFrac = 1 - options.valFrac;
   if (options.lrDecay > 1) throw new UsageError(`--lr-decay must be at most 1, got '${v['lr-decay']}'`);
@@ -99,7 +107,6 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const sampleEvery = v['sample-every'] === undefined ? evalEvery : intOption('sample-every', v['sample-every'], 0);
   const sampleLength = intOption('sample-length', v['sample-length'], 1);
   const checkpointEvery = intOption('checkpoint-every', v['checkpoint-every'], 0);
-  const dtype = choiceOption('dtype', v.dtype, ['f64', 'f32'] as const) === 'f32' ? 'F32' : 'F64';
   if (given.has('checkpoint') && v['no-checkpoint']) throw new UsageError('--checkpoint and --no-checkpoint contradict each other');
   const checkpointPath = v['no-checkpoint'] ? undefined : stringOption('checkpoint', v.checkpoint);
   const bestPath = checkpointPath === undefined ? undefined : bestPathFor(checkpointPath);
@@ -112,8 +119,13 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   // Everything is read and checked before anything is written.
   const text = readTextFile(dataPath);
   const trainer = resumePath !== undefined
-    ? Trainer.fromCheckpoint(text, loadCheckpoint(resumePath), { epochs: given.has('epochs') ? options.epochs : undefined, grad: given.has('grad') ? options.grad : undefined })
+    ? Trainer.fromCheckpoint(text, loadCheckpoint(resumePath), {
+      epochs: given.has('epochs') ? options.epochs : undefined, grad: given.has('grad') ? options.grad : undefined,
+      kernels: given.has('kernels') ? options.kernels : undefined, threads: given.has('threads') ? options.threads : undefined,
+    })
     : Trainer.fromText(text, options);
+  const saveDtype = given.has('save-dtype') ? choiceOption('save-dtype', v['save-dtype'], ['f32', 'f64'] as const) : trainer.options.dtype;
+  const dtype = saveDtype === 'f32' ? 'F32' : 'F64';
   if (trainer.done) {
     throw new UserError(`${resumePath} has finished all ${trainer.options.epochs} epochs of its run; give --epochs N (more than ${trainer.options.epochs}) to train it further`);
   }
@@ -124,7 +136,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   io.out(
     `data: ${shownData}: ${thousands(trainer.split.train.length + trainer.split.val.length + trainer.split.test.length)} characters, vocabulary ${trainer.vocab.size}; ` +
       `train ${thousands(trainer.split.train.length)}, validation ${thousands(trainer.split.val.length)}, test ${thousands(trainer.split.test.length)}\n` +
-      `model: ${c.layers}-layer ${c.kind.toUpperCase()}, ${c.hiddenSize} hidden, dropout ${o.dropout}; ${o.grad} gradients\n` +
+      `model: ${c.layers}-layer ${c.kind.toUpperCase()}, ${c.hiddenSize} hidden, dropout ${o.dropout}; ${o.grad} gradients on ${trainer.engine}\n` +
       `training: batch ${o.batchSize} x seq ${o.seqLength}, ${o.optim} lr ${o.lr} (x${o.lrDecay} per epoch after ${o.decayAfter}), clip ${o.clipMode} ${o.clip}; ` +
       `${thousands(trainer.chunks)} iterations per epoch, ${o.epochs} epochs = ${thousands(trainer.totalIterations)} iterations; ${from}\n` +
       (checkpointPath ? `saving to ${checkpointPath} (best: ${bestPath})\n` : ''),
@@ -176,6 +188,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     throw err;
   } finally {
     process.off('SIGINT', onSigint);
+    trainer.dispose();
   }
 }
 
