@@ -1,109 +1,55 @@
-// npm run bench [-- --json] [-- --reps N] [-- --window SECONDS] [-- --only NAME]
+// npm run bench [-- --json] [-- --reps N] [-- --window SECONDS] [-- --only W2,W4] [-- --f64]
 //
-// Training and sampling speed on tinyshakespeare (V = 65), float64, one thread:
-//   min-char-rnn   1 layer, H 100, T 25, B 1, Adagrad, clip ±5: the post's model (models/rnn.ts)
-//   char-rnn       2 layers, H 128, T 50, B 50, RMSprop 2e-3, clip ±5: LSTM and GRU through the
-//                  real Trainer step (batch assembly, forward, backward, clip, optimizer)
-//   sampling       the char-rnn LSTM, one character at a time (B = 1)
-// Every training workload runs through the hand-derived and the tape gradient paths. Each workload
-// is warmed up, then timed in N windows (at least one step each); we report the median and the
-// spread, because these machines are shared and noisy. This is a benchmark, not a test: nothing
-// here asserts a speed.
+// The issue's workloads on tinyshakespeare (V = 65), each through the real Trainer step (batch
+// assembly, forward, backward, clipping, optimizer) or the real sampler:
+//   W1 min-char-rnn (RNN 1×100, seq 25, batch 1, Adagrad)   W2 char-rnn's default LSTM 2×128
+//   W3 LSTM 3×512   W4 sampling 2,000 characters from the W2 model   W5 GRU 2×128
+// on the readable float64 TypeScript path and on the WebAssembly kernels in float32 with 1 and 2
+// threads (--f64 adds WebAssembly float64). Reported: chars/s (median of N timed windows after a
+// warm-up, with min and max, because these machines are shared and noisy), effective GFLOP/s
+// (the matrix products' 2·multiply-adds per character: ×3 for training, forward + backward), and
+// the peak memory (max RSS) of the row's own process. This is a benchmark, not a test.
 
+import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import {
-  Adagrad, Rng, Trainer, Vocab, charrnn, clipElementwise, initParams, lossAndGrads, sampleStream, zeroState,
-  type CellKind, type GradPath, type RNNConfig,
-} from '../src/index.ts';
+import { wasmAvailable } from '../src/index.ts';
+import { WORKLOADS } from './workload.ts';
 
 const { values: opts } = parseArgs({
   options: {
     json: { type: 'boolean', default: false }, reps: { type: 'string', default: '5' }, window: { type: 'string', default: '1' },
-    only: { type: 'string' },
+    only: { type: 'string' }, f64: { type: 'boolean', default: false },
   },
 });
-const reps = Number(opts.reps), windowSec = Number(opts.window);
+const names = opts.only ? opts.only.split(',') : Object.keys(WORKLOADS);
+for (const n of names) if (!WORKLOADS[n]) throw new Error(`--only: unknown workload ${n} (expected ${Object.keys(WORKLOADS).join(', ')})`);
+const wasm = wasmAvailable();
+const rows: [string, string, string, number][] = [];
+for (const n of names) {
+  rows.push([n, 'ts', 'f64', 1]);
+  if (!wasm.ok) continue;
+  rows.push([n, 'wasm', 'f32', 1]);
+  if (WORKLOADS[n].train && wasm.threads) rows.push([n, 'wasm', 'f32', 2]);
+  if (opts.f64) rows.push([n, 'wasm', 'f64', 1]);
+}
 
-const text = readFileSync(new URL('../data/tinyshakespeare.txt', import.meta.url), 'utf8');
-const vocab = Vocab.fromText(text);
-const data = vocab.encode(text);
-const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: 100, layers: 1 };
-const T = 25;
-
-/** Runs `work` (which returns the characters it processed) in timed windows; chars/s per window. */
-function measure(work: () => number): number[] {
-  const end0 = performance.now() + 1000 * windowSec; // warm-up: let the JIT tier up
-  while (performance.now() < end0) work();
-  const rates: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    let chars = 0;
-    const t0 = performance.now();
-    do chars += work(); while (performance.now() - t0 < 1000 * windowSec);
-    rates.push(chars / ((performance.now() - t0) / 1000));
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}` +
+  (wasm.ok ? `, WebAssembly SIMD${wasm.relaxed ? ' + relaxed (FMA)' : ''}` : `, no WebAssembly kernels (${wasm.reason})`);
+if (!opts.json) {
+  console.log(`machine: ${machine}`);
+  console.log(`chars/s: median of ${opts.reps} windows of ≥ ${opts.window}s after a warm-up; GFLOP/s: the matrix products' share\n`);
+  console.log(`${'workload'.padEnd(58)} ${'kernels'.padEnd(10)} ${'chars/s'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'peak MB'.padStart(8)}`);
+}
+const results = [];
+for (const [n, kernels, dtype, threads] of rows) {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./workload.ts', import.meta.url).pathname, n, kernels, dtype, String(threads), opts.reps!, opts.window!], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').at(-1)!);
+  results.push({ ...r, what: WORKLOADS[n].what });
+  if (!opts.json) {
+    const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(9);
+    const label = `${kernels} ${dtype}${kernels === 'wasm' ? ` ×${threads}` : ''}`;
+    console.log(`${`${n} ${WORKLOADS[n].what}`.padEnd(58)} ${label.padEnd(10)} ${fmt(r.median)} ${fmt(r.min)} ${fmt(r.max)} ${r.gflops.toFixed(1).padStart(8)} ${r.peakMB.toFixed(0).padStart(8)}`);
   }
-  return rates;
 }
-
-function trainer(path: GradPath): () => number {
-  const params = initParams(config, new Rng(1));
-  const opt = new Adagrad(0.1);
-  let h = zeroState(config), p = 0;
-  return () => {
-    if (p + T + 1 > data.length) { p = 0; h = zeroState(config); }
-    const r = lossAndGrads(path, params, data.slice(p, p + T), data.slice(p + 1, p + T + 1), h);
-    clipElementwise(r.grads, 5);
-    opt.step(params, r.grads);
-    h = r.h;
-    p += T;
-    return T;
-  };
-}
-
-/** char-rnn's default run (the Trainer's defaults) for `model`, one real training step per call. */
-function charRnnTrainer(model: CellKind, grad: GradPath): () => () => number {
-  return () => {
-    const t = Trainer.fromText(text, { model, grad });
-    return () => {
-      t.step();
-      return t.charsPerStep;
-    };
-  };
-}
-
-function sampler(): () => number {
-  const params = charrnn.initParams({ kind: 'lstm', vocabSize: vocab.size, hiddenSize: 128, layers: 2 }, new Rng(1));
-  const chars = sampleStream(params, vocab, { length: Number.MAX_SAFE_INTEGER, rng: new Rng(2) });
-  return () => {
-    for (let i = 0; i < 100; i++) chars.next();
-    return 100;
-  };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-// Each entry builds its workload only when it is about to run (a char-rnn Trainer holds the encoded text).
-const workloads: [string, () => () => number][] = [
-  ['min-char-rnn train, manual', () => trainer('manual')],
-  ['min-char-rnn train, tape', () => trainer('tape')],
-  ['char-rnn LSTM train, manual', charRnnTrainer('lstm', 'manual')],
-  ['char-rnn LSTM train, tape', charRnnTrainer('lstm', 'tape')],
-  ['char-rnn GRU train, manual', charRnnTrainer('gru', 'manual')],
-  ['char-rnn GRU train, tape', charRnnTrainer('gru', 'tape')],
-  ['char-rnn LSTM sample', sampler],
-].filter(([name]) => opts.only === undefined || (name as string).includes(opts.only)) as [string, () => () => number][];
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
-const results = workloads.map(([name, make]) => {
-  const rates = measure(make());
-  return { name, median: median(rates), min: Math.min(...rates), max: Math.max(...rates) };
-});
-
-if (opts.json) {
-  console.log(JSON.stringify({ machine, reps, windowSec, unit: 'chars/s', results }, null, 2));
-} else {
-  console.log(`min-char-rnn: V=${config.vocabSize}, H=${config.hiddenSize}, T=${T}, 1 layer, B 1, Adagrad; char-rnn: 2 layers, H 128, T 50, B 50, RMSprop; float64`);
-  console.log(`machine: ${machine}; chars/s, median of ${reps} windows of ≥ ${windowSec}s\n`);
-  const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(9);
-  console.log(`${'workload'.padEnd(34)} ${'median'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)}`);
-  for (const r of results) console.log(`${r.name.padEnd(34)} ${fmt(r.median)} ${fmt(r.min)} ${fmt(r.max)}`);
-}
+if (opts.json) console.log(JSON.stringify({ machine, reps: Number(opts.reps), windowSec: Number(opts.window), unit: 'chars/s', results }, null, 2));
