@@ -20,11 +20,11 @@ let running = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
 
 function setRunning(on: boolean, reason?: string): void {
-  if (!on && timer !== null) clearTimeout(timer);
-  timer = null;
-  if (on === running && reason === undefined) return;
+  if (on === running) return;
   running = on;
-  if (!on) validate();
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  if (!on) validate(); // the loss at the pause, for the chart
   post({ type: 'state', running, reason });
   if (on) schedule();
 }
@@ -77,6 +77,7 @@ function handle(m: ToWorker): void {
     case 'train':
     case 'resume':
       if (!session.trainer) throw new UserError(session.hasModel ? 'this model cannot train (it was loaded without its training state or text): press Train for a new model' : 'no model yet: press Train');
+      if (session.trainer.done) throw new UserError(`this run has finished its ${session.trainer.options.epochs} epochs`);
       return setRunning(true);
     case 'pause':
       return setRunning(false);

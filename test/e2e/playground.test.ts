@@ -86,10 +86,10 @@ describe('the built page in Chromium', () => {
   let cliCheckpoint: string;
 
   beforeAll(async () => {
-    // A small GRU trained by the command line on the bundled text, to load into the page.
+    // A small GRU trained by the command line (a few seconds) on the bundled text, to load into the page.
     cliCheckpoint = join(scratch, 'cli.safetensors');
-    rnn('train', '--data', SHAKESPEARE, '--model', 'gru', '--layers', '2', '--hidden', '16', '--seq', '20', '--batch', '8',
-      '--optim', 'adam', '--lr', '0.01', '--iters', '25', '--eval-every', '0', '--sample-every', '0', '--checkpoint', cliCheckpoint);
+    rnn('train', '--data', SHAKESPEARE, '--model', 'gru', '--layers', '2', '--hidden', '32', '--seq', '50', '--batch', '16',
+      '--optim', 'adam', '--lr', '0.01', '--iters', '300', '--eval-every', '0', '--sample-every', '0', '--checkpoint', cliCheckpoint);
     ({ url, stop: stopServer } = await servePreview());
     const browser = await launchBrowser();
     closeBrowser = browser.close;
@@ -204,22 +204,29 @@ describe('the built page in Chromium', () => {
   it('loads a checkpoint saved by `rnn train`, samples from it and continues its training', async () => {
     await page.setInputFiles('#load-file', cliCheckpoint);
     const m = await message(page);
-    expect(m.text).toBe('loaded cli.safetensors: training continues from iteration 25 on tinyshakespeare.txt');
-    expect(await text(page, '#model-info')).toMatch(/^GRU 2×16, vocabulary 65, [\d,]+ parameters; loaded from cli\.safetensors$/);
+    expect(m.text).toBe('loaded cli.safetensors: training continues from iteration 300 on tinyshakespeare.txt');
+    expect(await text(page, '#model-info')).toMatch(/^GRU 2×32, vocabulary 65, [\d,]+ parameters; loaded from cli\.safetensors$/);
     expect(await page.inputValue('#kind')).toBe('gru'); // the controls show the loaded run's options
-    expect(await page.inputValue('#batch')).toBe('8');
+    expect(await page.inputValue('#batch')).toBe('16');
 
-    // The page and the command line read the same weights: the page's most likely next character
-    // after a prime is the character `rnn sample --argmax` draws after it.
-    const cli = rnn('sample', '--checkpoint', cliCheckpoint, '--argmax', '--length', '1', '--prime', 'ROMEO:');
-    expect(cli.startsWith('ROMEO:')).toBe(true);
-    expect(await inspect(page, 'ROMEO:')).toBe(6);
-    const [top] = await guessesAt(page, 5);
-    expect(top[0]).toBe([...cli.slice('ROMEO:'.length)][0]);
+    // The page and the command line read the same weights: after each prefix of a passage, the
+    // page's most likely next character is the one `rnn sample --argmax` draws after that prefix.
+    const passage = 'First Citizen:\nBefore we proceed';
+    expect(await inspect(page, passage)).toBe(passage.length);
+    const cliNext: string[] = [], pageNext: string[] = [];
+    for (const i of [0, 2, 5, 9, 13, 17, 21, 24]) { // not 14, the newline: nothing to hover
+      const prime = passage.slice(0, i + 1);
+      const out = rnn('sample', '--checkpoint', cliCheckpoint, '--argmax', '--length', '1', '--prime', prime);
+      expect(out.startsWith(prime)).toBe(true);
+      cliNext.push([...out.slice(prime.length)][0]);
+      pageNext.push((await guessesAt(page, i))[0][0]);
+    }
+    expect(new Set(cliNext).size, `the model should not guess one character everywhere: ${JSON.stringify(cliNext)}`).toBeGreaterThan(2);
+    expect(pageNext).toEqual(cliNext);
 
-    expect(await sampleNow(page)).toMatch(/^\[iteration 25\] ROMEO:/);
+    expect(await sampleNow(page)).toMatch(/^\[iteration 300\] ROMEO:/);
     await page.click('#resume');
-    await waitForIteration(page, 30);
+    await waitForIteration(page, 305);
     await pause(page);
     await screenshot(page, '06-cli-checkpoint');
     await clearMessage(page);
@@ -245,7 +252,7 @@ describe('the built page in Chromium', () => {
       model = await text(page, '#model-info');
       iteration = await numberIn(page, '#iteration');
       dataInfo = await text(page, '#data-info');
-      expect(model).toContain('GRU 2×16');
+      expect(model).toContain('GRU 2×32');
     });
 
     it('empty text', async () => {
@@ -280,7 +287,7 @@ describe('the built page in Chromium', () => {
       await page.fill('#paste', 'too short');
       await page.click('#use-paste');
       await page.click('#train');
-      await expectError(/too short for batch 8 × seq 20/);
+      await expectError(/too short for batch 16 × seq 50/);
       expect(await page.getAttribute('body', 'data-running')).toBe('false');
       dataInfo = await text(page, '#data-info'); // the text was taken; the model was not replaced
       await unchanged();
