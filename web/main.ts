@@ -259,7 +259,7 @@ input('load-file').onchange = async () => {
   input('load-file').value = '';
   if (!f) return;
   const bytes = await f.arrayBuffer();
-  send({ type: 'load', bytes, name: f.name }, [bytes]);
+  send({ type: 'load', bytes, name: f.name, text: data?.text ?? null, textName: data?.name ?? '' }, [bytes]);
 };
 
 function download(bytes: ArrayBuffer, name: string): void {

@@ -29,7 +29,7 @@ export type ToWorker =
   | { type: 'gradcheck'; hidden: number; seqLength: number; batch: number }
   | { type: 'inspect'; text: string; top: number }
   | { type: 'save' }
-  | { type: 'load'; bytes: ArrayBuffer; name: string };
+  | { type: 'load'; bytes: ArrayBuffer; name: string; text: string | null; textName: string }; // text: the page's text, to continue training on
 
 export interface ModelInfo {
   kind: string;

@@ -64,28 +64,35 @@ export class Session {
     return this.init(this.data.text, this.data.name, this.options);
   }
 
-  /** A checkpoint: ours (with its training state) or a model-only file such as PyTorch writes. */
-  load(bytes: Uint8Array, name: string): { info: ModelInfo; note: string } {
+  /**
+   * A checkpoint: ours (with its training state) or a model-only file such as PyTorch writes.
+   * Training continues if it has its training state and `data` (default: the current model's
+   * text) is the text it was trained on.
+   */
+  load(bytes: Uint8Array, name: string, data: Data | null = this.data): { info: ModelInfo; note: string } {
     const c = decodeCheckpoint(bytes, `checkpoint ${name}`);
     const vocab = Vocab.fromJSON(c.vocab);
     let trainer: Trainer | null = null, note: string;
     if (!c.training) note = 'it holds the model only, so it samples and can be looked inside but not trained further';
-    else if (!this.data) note = 'no text is loaded to continue its training on';
+    else if (!data) note = 'no text is loaded to continue its training on';
     else {
       try {
-        trainer = Trainer.fromCheckpoint(this.data.text, c);
-        note = `training continues from iteration ${trainer.iteration} on ${this.data.name}`;
+        trainer = Trainer.fromCheckpoint(data.text, c);
+        note = `training continues from iteration ${trainer.iteration} on ${data.name}`;
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         note = `it cannot continue training here (${err.message}); it samples and can be looked inside`;
       }
     }
     const params = trainer ? trainer.params : c.params;
-    const start = this.data ? firstChars(this.data.text, PASSAGE_CHARS) : '';
+    const start = data ? firstChars(data.text, PASSAGE_CHARS) : '';
     const passage = trainer ? passageOf(trainer) : start !== '' && vocab.unknown(start).length === 0
       ? start
       : sample(params, vocab, { length: PASSAGE_CHARS, rng: new Rng(1), temperature: 0.8 });
-    if (trainer) this.options = optionsOf(trainer);
+    if (trainer) {
+      this.options = optionsOf(trainer);
+      this.data = data;
+    }
     return { info: this.use({ params, vocab, trainer, origin: `loaded from ${name}`, passage }), note };
   }
 

@@ -110,7 +110,7 @@ function handle(m: ToWorker): void {
       const wasRunning = running;
       if (wasRunning) setRunning(false);
       try {
-        const { info, note } = session.load(new Uint8Array(m.bytes), m.name);
+        const { info, note } = session.load(new Uint8Array(m.bytes), m.name, m.text === null ? undefined : { text: m.text, name: m.textName });
         return post({ type: 'model', info, message: `loaded ${m.name}: ${note}` });
       } catch (err) {
         if (wasRunning) setRunning(true); // the current model stays, and keeps training

@@ -80,16 +80,18 @@ async function clearMessage(page: Page): Promise<void> {
   });
 }
 
+// A small GRU trained by the command line (a few seconds) on the bundled text, to load into the page.
+const cliCheckpoint = join(scratch, 'cli.safetensors');
+beforeAll(() => {
+  rnn('train', '--data', SHAKESPEARE, '--model', 'gru', '--layers', '2', '--hidden', '32', '--seq', '50', '--batch', '16',
+    '--optim', 'adam', '--lr', '0.01', '--iters', '300', '--eval-every', '0', '--sample-every', '0', '--checkpoint', cliCheckpoint);
+}, 120_000);
+
 describe('the built page in Chromium', () => {
   let url: string, stopServer: () => Promise<void>, closeBrowser: () => Promise<void>;
   let page: Page, errors: string[];
-  let cliCheckpoint: string;
 
   beforeAll(async () => {
-    // A small GRU trained by the command line (a few seconds) on the bundled text, to load into the page.
-    cliCheckpoint = join(scratch, 'cli.safetensors');
-    rnn('train', '--data', SHAKESPEARE, '--model', 'gru', '--layers', '2', '--hidden', '32', '--seq', '50', '--batch', '16',
-      '--optim', 'adam', '--lr', '0.01', '--iters', '300', '--eval-every', '0', '--sample-every', '0', '--checkpoint', cliCheckpoint);
     ({ url, stop: stopServer } = await servePreview());
     const browser = await launchBrowser();
     closeBrowser = browser.close;
@@ -232,6 +234,21 @@ describe('the built page in Chromium', () => {
     await clearMessage(page);
   });
 
+  it('takes a text file dropped on the text box', async () => {
+    const dropped = 'To be, or not to be: that is the question.\n';
+    const dt = await page.evaluateHandle((t) => {
+      const d = new DataTransfer();
+      d.items.add(new File([t], 'hamlet.txt', { type: 'text/plain' }));
+      return d;
+    }, dropped);
+    await page.dispatchEvent('#data-section', 'drop', { dataTransfer: dt });
+    await page.waitForFunction(() => document.getElementById('data-info')!.textContent!.includes('hamlet.txt'));
+    expect(await text(page, '#data-info')).toBe(`text: hamlet.txt, ${dropped.length} characters, ${new Set(dropped).size} distinct. Train a new model to use it.`);
+    await page.click('#use-bundled');
+    expect(await text(page, '#data-info')).toContain('tinyshakespeare.txt');
+    await clearMessage(page);
+  });
+
   describe('bad input shows a one-line message and keeps the current model', () => {
     let model: string, iteration: number, dataInfo: string;
     const unchanged = async (): Promise<void> => {
@@ -336,17 +353,24 @@ describe('the built page in Chromium', () => {
 });
 
 describe('npm run web', () => {
-  it('serves the page from a fresh checkout with one command and prints its address', async () => {
+  it('serves the page with one command, prints its address, continues a CLI run and trains a new model', async () => {
     const server = await serveDev();
     const browser = await launchBrowser();
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const { page, errors } = await openPage(browser.context, server.url);
+      // Straight after opening the page: the bundled text is the one the CLI run trained on.
+      await page.setInputFiles('#load-file', cliCheckpoint);
+      expect((await message(page)).text).toBe('loaded cli.safetensors: training continues from iteration 300 on tinyshakespeare.txt');
+      await page.click('#resume');
+      await waitForIteration(page, 303);
+      await pause(page);
+
       await chooseModel(page, { kind: 'rnn', layers: 1, hidden: 16, seq: 20, batch: 10, optim: 'adagrad', lr: 0.1 });
       await page.click('#train');
+      await page.waitForFunction(() => document.getElementById('model-info')!.textContent!.startsWith('RNN 1×16, vocabulary 65'));
       await waitForIteration(page, 20);
       await pause(page);
-      expect(await text(page, '#model-info')).toMatch(/^RNN 1×16, vocabulary 65/);
       await screenshot(page, '11-dev-server');
       expect(errors).toEqual([]);
     } finally {
