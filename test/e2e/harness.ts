@@ -97,6 +97,7 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0)); // the message bar is sticky: keep it at the top of the picture
   await page.screenshot({ path, fullPage: true });
   return path;
 }
