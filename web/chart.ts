@@ -45,18 +45,18 @@ export function drawChart(svg: SVGSVGElement, s: Series): void {
     svg.append(el('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'axis' }, 'the loss curve appears when training starts'));
     return;
   }
-  const xMax = Math.max(1, ...all.map((p) => p[0]));
+  // x from just before the first point (0 for a new model, the checkpoint's iteration for a loaded one)
+  const xLo = Math.max(0, Math.min(...all.map((p) => p[0])) - 1), xMax = Math.max(xLo + 1, ...all.map((p) => p[0]));
   let yLo = Math.min(...all.map((p) => p[1])), yHi = Math.max(...all.map((p) => p[1]));
   if (yHi - yLo < 1e-3) [yLo, yHi] = [yLo - 0.5, yHi + 0.5];
-  const x = (v: number): number => PAD.left + (v / xMax) * (W - PAD.left - PAD.right);
+  const x = (v: number): number => PAD.left + ((v - xLo) / (xMax - xLo)) * (W - PAD.left - PAD.right);
   const y = (v: number): number => H - PAD.bottom - ((v - yLo) / (yHi - yLo)) * (H - PAD.top - PAD.bottom);
 
   for (const v of ticks(yLo, yHi, 5)) {
     svg.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }));
     svg.append(el('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, String(v)));
   }
-  for (const v of ticks(0, xMax, 6)) svg.append(el('text', { x: x(v), y: H - 8, 'text-anchor': 'middle', class: 'axis' }, String(v)));
-  svg.append(el('text', { x: W - PAD.right, y: H - 8, 'text-anchor': 'end', class: 'axis' }, 'iteration'));
+  for (const v of ticks(xLo, xMax, 6).filter(Number.isInteger)) svg.append(el('text', { x: x(v), y: H - 8, 'text-anchor': 'middle', class: 'axis' }, String(v)));
 
   const path = (pts: [number, number][]): string => thin(pts).map(([i, l], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(l).toFixed(1)}`).join('');
   if (s.train.length > 0) svg.append(el('path', { d: path(s.train), class: 'train' }));
