@@ -1,8 +1,9 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, 'test/e2e/**'], // the browser tests: npm run test:e2e
     setupFiles: ['test/setup.ts'],
     testTimeout: 60_000,
   },

@@ -1,0 +1,65 @@
+// The live loss chart: training loss per iteration (thin), its moving average (thick) and the
+// validation losses (dots), drawn as an SVG that is rebuilt at most a few times a second.
+// x: iteration, y: nats per character, both linear, axes from the data.
+
+const NS = 'http://www.w3.org/2000/svg';
+const W = 640, H = 240, PAD = { left: 48, right: 12, top: 12, bottom: 28 };
+const MAX_POINTS = 800; // the training curve is thinned to about this many points
+
+export interface Series {
+  train: [number, number][]; // [iteration, loss]
+  smooth: [number, number][];
+  val: [number, number][];
+}
+
+function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+  const e = document.createElementNS(NS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/** Every k-th point, so a long run still draws quickly (the last point is always kept). */
+function thin(points: [number, number][]): [number, number][] {
+  if (points.length <= MAX_POINTS) return points;
+  const k = Math.ceil(points.length / MAX_POINTS);
+  const out = points.filter((_, i) => i % k === 0);
+  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
+  return out;
+}
+
+/** Round tick values: 1, 2 or 5 × 10^k apart, about `n` of them over [lo, hi]. */
+function ticks(lo: number, hi: number, n: number): number[] {
+  const raw = (hi - lo) / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+export function drawChart(svg: SVGSVGElement, s: Series): void {
+  svg.replaceChildren();
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  const all = [...s.train, ...s.smooth, ...s.val];
+  if (all.length === 0) {
+    svg.append(el('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'axis' }, 'the loss curve appears when training starts'));
+    return;
+  }
+  // x from just before the first point (0 for a new model, the checkpoint's iteration for a loaded one)
+  const xLo = Math.max(0, Math.min(...all.map((p) => p[0])) - 1), xMax = Math.max(xLo + 1, ...all.map((p) => p[0]));
+  let yLo = Math.min(...all.map((p) => p[1])), yHi = Math.max(...all.map((p) => p[1]));
+  if (yHi - yLo < 1e-3) [yLo, yHi] = [yLo - 0.5, yHi + 0.5];
+  const x = (v: number): number => PAD.left + ((v - xLo) / (xMax - xLo)) * (W - PAD.left - PAD.right);
+  const y = (v: number): number => H - PAD.bottom - ((v - yLo) / (yHi - yLo)) * (H - PAD.top - PAD.bottom);
+
+  for (const v of ticks(yLo, yHi, 5)) {
+    svg.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }));
+    svg.append(el('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, String(v)));
+  }
+  for (const v of ticks(xLo, xMax, 6).filter(Number.isInteger)) svg.append(el('text', { x: x(v), y: H - 8, 'text-anchor': 'middle', class: 'axis' }, String(v)));
+
+  const path = (pts: [number, number][]): string => thin(pts).map(([i, l], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(l).toFixed(1)}`).join('');
+  if (s.train.length > 0) svg.append(el('path', { d: path(s.train), class: 'train' }));
+  if (s.smooth.length > 0) svg.append(el('path', { d: path(s.smooth), class: 'smooth' }));
+  for (const [i, l] of s.val) svg.append(el('circle', { cx: x(i), cy: y(l), r: 3.5, class: 'val' }));
+}

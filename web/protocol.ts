@@ -1,0 +1,71 @@
+// The messages between the page (main.ts) and the training worker (worker.ts).
+//
+//   page → worker: init (a new model on a text), train / pause / resume / reset, sample, gradcheck,
+//                  inspect, save, load
+//   worker → page: model (what the current model is), progress (a slice of training steps),
+//                  validation, state (running or not), sample, gradcheck, inspect, saved, error
+//
+// Every request that can fail answers with `error` (a one-line message) and leaves the current
+// model as it was.
+
+import type { GradcheckRow, Guess, TrainerOptions } from '../src/index.ts';
+
+/** The hyperparameters the page lets the user choose. */
+export type ModelOptions = Pick<TrainerOptions, 'model' | 'layers' | 'hidden' | 'seqLength' | 'batchSize' | 'optim' | 'lr'>;
+
+export interface SampleRequest {
+  length: number;
+  temperature: number;
+  prime: string;
+}
+
+export type ToWorker =
+  | { type: 'init'; text: string; name: string; options: ModelOptions; train: boolean } // train: start training once built
+  | { type: 'train' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'reset' }
+  | ({ type: 'sample'; auto: boolean } & SampleRequest)
+  | { type: 'gradcheck'; hidden: number; seqLength: number; batch: number }
+  | { type: 'inspect'; text: string; top: number }
+  | { type: 'save' }
+  | { type: 'load'; bytes: ArrayBuffer; name: string; text: string | null; textName: string }; // text: the page's text, to continue training on
+
+export interface ModelInfo {
+  kind: string;
+  layers: number;
+  hidden: number;
+  vocabSize: number;
+  parameters: number;
+  /** Where it came from: "new on tinyshakespeare.txt", "loaded from model.safetensors". */
+  origin: string;
+  iteration: number;
+  /** False for a model loaded without its training state or its text: it samples, it cannot train. */
+  trainable: boolean;
+  /** The trainer's options, when trainable. */
+  options: ModelOptions | null;
+  /** A passage the model can read (all its characters in its vocabulary), for "look inside". */
+  passage: string;
+}
+
+export interface Progress {
+  /** Iteration after the last step of the slice. */
+  iteration: number;
+  epoch: number;
+  /** The loss of each step of the slice, nats per character (steps iteration − n + 1 … iteration). */
+  losses: number[];
+  smoothLoss: number;
+  /** Training characters per second over the last few seconds (step time only). */
+  charsPerSecond: number;
+}
+
+export type FromWorker =
+  | { type: 'model'; info: ModelInfo; message: string }
+  | ({ type: 'progress' } & Progress)
+  | { type: 'validation'; iteration: number; loss: number; characters: number }
+  | { type: 'state'; running: boolean; reason?: string }
+  | { type: 'sample'; text: string; prime: string; iteration: number; auto: boolean }
+  | { type: 'gradcheck'; rows: GradcheckRow[]; pass: boolean; loss: number; config: string; seconds: number }
+  | { type: 'inspect'; chars: string[]; layers: number; hidden: number; h: Float64Array[]; c: Float64Array[]; guesses: Guess[][] }
+  | { type: 'saved'; bytes: ArrayBuffer; name: string }
+  | { type: 'error'; message: string; request: ToWorker['type'] };

@@ -1,0 +1,211 @@
+// Everything the worker does with a model, without the messaging: one Session holds the current
+// model (a Trainer when it can train, or bare parameters loaded from a checkpoint) and its text.
+// Training itself is trainSlice(): a few Trainer.step() calls. To change how a step is computed
+// (e.g. faster kernels), change the Trainer options here; nothing else depends on it.
+//
+// Every method that builds a new model (init, reset, load) builds it completely before replacing
+// the current one, so a UserError (empty text, bad checkpoint) leaves the current model as it was.
+
+import {
+  Rng, Trainer, UserError, Vocab, charGradcheck, charrnn, decodeCheckpoint, encodeCheckpoint, evaluate, sample, traceActivations,
+  type Params,
+} from '../src/index.ts';
+import type { ModelInfo, ModelOptions, Progress, SampleRequest } from './protocol.ts';
+
+/** Validation reads at most this many characters of the held-out part (all of it costs seconds). */
+export const VALIDATION_CHARS = 10_000;
+/** Validate every this many iterations (and whenever training pauses). */
+export const VALIDATE_EVERY = 100;
+const SPEED_WINDOW_MS = 3000;
+const PASSAGE_CHARS = 400;
+
+interface Model {
+  params: Params;
+  vocab: Vocab;
+  /** Null for a model that cannot train (loaded without its training state or its text). */
+  trainer: Trainer | null;
+  origin: string;
+  passage: string;
+}
+
+interface Data {
+  text: string;
+  name: string;
+}
+
+export class Session {
+  private model: Model | null = null;
+  private data: Data | null = null;
+  private options: ModelOptions | null = null;
+  private samples = 0;
+  private speed: { at: number; chars: number; ms: number }[] = [];
+  private lastValidated = -1;
+
+  get hasModel(): boolean {
+    return this.model !== null;
+  }
+
+  get trainer(): Trainer | null {
+    return this.model?.trainer ?? null;
+  }
+
+  /** A new model for `text`: its distinct characters are the vocabulary. */
+  init(text: string, name: string, options: ModelOptions): ModelInfo {
+    if (text.length === 0) throw new UserError(`${name} is empty: paste or drop some text first`);
+    const trainer = Trainer.fromText(text, { ...options, grad: 'manual' });
+    this.data = { text, name };
+    this.options = { ...options };
+    return this.use({ params: trainer.params, vocab: trainer.vocab, trainer, origin: `new, on ${name}`, passage: passageOf(trainer) });
+  }
+
+  /** A fresh model with the last options on the last text (training starts over). */
+  reset(): ModelInfo {
+    if (!this.data || !this.options) throw new UserError('nothing to reset: train a model on some text first');
+    return this.init(this.data.text, this.data.name, this.options);
+  }
+
+  /**
+   * A checkpoint: ours (with its training state) or a model-only file such as PyTorch writes.
+   * Training continues if it has its training state and `data` (default: the current model's
+   * text) is the text it was trained on.
+   */
+  load(bytes: Uint8Array, name: string, data: Data | null = this.data): { info: ModelInfo; note: string } {
+    const c = decodeCheckpoint(bytes, `checkpoint ${name}`);
+    const vocab = Vocab.fromJSON(c.vocab);
+    let trainer: Trainer | null = null, note: string;
+    if (!c.training) note = 'it holds the model only, so it samples and can be looked inside but not trained further';
+    else if (!data) note = 'no text is loaded to continue its training on';
+    else {
+      try {
+        trainer = Trainer.fromCheckpoint(data.text, c);
+        note = `training continues from iteration ${trainer.iteration} on ${data.name}`;
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        note = `it cannot continue training here (${err.message}); it samples and can be looked inside`;
+      }
+    }
+    const params = trainer ? trainer.params : c.params;
+    const start = data ? firstChars(data.text, PASSAGE_CHARS) : '';
+    const passage = trainer ? passageOf(trainer) : start !== '' && vocab.unknown(start).length === 0
+      ? start
+      : sample(params, vocab, { length: PASSAGE_CHARS, rng: new Rng(1), temperature: 0.8 });
+    if (trainer) {
+      this.options = optionsOf(trainer);
+      this.data = data;
+    }
+    return { info: this.use({ params, vocab, trainer, origin: `loaded from ${name}`, passage }), note };
+  }
+
+  private use(model: Model): ModelInfo {
+    this.model = model;
+    this.speed = [];
+    this.lastValidated = model.trainer?.iteration ?? -1;
+    return this.info();
+  }
+
+  info(): ModelInfo {
+    const m = this.need();
+    const { kind, hiddenSize, layers, vocabSize } = m.trainer?.config ?? charrnn.configOf(m.params);
+    let parameters = 0;
+    for (const t of Object.values(m.params)) parameters += t.data.length;
+    return {
+      kind, layers, hidden: hiddenSize, vocabSize, parameters, origin: m.origin,
+      iteration: m.trainer?.iteration ?? 0, trainable: m.trainer !== null,
+      options: m.trainer ? optionsOf(m.trainer) : null, passage: m.passage,
+    };
+  }
+
+  /** Training steps for about `budgetMs` (at least one). A DivergedError leaves the parameters as before the bad step. */
+  trainSlice(budgetMs: number): Progress {
+    const tr = this.needTrainer();
+    const losses: number[] = [];
+    const start = performance.now();
+    let now = start;
+    do {
+      losses.push(tr.step());
+      now = performance.now();
+    } while (now - start < budgetMs && !tr.done);
+    this.speed.push({ at: now, chars: losses.length * tr.charsPerStep, ms: now - start });
+    while (this.speed.length > 1 && now - this.speed[0].at > SPEED_WINDOW_MS) this.speed.shift();
+    const chars = this.speed.reduce((s, x) => s + x.chars, 0), ms = this.speed.reduce((s, x) => s + x.ms, 0);
+    return { iteration: tr.iteration, epoch: tr.epoch, losses, smoothLoss: tr.smoothLoss, charsPerSecond: (1000 * chars) / ms };
+  }
+
+  get validationDue(): boolean {
+    const tr = this.trainer;
+    return tr !== null && tr.iteration > this.lastValidated && (tr.iteration - Math.max(0, this.lastValidated) >= VALIDATE_EVERY || tr.done);
+  }
+
+  /** Loss on the first VALIDATION_CHARS characters of the held-out part; null if nothing new to validate or no held-out text. */
+  validate(): { iteration: number; loss: number; characters: number } | null {
+    const tr = this.trainer;
+    if (!tr || tr.iteration === this.lastValidated) return null;
+    this.lastValidated = tr.iteration;
+    const ids = tr.split.val.subarray(0, VALIDATION_CHARS);
+    const r = evaluate(tr.params, ids, tr.options.batchSize, tr.options.seqLength);
+    return Number.isFinite(r.loss) ? { iteration: tr.iteration, loss: r.loss, characters: r.predictions } : null;
+  }
+
+  /** A sample from the current model; each call draws from a new seeded generator. */
+  sample(req: SampleRequest): { text: string; iteration: number } {
+    const m = this.need();
+    this.samples++;
+    const text = sample(m.params, m.vocab, { length: req.length, temperature: req.temperature, prime: req.prime, rng: new Rng(1000 + this.samples) });
+    return { text, iteration: m.trainer?.iteration ?? 0 };
+  }
+
+  /**
+   * The three-way gradient check (tape, hand-derived, finite differences) on a small model of the
+   * current kind and depth, on the current text (or the model's passage), with fresh well-scaled
+   * parameters (see charGradcheck): what it checks is the code the model trains with.
+   */
+  gradcheck(hidden: number, seqLength: number, batch: number): ReturnType<typeof charGradcheck> & { config: string } {
+    const m = this.need();
+    const { kind, layers } = m.trainer?.config ?? charrnn.configOf(m.params);
+    const text = this.data?.text ?? m.passage;
+    const r = charGradcheck({ kind, layers, hidden, text, seqLength, batch, seed: 1 });
+    return { ...r, config: `${kind} ${layers}×${hidden}, V = ${r.vocabSize}, seq ${seqLength}, batch ${batch}` };
+  }
+
+  inspect(text: string, top: number): ReturnType<typeof traceActivations> {
+    const m = this.need();
+    if (text.length === 0) throw new UserError('the passage is empty');
+    return traceActivations(m.params, m.vocab, text, { top });
+  }
+
+  /** The current model as a safetensors checkpoint (with its training state when it has one). */
+  save(): Uint8Array {
+    const m = this.need();
+    if (m.trainer) return encodeCheckpoint(m.trainer.checkpoint({ savedBy: 'web playground' }));
+    return encodeCheckpoint({ config: charrnn.configOf(m.params), vocab: m.vocab.toJSON(), params: m.params });
+  }
+
+  private need(): Model {
+    if (!this.model) throw new UserError('no model yet: press Train, or load a checkpoint');
+    return this.model;
+  }
+
+  private needTrainer(): Trainer {
+    const tr = this.need().trainer;
+    if (!tr) throw new UserError('this model was loaded without its training state or text, so it cannot train: press Train for a new model');
+    return tr;
+  }
+}
+
+function optionsOf(tr: Trainer): ModelOptions {
+  const { model, layers, hidden, seqLength, batchSize, optim, lr } = tr.options;
+  return { model, layers, hidden, seqLength, batchSize, optim, lr };
+}
+
+/** The start of the held-out text (or of the text, if nothing is held out), from its first whole line when there is one. */
+function passageOf(tr: Trainer): string {
+  const ids = tr.split.val.length > 1 ? tr.split.val : tr.split.train;
+  const text = tr.vocab.decode(ids.subarray(0, 2 * PASSAGE_CHARS));
+  const line = text.indexOf('\n');
+  return firstChars(line >= 0 && line < PASSAGE_CHARS ? text.slice(line + 1) : text, PASSAGE_CHARS);
+}
+
+/** The first n code points of `text` (never half a surrogate pair). */
+function firstChars(text: string, n: number): string {
+  return [...text.slice(0, 4 * n)].slice(0, n).join('');
+}
