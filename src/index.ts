@@ -46,3 +46,9 @@ export * from './train/sample.ts';
 
 // ---- looking inside a trained model (inspect section) ---------------------------------------
 export { traceActivations, type Trace, type TraceOptions, type Guess } from './inspect.ts';
+
+// ---- notebooks: charts and teaching modules (notebooks section) -----------------------------
+export { Figure, renderChart, lineChart, barChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Bar, type HeatmapPanel, type TextHeatmapOptions } from './plot.ts';
+export * as plantedBug from './lessons/planted-bug.ts';
+export * as finiteDifferences from './lessons/finite-differences.ts';
+export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
