@@ -46,3 +46,13 @@ describe('layoutText', () => {
     expect(() => layoutText(['a'], 0)).toThrow(UserError);
   });
 });
+
+describe('table', () => {
+  it('aligns numbers right and text left, and escapes HTML', async () => {
+    const { table } = await import('../src/table.ts');
+    const t = table([{ name: 'Wxh', n: 12 }, { name: '<b>', n: 3 }]);
+    expect(t.toString()).toBe(['name   n', '----  --', 'Wxh   12', '<b>    3'].join('\n'));
+    expect(t.toHtml()).toContain('<td>&lt;b&gt;</td><td>3</td>');
+    expect(t.columns).toEqual(['name', 'n']);
+  });
+});
