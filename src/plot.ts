@@ -138,22 +138,24 @@ export function heatmaps(panels: readonly HeatmapPanel[], opts: { title?: string
     }
   }
   const cell = opts.cell ?? 12;
-  const rows = Math.max(...panels.map((p) => p.rows)), cols = Math.max(...panels.map((p) => p.cols));
+  const color = { field: 'v', type: 'quantitative', title: opts.legend ?? 'value', scale: { scheme: 'redblue', reverse: true, domain: [-max || -1, max || 1] } };
   return renderChart({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...(opts.title ? { title: opts.title } : {}),
     data: { values },
-    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: panels.map((p) => p.title) } },
-    spec: {
-      width: cols * cell,
-      height: rows * cell,
+    hconcat: panels.map((p) => ({
+      title: { text: p.title, fontWeight: 'normal' },
+      width: p.cols * cell,
+      height: p.rows * cell,
+      transform: [{ filter: { field: 'panel', equal: p.title } }],
       mark: 'rect',
       encoding: {
         x: { field: 'col', type: 'ordinal', axis: null },
         y: { field: 'row', type: 'ordinal', axis: null },
-        color: { field: 'v', type: 'quantitative', title: opts.legend ?? 'value', scale: { scheme: 'redblue', reverse: true, domain: [-max || -1, max || 1] } },
+        color,
       },
-    },
+    })),
+    resolve: { scale: { color: 'shared' } },
   } as TopLevelSpec);
 }
 
