@@ -65,6 +65,11 @@ export interface ChartOptions {
   colors?: string[];
 }
 
+/** A linear scale that need not include zero, or a log scale labelled in powers of ten (1e-6, not 0.000001). */
+function axisScale(log: boolean | undefined): Record<string, unknown> {
+  return log ? { scale: { type: 'log' }, axis: { format: '.0e' } } : { scale: { zero: false } };
+}
+
 /** One line per series, coloured and named in a legend. */
 export function lineChart(series: readonly Series[], opts: ChartOptions = {}): Promise<Figure> {
   const values: { series: string; x: number; y: number; order: number }[] = [];
@@ -81,8 +86,8 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): P
     data: { values },
     mark: { type: 'line', point: opts.points ?? false, clip: true },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', scale: opts.logX ? { type: 'log' } : { zero: false } },
-      y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', scale: opts.logY ? { type: 'log' } : { zero: false } },
+      x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', ...axisScale(opts.logX) },
+      y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...axisScale(opts.logY) },
       color: { field: 'series', type: 'nominal', title: null, sort: names, scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names } },
       order: { field: 'order' },
     },
@@ -109,7 +114,12 @@ export function barChart(bars: readonly Bar[], opts: ChartOptions = {}): Promise
     mark: 'bar',
     encoding: {
       x: { field: 'label', type: 'nominal', sort: labels, title: opts.xTitle ?? null, axis: { labelAngle: 0 } },
-      y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? null, scale: opts.logY ? { type: 'log' } : {} },
+      y: {
+        field: 'value', type: 'quantitative', title: opts.yTitle ?? null,
+        // NOTE: bars stack from zero by default, which a log scale cannot show: unstacked, they rise
+        // from the power of ten below the smallest value.
+        ...(opts.logY ? { stack: null, scale: { type: 'log', domainMin: 10 ** Math.floor(Math.log10(Math.min(...bars.map((b) => b.value).filter((v) => v > 0)))) }, axis: { format: '.0e' } } : axisScale(false)),
+      },
       ...(grouped ? { xOffset: { field: 'group' }, color: { field: 'group', type: 'nominal', title: null } } : {}),
     },
   } as TopLevelSpec);
