@@ -88,7 +88,7 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): P
     encoding: {
       x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', ...axisScale(opts.logX) },
       y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...axisScale(opts.logY) },
-      color: { field: 'series', type: 'nominal', title: null, sort: names, scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names } },
+      color: { field: 'series', type: 'nominal', title: null, sort: names, legend: { labelLimit: 400 }, scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names } },
       order: { field: 'order' },
     },
   } as TopLevelSpec);

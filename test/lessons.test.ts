@@ -129,6 +129,13 @@ describe('trainMinChar', () => {
     expect(minCharEvalLoss(p, ids, 25, config)).toBeCloseTo(Math.log(9), 3);
   });
 
+  it("init 'scaled' starts from gradcheck's well-scaled weights", () => {
+    const run = trainMinChar({ text, layers: 2, hidden: 8, iters: 1, seed: 3, init: 'scaled', lr: 1e-12 });
+    const expected = wellScaledParams(run.config, new Rng(3));
+    expect(run.params.Wh1h2).toBeAllClose(expected.Wh1h2, { rtol: 1e-9 }); // lr 1e-12: one step moves nothing visible
+    expect(() => trainMinChar({ text, layers: 1, hidden: 8, iters: 1, seed: 1, init: 'xavier' as never })).toThrow(UserError);
+  });
+
   it('bad options are one-line errors', () => {
     expect(() => trainMinChar({ text, layers: 0, hidden: 8, iters: 1, seed: 1 })).toThrow(UserError);
     expect(() => trainMinChar({ text: 'ab', layers: 1, hidden: 8, iters: 1, seed: 1 })).toThrow(/needs at least 26/);

@@ -14,6 +14,7 @@ import { Vocab } from '../data/vocab.ts';
 import { initParams, rnnLoss, zeroState, type Params, type RNNConfig } from '../models/rnn.ts';
 import { lossAndGrads, type GradPath } from '../models/paths.ts';
 import { Adagrad, clipElementwise } from '../train/optim.ts';
+import { wellScaledParams } from '../gradcheck.ts';
 
 export interface MinCharOptions {
   /** Training text; its distinct characters (plus those of `heldOut`) are the vocabulary. */
@@ -29,6 +30,11 @@ export interface MinCharOptions {
   lr?: number;
   seed: number;
   path?: GradPath;
+  /**
+   * 'minchar' (default): min-char-rnn's N(0, 0.01²) weights and zero biases. 'scaled': weights of
+   * std 0.6/√fan-in (gradcheck's wellScaledParams), which keeps the signal from fading layer by layer.
+   */
+  init?: 'minchar' | 'scaled';
   /** Measure the held-out loss every this many iterations (and at the end); 0 = only at the end. */
   evalEvery?: number;
 }
@@ -59,7 +65,8 @@ export function minCharEvalLoss(p: Params, ids: readonly number[], T: number, co
 }
 
 export function trainMinChar(opts: MinCharOptions): MinCharRun {
-  const { text, heldOut = '', layers, hidden, iters, seed, seqLength: T = 25, lr = 0.1, path = 'manual', evalEvery = 0 } = opts;
+  const { text, heldOut = '', layers, hidden, iters, seed, seqLength: T = 25, lr = 0.1, path = 'manual', evalEvery = 0, init = 'minchar' } = opts;
+  if (init !== 'minchar' && init !== 'scaled') throw new UserError(`init must be 'minchar' or 'scaled', got '${String(init)}'`);
   for (const [k, v] of [['layers', layers], ['hidden', hidden], ['seqLength', T]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UserError(`${k} must be a positive integer, got ${v}`);
   }
@@ -68,7 +75,7 @@ export function trainMinChar(opts: MinCharOptions): MinCharRun {
   const ids = vocab.encode(text), heldIds = vocab.encode(heldOut);
   if (ids.length < T + 1) throw new UserError(`the text has ${ids.length} characters; seqLength ${T} needs at least ${T + 1}`);
   const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: hidden, layers };
-  const params = initParams(config, new Rng(seed));
+  const params = init === 'scaled' ? wellScaledParams(config, new Rng(seed)) : initParams(config, new Rng(seed));
   const opt = new Adagrad(lr);
 
   const run: MinCharRun = { config, vocab, params, losses: [], smooth: [], heldOut: [] };
