@@ -53,3 +53,4 @@ export * as plantedBug from './lessons/planted-bug.ts';
 export * as finiteDifferences from './lessons/finite-differences.ts';
 export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
 export { Table, table, type Cell } from './table.ts';
+export { unitCorrelations, strongestUnits } from './lessons/neurons.ts';

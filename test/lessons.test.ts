@@ -141,3 +141,20 @@ describe('trainMinChar', () => {
     expect(() => trainMinChar({ text: 'ab', layers: 1, hidden: 8, iters: 1, seed: 1 })).toThrow(/needs at least 26/);
   });
 });
+
+describe('unitCorrelations', () => {
+  it('finds the unit that copies a feature (+1), the one that negates it (−1), and gives 0 to a constant unit', async () => {
+    const { unitCorrelations, strongestUnits } = await import('../src/lessons/neurons.ts');
+    const feature = [0, 1, 0, 0, 1, 1, 0];
+    const rng = new Rng(1);
+    // unit 0: noise; unit 1: 2·feature + 3; unit 2: constant; unit 3: −feature
+    const states = feature.map((f) => Float64Array.from([rng.uniform(), 2 * f + 3, 0.5, -f]));
+    const r = unitCorrelations(states, feature);
+    expect(r[1]).toBeCloseTo(1, 12);
+    expect(r[2]).toBe(0);
+    expect(r[3]).toBeCloseTo(-1, 12);
+    expect(Math.abs(r[0])).toBeLessThan(1);
+    expect(strongestUnits(r, 2).map((u) => u.unit)).toEqual([1, 3]);
+    expect(() => unitCorrelations(states, [1, 2])).toThrow(UserError);
+  });
+});
