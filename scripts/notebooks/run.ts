@@ -8,13 +8,16 @@
 // kernelspec is written to a temporary directory put first on JUPYTER_PATH, so nothing in the
 // user's home is read or written. The cells are run by execute.py, a small jupyter_client loop
 // under Debian's /usr/bin/python3 (where apt installs jupyter_client and nbformat).
+// A notebook that reads checkpoints/notebooks/ gets its model trained first, once per clone, by
+// train-checkpoint.ts.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { ensureCheckpoint } from './train-checkpoint.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const PYTHON = '/usr/bin/python3';
@@ -55,6 +58,7 @@ if (notebooks.length === 0) fail(`no notebook in ${dir} matches ${filters.join('
 
 checkPython();
 const deno = denoBinary();
+if (notebooks.some((f) => readFileSync(f, 'utf8').includes('checkpoints/notebooks/'))) await ensureCheckpoint();
 const jupyterPath = mkdtempSync(join(tmpdir(), 'rnn-notebooks-'));
 try {
   const specDir = join(jupyterPath, 'kernels', KERNEL_NAME);
