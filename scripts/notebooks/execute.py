@@ -55,7 +55,7 @@ def add_output(outputs, msg):
     outputs.append(out)
 
 
-def run_cell(kc, source):
+def run_cell(km, kc, source):
     """Execute one cell; returns (outputs, error message or None, execution_count)."""
     msg_id = kc.execute(source, store_history=True, allow_stdin=False, stop_on_error=True)
     outputs = []
@@ -69,6 +69,8 @@ def run_cell(kc, source):
         except queue.Empty:
             if idle_at is not None and time.monotonic() - idle_at >= GRACE_SECONDS:
                 break
+            if idle_at is None and not km.is_alive():
+                return outputs, "the kernel died", None
             continue
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
@@ -106,7 +108,7 @@ def run_notebook(path, kernel_name):
                 cell.outputs, cell.execution_count = [], None
                 continue
             count += 1
-            outputs, error, _ = run_cell(kc, cell.source)
+            outputs, error, _ = run_cell(km, kc, cell.source)
             cell.outputs = outputs
             cell.execution_count = count
             for out in outputs:
