@@ -37,7 +37,10 @@ function load(): Promise<Libraries> {
 /** Any Vega-Lite specification, rendered to SVG. */
 export async function renderChart(spec: TopLevelSpec): Promise<Figure> {
   const { vega, vl } = await load();
-  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  // NOTE: no ARIA labels: they describe every mark in words (one per character of a text heatmap)
+  // and would be most of the SVG's size, in a notebook that already prints the numbers.
+  const quiet = { ...spec, config: { aria: false, ...spec.config } } as TopLevelSpec;
+  const view = new vega.View(vega.parse(vl.compile(quiet).spec), { renderer: 'none' });
   try {
     return new Figure(await view.toSVG());
   } finally {
