@@ -22,7 +22,7 @@ import time
 import nbformat
 from jupyter_client.manager import KernelManager
 
-GRACE_SECONDS = 0.5  # keep listening this long after idle
+GRACE_SECONDS = 1.0  # keep listening this long after idle
 CELL_TIMEOUT = 600.0  # seconds
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
