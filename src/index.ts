@@ -53,3 +53,11 @@ export { FastCharRNN, fastModelBytes, type FastModelShape } from './fast/model.t
 export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
 export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, samplingStepper, type KernelChoice, type Engine } from './fast/select.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
+
+// ---- notebooks: charts and teaching modules (notebooks section) -----------------------------
+export { Figure, renderChart, lineChart, barChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Bar, type HeatmapPanel, type TextHeatmapOptions } from './plot.ts';
+export * as plantedBug from './lessons/planted-bug.ts';
+export * as finiteDifferences from './lessons/finite-differences.ts';
+export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
+export { Table, table, type Cell } from './table.ts';
+export { unitCorrelations, strongestUnits } from './lessons/neurons.ts';

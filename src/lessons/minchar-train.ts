@@ -1,0 +1,105 @@
+// min-char-rnn's training loop for the post's RNN family (rnn.ts, any number of layers), so that
+// notebook 04 can compare depths on the same text with the same budget:
+//
+//   walk through the text in chunks of T characters (inputs = text[p … p+T), targets = text[p+1 … p+T]),
+//   carrying the hidden state from chunk to chunk and resetting it (and p) at the end of the text;
+//   loss and gradients of the chunk (hand-derived or tape); clip each gradient entry to ±5; Adagrad.
+//
+// Dimensions: V vocabulary size, H hidden size, L layers, T chunk length.
+// Unlike min-char-rnn this also measures the loss on held-out text (no gradient, state carried).
+
+import { Rng } from '../engine/random.ts';
+import { UserError } from '../errors.ts';
+import { Vocab } from '../data/vocab.ts';
+import { initParams, rnnLoss, zeroState, type Params, type RNNConfig } from '../models/rnn.ts';
+import { lossAndGrads, type GradPath } from '../models/paths.ts';
+import { Adagrad, clipElementwise } from '../train/optim.ts';
+import { wellScaledParams } from '../gradcheck.ts';
+
+export interface MinCharOptions {
+  /** Training text; its distinct characters (plus those of `heldOut`) are the vocabulary. */
+  text: string;
+  /** Text to measure the loss on, never trained on. */
+  heldOut?: string;
+  layers: number;
+  hidden: number;
+  /** Chunk length T (min-char-rnn: 25). */
+  seqLength?: number;
+  iters: number;
+  /** Adagrad's learning rate (min-char-rnn: 0.1). */
+  lr?: number;
+  seed: number;
+  path?: GradPath;
+  /**
+   * 'minchar' (default): min-char-rnn's N(0, 0.01²) weights and zero biases. 'scaled': weights of
+   * std 0.6/√fan-in (gradcheck's wellScaledParams), which keeps the signal from fading layer by layer.
+   */
+  init?: 'minchar' | 'scaled';
+  /** Measure the held-out loss every this many iterations (and at the end); 0 = only at the end. */
+  evalEvery?: number;
+}
+
+export interface MinCharRun {
+  config: RNNConfig;
+  vocab: Vocab;
+  params: Params;
+  /** Loss of every chunk, nats per character. */
+  losses: number[];
+  /** min-char-rnn's smooth_loss (0.999 · old + 0.001 · new, from ln V), per character, after every chunk. */
+  smooth: number[];
+  /** Held-out loss in nats per character, after `iteration` chunks. */
+  heldOut: { iteration: number; loss: number }[];
+}
+
+/** Mean loss per character of `ids` (one stream, chunks of T, state carried), without gradients. */
+export function minCharEvalLoss(p: Params, ids: readonly number[], T: number, config: RNNConfig): number {
+  let h = zeroState(config), total = 0, n = 0;
+  for (let s = 0; s + 1 < ids.length; s += T) {
+    const e = Math.min(s + T, ids.length - 1);
+    const out = rnnLoss(p, ids.slice(s, e), ids.slice(s + 1, e + 1), h);
+    total += out.loss.item();
+    n += e - s;
+    h = out.h;
+  }
+  return total / n;
+}
+
+export function trainMinChar(opts: MinCharOptions): MinCharRun {
+  const { text, heldOut = '', layers, hidden, iters, seed, seqLength: T = 25, lr = 0.1, path = 'manual', evalEvery = 0, init = 'minchar' } = opts;
+  if (init !== 'minchar' && init !== 'scaled') throw new UserError(`init must be 'minchar' or 'scaled', got '${String(init)}'`);
+  for (const [k, v] of [['layers', layers], ['hidden', hidden], ['seqLength', T]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new UserError(`${k} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(iters) || iters < 0) throw new UserError(`iters must be a non-negative integer, got ${iters}`);
+  const vocab = Vocab.fromText(text + heldOut);
+  const ids = vocab.encode(text), heldIds = vocab.encode(heldOut);
+  if (ids.length < T + 1) throw new UserError(`the text has ${ids.length} characters; seqLength ${T} needs at least ${T + 1}`);
+  const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: hidden, layers };
+  const params = init === 'scaled' ? wellScaledParams(config, new Rng(seed)) : initParams(config, new Rng(seed));
+  const opt = new Adagrad(lr);
+
+  const run: MinCharRun = { config, vocab, params, losses: [], smooth: [], heldOut: [] };
+  const measure = (iteration: number): void => {
+    if (heldIds.length > 1) run.heldOut.push({ iteration, loss: minCharEvalLoss(params, heldIds, T, config) });
+  };
+  let smooth = Math.log(vocab.size);
+  let h = zeroState(config), pos = 0;
+  for (let n = 0; n < iters; n++) {
+    if (pos + T + 1 > ids.length) {
+      pos = 0;
+      h = zeroState(config);
+    }
+    const inputs = ids.slice(pos, pos + T), targets = ids.slice(pos + 1, pos + T + 1);
+    const r = lossAndGrads(path, params, inputs, targets, h);
+    clipElementwise(r.grads, 5);
+    opt.step(params, r.grads);
+    h = r.h;
+    pos += T;
+    run.losses.push(r.loss / T);
+    smooth = 0.999 * smooth + 0.001 * (r.loss / T);
+    run.smooth.push(smooth);
+    if (evalEvery > 0 && (n + 1) % evalEvery === 0 && n + 1 < iters) measure(n + 1);
+  }
+  measure(iters);
+  return run;
+}
