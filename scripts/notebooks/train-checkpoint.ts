@@ -6,7 +6,7 @@
 //   npx tsx scripts/notebooks/train-checkpoint.ts [--force]
 //
 // `npm run notebooks` calls this first; it does nothing when the checkpoint exists and was made
-// by this recipe, so it trains once per clone (about five minutes on one core).
+// by this recipe, so it trains once per clone (about half a minute on the WebAssembly kernels).
 
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -39,7 +39,7 @@ export async function ensureCheckpoint(force = false, log: (line: string) => voi
   const text = readTextFile(join(root, RECIPE.data));
   const trainer = Trainer.fromText(text, RECIPE.options);
   const lossCurve: number[] = []; // training loss of every iteration, nats/char
-  log(`notebooks: training ${CHECKPOINT.slice(root.length + 1)} for notebook 06 (${RECIPE.iters} iterations, once per clone; a few minutes)`);
+  log(`notebooks: training ${CHECKPOINT.slice(root.length + 1)} for notebook 06 (${RECIPE.iters} iterations, once per clone)`);
   let shown = 0;
   await trainLoop(trainer, {
     iters: RECIPE.iters,
