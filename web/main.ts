@@ -144,7 +144,7 @@ function onModel(info: ModelInfo, message: string): void {
   series.val = [];
   chartDirty = true;
   const name = info.kind.toUpperCase();
-  $('model-info').textContent = `${name} ${info.layers}×${info.hidden}, vocabulary ${info.vocabSize}, ${info.parameters.toLocaleString('en')} parameters; ${info.origin}${info.trainable ? '' : ' (sampling only)'}`;
+  $('model-info').textContent = `${name} ${info.layers}×${info.hidden}, vocabulary ${info.vocabSize}, ${info.parameters.toLocaleString('en')} parameters; ${info.origin}${info.trainable ? `; training on ${info.engine}` : ' (sampling only)'}`;
   $('iteration').textContent = String(info.iteration);
   $('epoch').textContent = '0';
   for (const id of ['train-loss', 'val-loss', 'chars-per-second']) $(id).textContent = '–';

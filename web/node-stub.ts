@@ -1,5 +1,5 @@
-// Stand-in for the Node built-ins (node:fs, node:path, node:crypto) that src/index.ts reaches
-// through its file helpers (readTextFile, saveCheckpoint, loadCheckpoint, writeFileAtomic,
+// Stand-in for the Node built-ins (node:fs, node:path, node:crypto; node:v8 and node:worker_threads,
+// which the kernel loader imports only when it runs under Node) that src/index.ts reaches through its file helpers (readTextFile, saveCheckpoint, loadCheckpoint, writeFileAtomic,
 // trainLoop's checkpoint check). The page never calls those: it reads files with the browser's
 // File API and goes through the byte-level encodeCheckpoint / decodeCheckpoint instead. The Vite
 // config aliases the built-ins to this module, so the bundle carries no Node code, and a call that

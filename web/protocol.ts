@@ -44,6 +44,8 @@ export interface ModelInfo {
   trainable: boolean;
   /** The trainer's options, when trainable. */
   options: ModelOptions | null;
+  /** What runs the training steps ('wasm f32 ×2', 'ts f64 (manual)'), when trainable. */
+  engine: string | null;
   /** A passage the model can read (all its characters in its vocabulary), for "look inside". */
   passage: string;
 }

@@ -1,7 +1,7 @@
 // Everything the worker does with a model, without the messaging: one Session holds the current
 // model (a Trainer when it can train, or bare parameters loaded from a checkpoint) and its text.
-// Training itself is trainSlice(): a few Trainer.step() calls. To change how a step is computed
-// (e.g. faster kernels), change the Trainer options here; nothing else depends on it.
+// Training itself is trainSlice(): a few Trainer.step() calls, on the Trainer's defaults: the
+// WebAssembly kernels in float32, with a second thread when the page is cross-origin isolated.
 //
 // Every method that builds a new model (init, reset, load) builds it completely before replacing
 // the current one, so a UserError (empty text, bad checkpoint) leaves the current model as it was.
@@ -97,10 +97,17 @@ export class Session {
   }
 
   private use(model: Model): ModelInfo {
+    // the replaced trainer's kernel memory and helper thread are released
+    if (this.model?.trainer && this.model.trainer !== model.trainer) this.model.trainer.dispose();
     this.model = model;
     this.speed = [];
     this.lastValidated = model.trainer?.iteration ?? -1;
     return this.info();
+  }
+
+  /** The current parameters (a trainer on the fast path keeps its own and refreshes this copy on request). */
+  private paramsOf(m: Model): Params {
+    return m.trainer ? m.trainer.params : m.params;
   }
 
   info(): ModelInfo {
@@ -111,7 +118,7 @@ export class Session {
     return {
       kind, layers, hidden: hiddenSize, vocabSize, parameters, origin: m.origin,
       iteration: m.trainer?.iteration ?? 0, trainable: m.trainer !== null,
-      options: m.trainer ? optionsOf(m.trainer) : null, passage: m.passage,
+      options: m.trainer ? optionsOf(m.trainer) : null, passage: m.passage, engine: m.trainer?.engine ?? null,
     };
   }
 
@@ -142,7 +149,7 @@ export class Session {
     if (!tr || tr.iteration === this.lastValidated) return null;
     this.lastValidated = tr.iteration;
     const ids = tr.split.val.subarray(0, VALIDATION_CHARS);
-    const r = evaluate(tr.params, ids, tr.options.batchSize, tr.options.seqLength);
+    const r = evaluate(tr.params, ids, tr.options.batchSize, tr.options.seqLength, undefined, { kernels: tr.options.kernels, dtype: tr.options.dtype });
     return Number.isFinite(r.loss) ? { iteration: tr.iteration, loss: r.loss, characters: r.predictions } : null;
   }
 
@@ -150,7 +157,7 @@ export class Session {
   sample(req: SampleRequest): { text: string; iteration: number } {
     const m = this.need();
     this.samples++;
-    const text = sample(m.params, m.vocab, { length: req.length, temperature: req.temperature, prime: req.prime, rng: new Rng(1000 + this.samples) });
+    const text = sample(this.paramsOf(m), m.vocab, { length: req.length, temperature: req.temperature, prime: req.prime, rng: new Rng(1000 + this.samples) });
     return { text, iteration: m.trainer?.iteration ?? 0 };
   }
 
@@ -170,14 +177,14 @@ export class Session {
   inspect(text: string, top: number): ReturnType<typeof traceActivations> {
     const m = this.need();
     if (text.length === 0) throw new UserError('the passage is empty');
-    return traceActivations(m.params, m.vocab, text, { top });
+    return traceActivations(this.paramsOf(m), m.vocab, text, { top });
   }
 
   /** The current model as a safetensors checkpoint (with its training state when it has one). */
   save(): Uint8Array {
     const m = this.need();
     if (m.trainer) return encodeCheckpoint(m.trainer.checkpoint({ savedBy: 'web playground' }));
-    return encodeCheckpoint({ config: charrnn.configOf(m.params), vocab: m.vocab.toJSON(), params: m.params });
+    return encodeCheckpoint({ config: charrnn.configOf(m.params), vocab: m.vocab.toJSON(), params: this.paramsOf(m) });
   }
 
   private need(): Model {

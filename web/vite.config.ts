@@ -5,15 +5,19 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
 export default defineConfig({
   root: here('.'),
   base: './',
   resolve: {
-    alias: [{ find: /^node:(fs|path|crypto)$/, replacement: here('./node-stub.ts') }],
+    alias: [{ find: /^node:(fs|path|crypto|v8|worker_threads)$/, replacement: here('./node-stub.ts') }],
   },
   worker: { format: 'es' },
   build: { outDir: here('./dist'), emptyOutDir: true, target: 'es2022' },
-  server: { fs: { allow: [here('..')] } },
+  // Cross-origin isolation (COOP + COEP) lets the page share WebAssembly memory with a worker, so
+  // the kernels can use a second thread; a server without these headers still works, on one thread.
+  server: { fs: { allow: [here('..')] }, headers: ISOLATION },
+  preview: { headers: ISOLATION },
 });

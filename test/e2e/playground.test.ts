@@ -116,7 +116,7 @@ describe('the built page in Chromium', () => {
     await chooseModel(page, { kind: 'lstm', layers: 1, hidden: 32, seq: 50, batch: 20, optim: 'adam', lr: 0.01 });
     await page.click('#train');
     await page.waitForSelector('body[data-running="true"]');
-    expect(await text(page, '#model-info')).toMatch(/^LSTM 1×32, vocabulary 65, [\d,]+ parameters; new, on tinyshakespeare\.txt$/);
+    expect(await text(page, '#model-info')).toMatch(/^LSTM 1×32, vocabulary 65, [\d,]+ parameters; new, on tinyshakespeare\.txt; training on wasm f32 ×2$/); // the fast kernels, both threads (the page is cross-origin isolated)
     await waitForIteration(page, 150);
     // samples are refreshed while it trains
     await page.waitForFunction(() => /^\[iteration \d+\] /.test(document.getElementById('sample-output')!.textContent ?? ''), null, { timeout: 10_000 });
@@ -207,7 +207,7 @@ describe('the built page in Chromium', () => {
     await page.setInputFiles('#load-file', cliCheckpoint);
     const m = await message(page);
     expect(m.text).toBe('loaded cli.safetensors: training continues from iteration 300 on tinyshakespeare.txt');
-    expect(await text(page, '#model-info')).toMatch(/^GRU 2×32, vocabulary 65, [\d,]+ parameters; loaded from cli\.safetensors$/);
+    expect(await text(page, '#model-info')).toMatch(/^GRU 2×32, vocabulary 65, [\d,]+ parameters; loaded from cli\.safetensors; training on wasm f32 ×2$/);
     expect(await page.inputValue('#kind')).toBe('gru'); // the controls show the loaded run's options
     expect(await page.inputValue('#batch')).toBe('16');
 

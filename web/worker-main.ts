@@ -1,0 +1,129 @@
+// The training worker's work (worker.ts is its entry): answers the page's messages (protocol.ts) with a Session, and trains in
+// slices of about SLICE_MS, handing control back to the event loop between slices (setTimeout 0)
+// so that pause, sample and the other requests are answered while training runs.
+
+import { UserError } from '../src/index.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+import { Session } from './session.ts';
+
+const SLICE_MS = 100;
+
+// The worker's global scope, typed by what is used (the project's types are DOM's, not WebWorker's).
+const scope = globalThis as unknown as {
+  postMessage(message: FromWorker, transfer?: Transferable[]): void;
+};
+const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
+
+const session = new Session();
+let running = false;
+let timer: ReturnType<typeof setTimeout> | null = null;
+
+function setRunning(on: boolean, reason?: string): void {
+  if (on === running) return;
+  running = on;
+  if (timer !== null) clearTimeout(timer);
+  timer = null;
+  if (!on) validate(); // the loss at the pause, for the chart
+  post({ type: 'state', running, reason });
+  if (on) schedule();
+}
+
+function schedule(): void {
+  timer = setTimeout(slice, 0);
+}
+
+function slice(): void {
+  timer = null;
+  if (!running) return;
+  const tr = session.trainer;
+  if (!tr) return setRunning(false, 'no trainable model');
+  try {
+    post({ type: 'progress', ...session.trainSlice(SLICE_MS) });
+  } catch (err) {
+    setRunning(false, 'stopped');
+    return report(err, 'train');
+  }
+  if (tr.done) return setRunning(false, `the last epoch (${tr.options.epochs}) is done`);
+  if (session.validationDue) validate();
+  schedule();
+}
+
+function validate(): void {
+  const v = session.validate();
+  if (v) post({ type: 'validation', ...v });
+}
+
+/** A UserError's message is for the user; anything else is a bug, shown as such. */
+function report(err: unknown, request: ToWorker['type']): void {
+  const message = err instanceof UserError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+  if (!(err instanceof UserError)) console.error(err);
+  post({ type: 'error', message, request });
+}
+
+function handle(m: ToWorker): void {
+  switch (m.type) {
+    case 'init': {
+      const info = session.init(m.text, m.name, m.options); // built before anything stops: a bad text changes nothing
+      setRunning(false);
+      post({ type: 'model', info, message: '' });
+      return m.train ? setRunning(true) : undefined;
+    }
+    case 'reset': {
+      const info = session.reset();
+      setRunning(false);
+      return post({ type: 'model', info, message: 'reset: a fresh model; training starts over' });
+    }
+    case 'train':
+    case 'resume':
+      if (!session.trainer) throw new UserError(session.hasModel ? 'this model cannot train (it was loaded without its training state or text): press Train for a new model' : 'no model yet: press Train');
+      if (session.trainer.done) throw new UserError(`this run has finished its ${session.trainer.options.epochs} epochs`);
+      return setRunning(true);
+    case 'pause':
+      return setRunning(false);
+    case 'sample': {
+      const s = session.sample(m);
+      return post({ type: 'sample', text: s.text, prime: m.prime, iteration: s.iteration, auto: m.auto });
+    }
+    case 'gradcheck': {
+      const start = performance.now();
+      const r = session.gradcheck(m.hidden, m.seqLength, m.batch);
+      return post({ type: 'gradcheck', rows: r.rows, pass: r.pass, loss: r.loss, config: r.config, seconds: (performance.now() - start) / 1000 });
+    }
+    case 'inspect': {
+      const t = session.inspect(m.text, m.top);
+      const flat = (per: Float64Array[][]): Float64Array[] => per.map((steps) => {
+        const H = steps[0]?.length ?? 0, out = new Float64Array(steps.length * H);
+        steps.forEach((h, i) => out.set(h, i * H));
+        return out;
+      });
+      const h = flat(t.h), c = flat(t.c);
+      const info = session.info();
+      return post({ type: 'inspect', chars: t.chars, layers: info.layers, hidden: info.hidden, h, c, guesses: t.guesses }, [...h, ...c].map((a) => a.buffer));
+    }
+    case 'save': {
+      const bytes = session.save();
+      const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      return post({ type: 'saved', bytes: buffer, name: 'model.safetensors' }, [buffer]);
+    }
+    case 'load': {
+      const wasRunning = running;
+      if (wasRunning) setRunning(false);
+      try {
+        const { info, note } = session.load(new Uint8Array(m.bytes), m.name, m.text === null ? undefined : { text: m.text, name: m.textName });
+        return post({ type: 'model', info, message: `loaded ${m.name}: ${note}` });
+      } catch (err) {
+        if (wasRunning) setRunning(true); // the current model stays, and keeps training
+        throw err;
+      }
+    }
+  }
+}
+
+/** Answers one message from the page; an error becomes a message to the page, never an uncaught exception. */
+export function receive(m: ToWorker): void {
+  try {
+    handle(m);
+  } catch (err) {
+    report(err, m.type);
+  }
+}
