@@ -201,6 +201,12 @@ export class FastCharRNN {
     const { T, B } = batch;
     if (T !== this.T || B !== this.B) throw new Error(`fast model: built for T ${this.T}, B ${this.B}; got a chunk of T ${T}, B ${B}`);
     if (masks && !this.layers[0].mask) throw new Error('fast model: built without dropout, given masks');
+    // the kernels index memory with these ids, so they are checked here (a bad id would read or
+    // write another array's memory)
+    const V = this.config.vocabSize;
+    for (const ids of [batch.inputs, batch.targets]) {
+      for (let i = 0; i < ids.length; i++) if (!(ids[i] >= 0 && ids[i] < V && Number.isInteger(ids[i]))) throw new Error(`fast model: id ${ids[i]} is out of range for vocabulary size ${V}`);
+    }
     this.ids.set(batch.inputs);
     this.targets.set(batch.targets);
     const loss = this.forward(masks);

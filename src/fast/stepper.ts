@@ -50,6 +50,7 @@ export function fastStepper(k: FastKernels, p: Params): Stepper {
 
   return (x, state) => {
     if (x.length !== 1) throw new Error(`fastStepper: one stream only (B = 1), got ${x.length} inputs`);
+    if (!(Number.isInteger(x[0]) && x[0] >= 0 && x[0] < V)) throw new Error(`fastStepper: id ${x[0]} is out of range for vocabulary size ${V}`);
     id[0] = x[0];
     let below: FloatArray | null = null;
     const next: State = { h: [], c: [] };

@@ -107,6 +107,20 @@ describe('fast model == hand-derived model', () => {
 });
 
 describe('fast model: a training step', () => {
+  it('refuses ids outside the vocabulary instead of reading another array', () => {
+    const c = makeCase('gru', 1, 3, 4, 2, 2, 1, 0);
+    for (const set of kernelSets()) {
+      const k = set.make(1 << 20);
+      try {
+        const m = new FastCharRNN(k, { config: c.config, B: 2, T: 2, optim: 'adam', dropout: false });
+        expect(() => m.run({ ...c.batch, targets: [0, 1, 4, 2] }, undefined, true)).toThrow(/id 4 is out of range/);
+        expect(() => m.run({ ...c.batch, inputs: [0, -1, 3, 2] }, undefined, true)).toThrow(/id -1 is out of range/);
+      } finally {
+        k.dispose();
+      }
+    }
+  });
+
   it('update() applies optim.ts formulas (rmsprop, adam, adagrad) like the reference optimizers', async () => {
     const { makeOptimizer, clipElementwise } = await import('../../src/train/optim.ts');
     for (const optim of ['rmsprop', 'adam', 'adagrad'] as const) {

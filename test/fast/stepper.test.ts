@@ -32,4 +32,18 @@ describe('fastStepper == stepper', () => {
       });
     }
   }
+
+  it('refuses an id outside the vocabulary instead of reading another array', () => {
+    const config: CharRNNConfig = { kind: 'lstm', vocabSize: 5, hiddenSize: 3, layers: 1 };
+    const p = charWellScaledParams(config, new Rng(1));
+    for (const set of kernelSets()) {
+      const k = set.make(fastStepperBytes(config, 'f64'));
+      try {
+        const step = fastStepper(k, p);
+        for (const bad of [5, -1, 1.5]) expect(() => step([bad], zeroState(config, 1))).toThrow(/out of range/);
+      } finally {
+        k.dispose();
+      }
+    }
+  });
 });
