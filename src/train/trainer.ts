@@ -20,56 +20,20 @@
 import { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { UserError } from '../errors.ts';
-import { CELL_KINDS, cloneState, dropoutMasks, initParams, zeroState, type CellKind, type Batch, type CharRNNConfig, type DropoutMasks, type Params, type State } from '../models/charrnn.ts';
+import { cloneState, dropoutMasks, initParams, zeroState, type Batch, type CharRNNConfig, type DropoutMasks, type Params, type State } from '../models/charrnn.ts';
 import { charLossAndGrads } from '../models/charrnn.paths.ts';
-import type { GradPath } from '../models/paths.ts';
 import { Vocab, showChar } from '../data/vocab.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
-import { OPTIMIZERS, allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type OptimName, type Optimizer, type OptimizerState } from './optim.ts';
+import { allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type Optimizer, type OptimizerState } from './optim.ts';
 import { Stripes, evalStripes, fingerprint, splitData, type Split } from './data.ts';
 import { evaluate } from './evaluate.ts';
 import { sample, type SampleOptions } from './sample.ts';
-import type { DType, FastKernels } from '../fast/kernels.ts';
+import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
-import { DTYPES, KERNEL_CHOICES, defaultThreads, makeKernels, resolveKernels, type KernelChoice } from '../fast/select.ts';
+import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
+import { BEFORE_FAST, TRAINER_DEFAULTS, checkOptions, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
 
-/** Hyperparameters of a run. */
-export interface TrainerOptions {
-  model: CellKind;
-  layers: number;
-  hidden: number;
-  seqLength: number; // T
-  batchSize: number; // B
-  optim: OptimName;
-  lr: number;
-  lrDecay: number; // multiply the learning rate by this at the end of each epoch from decayAfter on (1 = never)
-  decayAfter: number;
-  clip: number;
-  clipMode: 'value' | 'norm'; // each gradient entry to [−clip, clip] (char-rnn), or the global L2 norm to clip
-  dropout: number; // inverted dropout between layers and before the decoder
-  epochs: number;
-  trainFrac: number;
-  valFrac: number;
-  seed: number; // seeds initialisation and the dropout masks
-  grad: GradPath; // 'manual' (hand-derived backprop, faster) or 'tape' (autodiff)
-  kernels: KernelChoice; // 'auto' (WebAssembly when available), 'wasm' or 'ts'; grad 'manual' only
-  dtype: DType; // the precision of training: 'f32' (fast) or 'f64' (the tape is always f64)
-  threads: number; // 0 = as many as help (2 with the WebAssembly kernels on 2+ cores), 1 or 2
-}
-
-/** char-rnn's defaults (train.lua), for every model kind. */
-export const TRAINER_DEFAULTS: Readonly<TrainerOptions> = Object.freeze({
-  model: 'lstm', layers: 2, hidden: 128, seqLength: 50, batchSize: 50,
-  optim: 'rmsprop', lr: 2e-3, lrDecay: 0.97, decayAfter: 10,
-  clip: 5, clipMode: 'value', dropout: 0, epochs: 50, trainFrac: 0.95, valFrac: 0.05,
-  seed: 123, grad: 'manual', kernels: 'auto', dtype: 'f32', threads: 0,
-});
-
-/** What a checkpoint written before the fast kernels existed trained with: the readable float64 path. */
-const BEFORE_FAST: Pick<TrainerOptions, 'kernels' | 'dtype' | 'threads'> = { kernels: 'ts', dtype: 'f64', threads: 0 };
-
-/** What may change when resuming (everything else would make it a different run). */
-export type ResumeOptions = Partial<Pick<TrainerOptions, 'epochs' | 'grad' | 'kernels' | 'threads'>>;
+export { TRAINER_DEFAULTS, checkOptions, type TrainerOptions, type ResumeOptions };
 
 /** Training stopped because the loss blew up; the parameters were not updated by the bad step. */
 export class DivergedError extends UserError {}
@@ -368,34 +332,4 @@ function readProgress(raw: unknown): Omit<Progress, 'iteration'> {
   if (firstLoss !== null && typeof firstLoss !== 'number') bad('firstLoss');
   if (!Array.isArray(history) || !history.every((r) => typeof r?.iteration === 'number' && typeof r?.loss === 'number')) bad('history');
   return { smoothLoss: smoothLoss as number, firstLoss: firstLoss as number | null, history: (history as ValRecord[]).map((r) => ({ iteration: r.iteration, loss: r.loss })) };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** Every option checked, with a UserError naming the first bad one. */
-export function checkOptions(o: TrainerOptions): void {
-  const bad = (msg: string): never => {
-    throw new UserError(msg);
-  };
-  if (!CELL_KINDS.includes(o.model)) bad(`model must be one of ${CELL_KINDS.join(', ')}, got '${o.model}'`);
-  if (!OPTIMIZERS.includes(o.optim)) bad(`optim must be one of ${OPTIMIZERS.join(', ')}, got '${o.optim}'`);
-  for (const k of ['layers', 'hidden', 'seqLength', 'batchSize', 'epochs'] as const) {
-    if (!Number.isSafeInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
-  }
-  if (!Number.isSafeInteger(o.decayAfter) || o.decayAfter < 0) bad(`decayAfter must be a non-negative integer, got ${o.decayAfter}`);
-  if (!(o.lr > 0 && Number.isFinite(o.lr))) bad(`learning rate must be a positive number, got ${o.lr}`);
-  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) bad(`lrDecay must be in (0, 1], got ${o.lrDecay}`);
-  if (!(o.clip > 0)) bad(`clip must be a positive number, got ${o.clip}`);
-  if (o.clipMode !== 'value' && o.clipMode !== 'norm') bad(`clipMode must be 'value' or 'norm', got '${o.clipMode}'`);
-  if (!(o.dropout >= 0 && o.dropout < 1)) bad(`dropout must be in [0, 1), got ${o.dropout}`);
-  if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1)) bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${o.trainFrac} and ${o.valFrac}`);
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
-  if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got '${o.grad}'`);
-  if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got '${o.kernels}'`);
-  if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got '${o.dtype}'`);
-  if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${o.threads}`);
-  if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64: use dtype f64 (--dtype f64) or the manual gradients');
-  if (o.grad === 'tape' && o.kernels === 'wasm') bad('the tape runs on the engine\'s TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)');
 }
