@@ -164,6 +164,22 @@ export class FastCharRNN {
     return { h: this.state.h.map((x) => Float64Array.from(x)), c: this.state.c.map((x) => Float64Array.from(x)) };
   }
 
+  /** Keeps a copy of the carried state (in buffers allocated once), for restoreState. */
+  saveState(): void {
+    this.saved ??= { h: this.state.h.map((x) => x.slice()), c: this.state.c.map((x) => x.slice()) };
+    this.state.h.forEach((x, l) => this.saved!.h[l].set(x));
+    this.state.c.forEach((x, l) => this.saved!.c[l].set(x));
+  }
+
+  /** Puts back the state of the last saveState (a step that diverged must not advance it). */
+  restoreState(): void {
+    if (!this.saved) throw new Error('fast model: restoreState without saveState');
+    this.state.h.forEach((x, l) => x.set(this.saved!.h[l]));
+    this.state.c.forEach((x, l) => x.set(this.saved!.c[l]));
+  }
+
+  private saved: { h: FloatArray[]; c: FloatArray[] } | null = null;
+
   zeroState(): void {
     for (const x of this.state.h) x.fill(0);
     for (const x of this.state.c) x.fill(0);

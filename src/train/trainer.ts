@@ -247,12 +247,12 @@ export class Trainer {
   /** The fast path's step: the same checks, in the same order, before anything is updated. */
   private fastStep(batch: Batch, masks: DropoutMasks | undefined): void {
     const fast = this.fast!, o = this.options;
-    const before = fast.getState(); // a diverged step must leave the carried state as it was
+    fast.saveState(); // a diverged step must leave the carried state as it was
     const loss = fast.run(batch, masks, true);
     try {
       this.checkLoss(loss, fast.gradsFinite());
     } catch (e) {
-      fast.setState(before);
+      fast.restoreState();
       throw e;
     }
     fast.clip(o.clipMode, o.clip);
