@@ -50,6 +50,7 @@ export { traceActivations, type Trace, type TraceOptions, type Guess } from './i
 // ---- the fast path: kernel sets and the models on them (fast section) -----------------------
 export { referenceKernels, type FastKernels, type FloatArray, type DType, type KernelName } from './fast/kernels.ts';
 export { FastCharRNN, fastModelBytes, type FastModelShape } from './fast/model.ts';
+export { gradsFinite, clipGrads, applyUpdate } from './fast/update.ts';
 export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
 export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, samplingStepper, type KernelChoice, type Engine } from './fast/select.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';

@@ -330,52 +330,6 @@ export class FastCharRNN {
       }
     }
   }
-
-  /** True when no gradient entry is NaN or ±∞. */
-  gradsFinite(): boolean {
-    for (const name in this.grads) {
-      const g = this.grads[name];
-      if (!Number.isFinite(this.k.sumSquares(g, g.length))) {
-        for (const x of g) if (!Number.isFinite(x)) return false;
-      }
-    }
-    return true;
-  }
-
-  /** Clips the gradients as optim.ts's clipElementwise / clipGlobalNorm do; returns the count cut or the norm. */
-  clip(mode: 'value' | 'norm', c: number): number {
-    const names = Object.keys(this.grads);
-    if (mode === 'value') return names.reduce((cut, n) => cut + this.k.clip(this.grads[n], this.grads[n].length, c), 0);
-    let sumSq = 0;
-    for (const n of names) sumSq += this.k.sumSquares(this.grads[n], this.grads[n].length);
-    let norm = Math.sqrt(sumSq);
-    if (norm === Infinity && this.gradsFinite()) {
-      // NOTE: the squares overflowed (float64 entries above ~1e154): sum (x / max)² instead.
-      let max = 0;
-      for (const n of names) for (const x of this.grads[n]) max = Math.max(max, Math.abs(x));
-      let s = 0;
-      for (const n of names) for (const x of this.grads[n]) s += (x / max) * (x / max);
-      norm = max * Math.sqrt(s);
-    }
-    if (!Number.isFinite(norm)) return norm;
-    const coef = c / (norm + 1e-6);
-    if (coef < 1) for (const n of names) this.k.scale(this.grads[n], this.grads[n].length, coef);
-    return norm;
-  }
-
-  /** One optimizer update with learning rate lr (hyperparameters as optim.ts's OPTIM_DEFAULTS). */
-  update(lr: number, hyper: Readonly<Record<string, number>>): void {
-    const t = ++this.steps;
-    for (const [name] of this.shapes) {
-      const w = this.params[name], g = this.grads[name], n = w.length;
-      if (this.optim === 'adagrad') this.k.adagrad(w, g, this.slots.mem[name], n, lr, hyper.eps);
-      else if (this.optim === 'rmsprop') this.k.rmsprop(w, g, this.slots.sq[name], n, lr, hyper.alpha, hyper.eps);
-      else {
-        const { beta1, beta2, eps } = hyper;
-        this.k.adam(w, g, this.slots.m[name], this.slots.v[name], n, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t), beta1, beta2, eps);
-      }
-    }
-  }
 }
 
 /** out (N×M) = Aᵀ for A (M×N). */

@@ -30,6 +30,7 @@ import { evaluate } from './evaluate.ts';
 import { sample, type SampleOptions } from './sample.ts';
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
+import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
 import { BEFORE_FAST, TRAINER_DEFAULTS, checkOptions, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
 
@@ -250,13 +251,13 @@ export class Trainer {
     fast.saveState(); // a diverged step must leave the carried state as it was
     const loss = fast.run(batch, masks, true);
     try {
-      this.checkLoss(loss, fast.gradsFinite());
+      this.checkLoss(loss, gradsFinite(fast));
     } catch (e) {
       fast.restoreState();
       throw e;
     }
-    fast.clip(o.clipMode, o.clip);
-    fast.update(this.lr, this.optimizer.hyper);
+    clipGrads(fast, o.clipMode, o.clip);
+    applyUpdate(fast, this.lr, this.optimizer.hyper);
     this.paramsStale = true;
     this.lastLoss = loss;
   }

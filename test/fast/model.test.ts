@@ -12,6 +12,7 @@ import { CELL_KINDS, dropoutMasks, type Batch, type CellKind, type CharRNNConfig
 import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
 import { referenceKernels, type DType, type FastKernels } from '../../src/fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../../src/fast/model.ts';
+import { applyUpdate, clipGrads } from '../../src/fast/update.ts';
 
 const k64 = (label: string): DType => (label.includes('f64') ? 'f64' : 'f32');
 import { kernelSets } from './sets.ts';
@@ -136,8 +137,8 @@ describe('fast model: a training step', () => {
         opt.step(c.p, ref.grads, 0.05);
         state = ref.state;
         m.run(c.batch, undefined, true);
-        m.clip('value', 0.01);
-        m.update(0.05, opt.hyper);
+        clipGrads(m, 'value', 0.01);
+        applyUpdate(m, 0.05, opt.hyper);
       }
       const got = m.getParams();
       for (const name of Object.keys(c.p)) expect(scaledError(got[name].data, c.p[name].data)).toBeLessThan(1e-9);
