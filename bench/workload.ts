@@ -9,7 +9,7 @@ import {
   type CharRNNConfig, type DType, type KernelChoice, type TrainerOptions,
 } from '../src/index.ts';
 
-export const WORKLOADS: Record<string, { what: string; train?: Partial<TrainerOptions>; sample?: CharRNNConfig extends infer C ? Omit<C, 'vocabSize'> : never }> = {
+export const WORKLOADS: Record<string, { what: string; train?: Partial<TrainerOptions>; sample?: Omit<CharRNNConfig, 'vocabSize'> }> = {
   W1: { what: 'min-char-rnn: RNN 1×100, seq 25, batch 1, Adagrad', train: { model: 'rnn', layers: 1, hidden: 100, seqLength: 25, batchSize: 1, optim: 'adagrad', lr: 0.1, lrDecay: 1 } },
   W2: { what: 'char-rnn default: LSTM 2×128, seq 50, batch 50, RMSprop', train: {} },
   W3: { what: 'LSTM 3×512, seq 50, batch 50, RMSprop', train: { layers: 3, hidden: 512 } },

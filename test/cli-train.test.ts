@@ -147,5 +147,15 @@ describe('usage errors', () => {
     [['train', '--resume', 'x.safetensors', '--lr', '0.1'], /--lr cannot change when resuming/],
     [['sample', '--top-k', '0'], /--top-k must be a positive integer/],
     [['eval', '--batch', '0'], /--batch must be a positive integer/],
+    [['train', '--threads', '3'], /--threads must be 1 or 2/],
+    [['train', '--kernels', 'gpu'], /--kernels must be 'auto' or 'wasm' or 'ts'/],
+    [['train', '--dtype', 'f16'], /--dtype must be 'f32' or 'f64'/],
+    [['train', '--resume', 'x.safetensors', '--dtype', 'f64'], /--dtype cannot change when resuming/],
+    [['sample', '--kernels', 'gpu'], /--kernels must be/],
+    [['gradcheck', '--model', 'minchar', '--kernels', 'wasm'], /--kernels is for --model lstm, gru or rnn/],
   ])('rnn %j', (args, message) => expectError(rnn(...args), 2, message));
+
+  it('rnn train --grad tape --dtype f32: the tape is float64 only (exit 1, one line)', () => {
+    expectError(rnn('train', '--grad', 'tape', '--dtype', 'f32', '--iters', '1', '--no-checkpoint'), 1, /the tape computes in float64/);
+  });
 });
