@@ -283,12 +283,15 @@ export class Trainer {
   private fastEvaluate(): number {
     const fast = this.fast!, o = this.options;
     const stripes = evalStripes(this.split.val, o.batchSize, o.seqLength)!;
-    if (stripes.B !== fast.B || stripes.T !== fast.T) return evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
-    const training = fast.getState();
+    if (stripes.B !== fast.B || stripes.T !== fast.T) {
+      // a validation text too short for B stripes of T: a model sized for it, on the same kernels and precision
+      return evaluate(this.params, this.split.val, o.batchSize, o.seqLength, undefined, { kernels: fast.k.name, dtype: fast.k.dtype }).loss;
+    }
+    fast.saveState(); // the carried training state, put back afterwards
     fast.zeroState();
     let sum = 0;
     for (let k = 0; k < stripes.chunks; k++) sum += fast.run(stripes.batch(k), undefined, false);
-    fast.setState(training);
+    fast.restoreState();
     return sum / stripes.chunks;
   }
 

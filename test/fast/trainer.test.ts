@@ -57,6 +57,22 @@ describe('Trainer on the fast path', () => {
     });
   }
 
+  it('validation on a split too short for B stripes of T (a model sized for it) matches the readable path', () => {
+    // 5% of 6,000 characters = 300, fewer than batch 8 × seq 50
+    const opts = { ...SMALL, seqLength: 50, ...ENGINES.at(-1)![1] };
+    const t = Trainer.fromText(TEXT.slice(0, 6000), opts);
+    try {
+      run(t, 3);
+      const fastVal = t.validate();
+      const check = Trainer.fromText(TEXT.slice(0, 6000), { ...opts, kernels: 'ts', dtype: 'f64' });
+      for (const [k, v] of Object.entries(t.params)) check.params[k].data.set(v.data);
+      expect(Number.isFinite(fastVal)).toBe(true);
+      expect(Math.abs(fastVal - check.validate())).toBeLessThan(t.options.dtype === 'f64' ? 1e-10 : 1e-4);
+    } finally {
+      t.dispose();
+    }
+  });
+
   for (const [label, engine] of ENGINES) {
     it(`${label}: a resumed run is bit-for-bit the uninterrupted one (dropout, Adam, norm clipping)`, () => {
       const opts = { ...SMALL, ...engine, dropout: 0.2, optim: 'adam' as const, clipMode: 'norm' as const, clip: 1 };
