@@ -2,7 +2,8 @@
 // *.manual.ts cells, themselves checked against the tape, finite differences and PyTorch): the same
 // loss, gradients and carried state, on random shapes, with and without dropout, for each kernel
 // set available. float64 with the reference kernels must agree to rounding (1e-11 relative);
-// float32 to float32's precision (2e-4 of the largest entry of each gradient). FC_RUNS=N runs more cases.
+// float32 to float32's precision (2e-4 of the model's largest gradient entry; states to 2e-4 absolute).
+// FC_RUNS=N runs more cases.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -52,14 +53,23 @@ function check(k: FastKernels, tol: number, kind: CellKind, L: number, H: number
   m.setState(c.state);
   const loss = m.run(c.batch, c.masks, true);
   expect(Math.abs(loss - ref.loss) / ref.loss).toBeLessThan(tol);
+  // float32: a gradient that is a sum of terms which nearly cancel carries the rounding error of
+  // those terms, not of its own small value (a 3-layer H = 1 RNN's bias gradient missed 2e-4 of its
+  // own size by 3×). The terms' scale is the model's gradient scale, so in float32 every gradient is
+  // measured against the largest entry of all of them; float64 stays per parameter.
+  const modelScale = Math.max(...Object.values(ref.grads).map((g) => g.data.reduce((a, x) => Math.max(a, Math.abs(x)), 0)));
   for (const name of Object.keys(ref.grads)) {
-    const err = scaledError(m.grads[name], ref.grads[name].data);
+    const refG = ref.grads[name].data;
+    const err = k.dtype === 'f32' ? scaledError(m.grads[name], refG) * Math.max(...Array.from(refG, Math.abs), 1e-30) / modelScale : scaledError(m.grads[name], refG);
     if (!(err < tol)) throw new Error(`${kind} ${name}: gradient error ${err} ≥ ${tol}`);
   }
+  // States: h is in (−1, 1) and c of order 1, so their error is absolute (relative to at least 1); a
+  // state that is nearly 0 after a cancelling sum would otherwise make a rounding error look large.
   const s = m.getState();
+  const stateError = (a: ArrayLike<number>, b: ArrayLike<number>) => scaledError(a, b) * Math.max(...Array.from(b, Math.abs), 1e-30) / Math.max(...Array.from(b, Math.abs), 1);
   for (let l = 0; l < L; l++) {
-    expect(scaledError(s.h[l], ref.state.h[l])).toBeLessThan(tol);
-    if (kind === 'lstm') expect(scaledError(s.c[l], ref.state.c[l])).toBeLessThan(tol);
+    expect(stateError(s.h[l], ref.state.h[l])).toBeLessThan(tol);
+    if (kind === 'lstm') expect(stateError(s.c[l], ref.state.c[l])).toBeLessThan(tol);
   }
 }
 
@@ -68,8 +78,8 @@ const shapes = fc.record({
   T: fc.integer({ min: 1, max: 5 }), B: fc.integer({ min: 1, max: 4 }), seed: fc.nat(), dropout: fc.constantFrom(0, 0.3),
 });
 
-// float32: the largest error seen over 1,800 random cases was 4e-5 of the largest gradient entry (a sum
-// of many rounded terms, some cancelling), so 2e-4 leaves a margin of 5.
+// float32: measured so (see check), 72,000 random cases all stayed below 1e-5, so 2e-4 leaves a
+// margin of 20. (Measured per gradient and per state entry, cancelling cases reached 6.6e-4.)
 const TOL: Record<DType, number> = { f64: 1e-11, f32: 2e-4 };
 
 describe('fast model == hand-derived model', () => {
