@@ -31,7 +31,8 @@ export {
 
 // ---- data and checkpoints (data section) --------------------------------------------------
 export { Vocab, showChar } from './data/vocab.ts';
-export { readTextFile, decodeUtf8, readFileBytes } from './data/text.ts';
+export { readTextFile, decodeUtf8, readFileBytes, isGzip, gunzipIfCompressed } from './data/text.ts';
+export { CORPORA, findCorpus, type Corpus } from './data/corpora.ts';
 export { encodeSafetensors, decodeSafetensors, type Dtype, type StoredTensor } from './checkpoint/safetensors.ts';
 export { CHECKPOINT_FORMAT, type Checkpoint, type TrainingState, type DecodeOptions, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkCheckpointPath } from './checkpoint/checkpoint.ts';
 export { writeFileAtomic } from './checkpoint/files.ts';

@@ -2,7 +2,7 @@
 
 import { UserError, Vocab, evaluate, readTextFile } from '../index.ts';
 import { choiceOption, formatHelp, intOption, listChars, parseCommand, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, type Io } from './io.ts';
+import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { thousands } from './progress.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
@@ -13,7 +13,7 @@ export const evalSpec: CommandSpec = {
   summary: 'Measure how well a model predicts a text: the mean loss in nats per character and in bits per character (without dropout).',
   options: [
     { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'the model (ours or PyTorch-written, as for rnn sample)' },
-    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'text to evaluate on (UTF-8)' },
+    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'text to evaluate on (UTF-8, plain or gzip), or a bundled corpus name (see rnn data)' },
     { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one (as for rnn sample)' },
     { name: 'batch', value: 'N', default: '50', help: 'parallel streams the text is read in (1 = one pass, each character with its full context)' },
     { name: 'seq', value: 'N', default: '50', help: 'steps per chunk; the state is carried from chunk to chunk, so this changes only memory use and the few tail characters left out' },
@@ -32,7 +32,7 @@ export function evalCommand(argv: string[], io: Io): number {
   }
   const { values: v, given } = parsed;
   const path = stringOption('checkpoint', v.checkpoint);
-  const dataPath = given.has('data') ? stringOption('data', v.data) : DEFAULT_DATA;
+  const dataPath = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
   const vocabPath = v.vocab === undefined ? undefined : stringOption('vocab', v.vocab);
   const B = intOption('batch', v.batch, 1);
   const T = intOption('seq', v.seq, 1);

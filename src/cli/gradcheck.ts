@@ -4,7 +4,7 @@
 
 import { CELL_KINDS, NOISE, THRESHOLDS, UserError, charGradcheck, charrnn, formatGradcheckTable, gradcheck, numericNoiseFloor, paramShapes, readTextFile } from '../index.ts';
 import { UsageError, choiceOption, seedOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, type Io } from './io.ts';
+import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
 
 const MODELS = [...CELL_KINDS, 'minchar'] as const;
 /** B > 1 by default, so the check covers streams that share weights but not state. */
@@ -22,7 +22,7 @@ export const gradcheckSpec: CommandSpec = {
     { name: 'batch', value: 'N', default: String(DEFAULT_BATCH), help: 'parallel streams (not for minchar); stream b reads characters b·seq … b·seq + seq of the text' },
     { name: 'dropout', value: 'P', default: '0', help: 'dropout probability (not for minchar); one set of masks is drawn and used by all three gradients' },
     { name: 'seed', value: 'N', default: '1', help: 'random seed for the parameters, the starting state and the masks' },
-    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'take the text from this file' },
+    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'take the text from this file (plain or gzip), or a bundled corpus (see rnn data)' },
     { name: 'text', value: 'STRING', help: 'take the text from this string instead' },
     { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all)' },
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
@@ -63,7 +63,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
     full = stringOption('text', v.text);
     source = '--text';
   } else {
-    const path = given.has('data') ? stringOption('data', v.data) : DEFAULT_DATA;
+    const path = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
     full = readTextFile(path);
     source = given.has('data') ? `data file ${path}` : 'the bundled data file';
   }

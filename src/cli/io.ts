@@ -1,8 +1,9 @@
 // Where the command line writes, and where the package lives on disk.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CORPORA, findCorpus } from '../index.ts';
 
 /** Output streams and terminal facts, passed to every command (tests or other front ends can supply their own). */
 export interface Io {
@@ -30,6 +31,20 @@ export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 /** The bundled training text that `train` and `gradcheck` use by default. */
 export const DEFAULT_DATA = join(PACKAGE_ROOT, 'data', 'tinyshakespeare.txt');
+
+/**
+ * What `--data` (or `--vocab`) names: a file, or, when no file of that name exists, a corpus
+ * bundled in data/ (`--data warpeace`). A name that is neither reads as a missing file, and the
+ * error then lists the bundled names.
+ */
+export function resolveDataPath(arg: string): string {
+  const corpus = findCorpus(arg);
+  if (corpus && !existsSync(arg)) return join(PACKAGE_ROOT, 'data', corpus.file);
+  return arg;
+}
+
+/** The names `--data` accepts besides a path, for help texts and errors. */
+export const CORPUS_NAMES = CORPORA.map((c) => c.name).join(', ');
 
 export function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { UserError, Vocab, loadCheckpoint, readTextFile, type Checkpoint } from '../index.ts';
+import { resolveDataPath } from './io.ts';
 
 /**
  * --vocab FILE: a JSON array of characters (ids in array order), or any other text file, whose
@@ -10,7 +11,7 @@ import { UserError, Vocab, loadCheckpoint, readTextFile, type Checkpoint } from 
  * `sorted(set(text))` both make from a training text).
  */
 export function readVocabFile(path: string): string[] {
-  const text = readTextFile(path);
+  const text = readTextFile(resolveDataPath(path));
   if (text.trimStart().startsWith('[')) {
     let parsed: unknown;
     try {

@@ -7,6 +7,7 @@
 
 import { UserError } from '../index.ts';
 import { UsageError } from './args.ts';
+import { dataCommand, dataSpec } from './data.ts';
 import { evalCommand, evalSpec } from './eval.ts';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
 import { packageVersion, type Io } from './io.ts';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) =>
   sample: { brief: sampleSpec.brief, run: sampleCommand },
   eval: { brief: evalSpec.brief, run: evalCommand },
   gradcheck: { brief: gradcheckSpec.brief, run: gradcheckCommand },
+  data: { brief: dataSpec.brief, run: dataCommand },
 };
 
 export function mainHelp(): string {

@@ -4,7 +4,7 @@
 
 import { CELL_KINDS, DivergedError, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
 import { UsageError, choiceOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, type Io } from './io.ts';
+import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
 import { ProgressPrinter, formatDuration, formatElapsed, framedSample, thousands } from './progress.ts';
 
 export const DEFAULT_CHECKPOINT = 'checkpoints/model.safetensors';
@@ -18,7 +18,7 @@ export const trainSpec: CommandSpec = {
   brief: 'train a character-level RNN, LSTM or GRU on a text file',
   summary: "Train a character-level language model on a UTF-8 text file, as karpathy/char-rnn's train.lua does: B parallel streams, truncated backprop over --seq characters with the state carried across batches, validation on held-out text.",
   options: [
-    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'training text (UTF-8)' },
+    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'training text (UTF-8, plain or gzip), or the name of a bundled corpus (see rnn data)' },
     { name: 'model', value: 'lstm|gru|rnn', default: D.model, help: 'cell type (PyTorch nn.LSTM / nn.GRU / nn.RNN equations)' },
     { name: 'layers', value: 'N', default: String(D.layers), help: 'stacked layers' },
     { name: 'hidden', value: 'N', default: String(D.hidden), help: 'hidden units per layer' },
@@ -73,7 +73,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const { values: v, given } = parsed;
-  const dataPath = given.has('data') ? stringOption('data', v.data) : DEFAULT_DATA;
+  const dataPath = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
   const shownData = given.has('data') ? dataPath : 'the bundled data/tinyshakespeare.txt';
   const options: TrainerOptions = {
     model: choiceOption('model', v.model, CELL_KINDS),
@@ -160,7 +160,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   try {
     const result = await trainLoop(trainer, {
       iters, timeSeconds: time, evalEvery, checkpointEvery, sampleEvery, sampleLength, checkpointPath, bestPath,
-      dtype, signal: controller.signal, trainInfo: { data: given.has('data') ? dataPath : 'data/tinyshakespeare.txt (bundled)' },
+      dtype, signal: controller.signal, trainInfo: { data: given.has('data') ? String(v.data) : 'data/tinyshakespeare.txt (bundled)' },
       progressMs: io.isTTY ? 500 : 1000,
       onProgress: (p) => printer.update(p),
       onEval: (e) => printer.print(`validation at iteration ${thousands(e.iteration)} (epoch ${e.epoch.toFixed(2)}): ${e.loss.toFixed(4)} nats/char = ${e.bitsPerChar.toFixed(4)} bits/char${e.best ? ' (best so far)' : ''}`),
@@ -179,7 +179,7 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
       io.out(`checkpoint saved to ${checkpointPath} (iteration ${thousands(trainer.iteration)})\n`);
       io.out(`sample more:  npx rnn sample --checkpoint ${checkpointPath}\n`);
       if (!trainer.done) {
-        io.out(`continue:     npx rnn train --resume ${checkpointPath}${given.has('data') ? ` --data ${dataPath}` : ''}  (about ${formatDuration(((p.totalIterations - p.iteration) * trainer.charsPerStep) / Math.max(p.charsPerSecond, 1))} left)\n`);
+        io.out(`continue:     npx rnn train --resume ${checkpointPath}${given.has('data') ? ` --data ${String(v.data)}` : ''}  (about ${formatDuration(((p.totalIterations - p.iteration) * trainer.charsPerStep) / Math.max(p.charsPerSecond, 1))} left)\n`);
       }
     }
     return stoppedBy === 'signal' ? 130 : 0;

@@ -1,12 +1,37 @@
 // Reading the training text. Every way a file can be unusable (missing, a directory, unreadable,
-// empty, not UTF-8) becomes a one-line UserError that says which, and where for bad bytes.
+// empty, a broken gzip, not UTF-8) becomes a one-line UserError that says which, and where for bad
+// bytes. A gzip-compressed file is recognised by its first two bytes and read as the text it holds.
 
 import { readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { UserError } from '../errors.ts';
 
-/** The text of a UTF-8 file, without a leading byte-order mark. */
+/** The text of a UTF-8 file, plain or gzip-compressed, without a leading byte-order mark. */
 export function readTextFile(path: string): string {
-  return decodeUtf8(readFileBytes(path, 'a text file'), path);
+  return decodeUtf8(gunzipIfCompressed(readFileBytes(path, 'a text file'), path), path);
+}
+
+/** gzip's magic number (RFC 1952, section 2.3.1): every gzip member starts with 0x1f 0x8b. */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * `bytes` unchanged, or, when they start with gzip's magic number, what they decompress to
+ * (`what` names them in errors). A truncated stream, a bad checksum or a damaged header is a
+ * UserError, never a partial text.
+ */
+export function gunzipIfCompressed(bytes: Uint8Array, what: string): Uint8Array {
+  if (!isGzip(bytes)) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    const detail = code === 'Z_BUF_ERROR' ? 'the compressed data ends too soon (truncated)'
+      : code === 'Z_DATA_ERROR' ? `the compressed data is damaged (${err instanceof Error ? err.message : String(err)})`
+      : err instanceof Error ? err.message : String(err);
+    throw new UserError(`${what} starts like a gzip file but cannot be decompressed: ${detail}`);
+  }
 }
 
 /**
