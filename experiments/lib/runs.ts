@@ -1,0 +1,125 @@
+// Resumable training runs for the experiments. A run is a name, a text and the trainer's options;
+// it lives in a folder of its own under the runs directory: the latest checkpoint (everything a
+// bit-exact resume needs, as `rnn train --resume` uses it) and a JSON record of what the experiment
+// measured along the way (its "marks": samples, losses, timings at chosen iterations).
+//
+// Asking a run to reach iteration N starts it, resumes it from its checkpoint, or finds it already
+// there. A run killed at any moment resumes from its last checkpoint and takes bit for bit the
+// steps it would have taken (the Trainer's guarantee); marks beyond that checkpoint are dropped and
+// measured again, the same way, when the run gets there again.
+
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Trainer, UserError, loadCheckpoint, saveCheckpoint, trainLoop, writeFileAtomic, type TrainerOptions } from '../../src/index.ts';
+import type { Reporter } from './report.ts';
+
+/** One measurement taken at an iteration: any JSON value. */
+export interface Mark<M> {
+  iteration: number;
+  value: M;
+}
+
+export interface RunSpec<M = unknown> {
+  /** The run's folder name; two experiments that name the same run share it. */
+  name: string;
+  text: string;
+  /** What the text is, for the reports ("warpeace"). */
+  data: string;
+  options: Partial<TrainerOptions>;
+  /** Train until this iteration (at most the end of the last epoch). */
+  until: number;
+  /** Validate every this many iterations (default: 10 times in the run). */
+  evalEvery?: number;
+  /** Save the checkpoint at least every this many iterations (default 200). */
+  checkpointEvery?: number;
+  /** Iterations at which `mark` measures the model (the run stops there, measures, saves). */
+  markAt?: readonly number[];
+  mark?: (trainer: Trainer) => M | Promise<M>;
+}
+
+export interface RunResult<M> {
+  trainer: Trainer;
+  marks: Mark<M>[];
+  /** Every validation: iteration and loss (nats/char). */
+  history: { iteration: number; loss: number }[];
+  /** Training wall time over all sittings, and the iterations it covered. */
+  seconds: number;
+  iterations: number;
+  /** Training characters per second over all sittings. */
+  charsPerSecond: number;
+  /** This call resumed the run or found it finished (rather than starting it). */
+  resumed: boolean;
+}
+
+interface Record<M> {
+  options: Partial<TrainerOptions>;
+  data: string;
+  marks: Mark<M>[];
+  seconds: number;
+  iterations: number;
+}
+
+/** Train (or resume, or find finished) the run `spec` under `dir`. */
+export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporter): Promise<RunResult<M>> {
+  const folder = join(dir, spec.name);
+  mkdirSync(folder, { recursive: true });
+  const ckptPath = join(folder, 'latest.safetensors');
+  const recPath = join(folder, 'record.json');
+  const fresh: Record<M> = { options: spec.options, data: spec.data, marks: [], seconds: 0, iterations: 0 };
+  let rec = fresh;
+  let trainer: Trainer;
+  const resumed = existsSync(ckptPath);
+  if (resumed) {
+    rec = JSON.parse(readFileSync(recPath, 'utf8')) as Record<M>;
+    if (JSON.stringify(rec.options) !== JSON.stringify(spec.options) || rec.data !== spec.data) {
+      throw new UserError(`run ${spec.name} in ${folder} was trained with other options or data; delete that folder to start it again`);
+    }
+    trainer = Trainer.fromCheckpoint(spec.text, loadCheckpoint(ckptPath));
+    rec.marks = rec.marks.filter((m) => m.iteration <= trainer.iteration);
+  } else {
+    trainer = Trainer.fromText(spec.text, spec.options);
+  }
+  const until = Math.min(spec.until, trainer.totalIterations);
+  const evalEvery = spec.evalEvery ?? Math.max(1, Math.round(until / 10));
+  const stops = [...new Set([...(spec.markAt ?? []).filter((i) => i <= until), until])].sort((a, b) => a - b);
+  const dtype = trainer.options.dtype === 'f32' ? 'F32' : 'F64';
+  const writeRecord = (): void => writeFileAtomic(recPath, new TextEncoder().encode(JSON.stringify(rec)));
+  const save = (): void => {
+    // The record first: a kill between the two writes leaves marks the checkpoint has not reached,
+    // which the resume drops; never a checkpoint past marks that were not recorded.
+    writeRecord();
+    saveCheckpoint(ckptPath, trainer.checkpoint({ data: spec.data }), dtype);
+  };
+  if (trainer.iteration > 0) report.line(`${spec.name}: resuming at iteration ${trainer.iteration} of ${until}`);
+  for (const stop of stops) {
+    if (trainer.iteration < stop) {
+      const before = trainer.iteration, seconds = rec.seconds, iterations = rec.iterations;
+      const t0 = performance.now();
+      const account = (iteration: number): void => {
+        rec.seconds = seconds + (performance.now() - t0) / 1000;
+        rec.iterations = iterations + iteration - before;
+      };
+      await trainLoop(trainer, {
+        iters: stop - trainer.iteration, evalEvery, checkpointEvery: spec.checkpointEvery ?? 200, progressMs: 2000,
+        checkpointPath: ckptPath, dtype, trainInfo: { data: spec.data },
+        onProgress: (p) => report.progress(spec.name, p.iteration, until, p.smoothLoss, p.charsPerSecond,
+          p.sessionIterations > 0 ? ((until - p.iteration) * p.elapsedSeconds) / p.sessionIterations : Infinity),
+        // the loop has just saved the checkpoint: bring the record's timings up to it
+        onCheckpoint: (_path, iteration) => {
+          account(iteration);
+          writeRecord();
+        },
+      });
+      account(trainer.iteration);
+    }
+    if (spec.mark && (spec.markAt ?? []).includes(stop) && !rec.marks.some((m) => m.iteration === stop)) {
+      rec.marks.push({ iteration: stop, value: await spec.mark(trainer) });
+    }
+    save();
+  }
+  report.done(spec.name);
+  return {
+    trainer, marks: rec.marks, history: trainer.history.map((r) => ({ ...r })), seconds: rec.seconds, iterations: rec.iterations,
+    charsPerSecond: rec.seconds > 0 ? (rec.iterations * trainer.charsPerStep) / rec.seconds : NaN, resumed,
+  };
+}
