@@ -1,4 +1,4 @@
-// Stand-in for the Node built-ins (node:fs, node:path, node:crypto; node:v8 and node:worker_threads,
+// Stand-in for the Node built-ins (node:fs, node:path, node:crypto, node:zlib; node:v8 and node:worker_threads,
 // which the kernel loader imports only when it runs under Node) that src/index.ts reaches through its file helpers (readTextFile, saveCheckpoint, loadCheckpoint, writeFileAtomic,
 // trainLoop's checkpoint check). The page never calls those: it reads files with the browser's
 // File API and goes through the byte-level encodeCheckpoint / decodeCheckpoint instead. The Vite
@@ -7,7 +7,7 @@
 
 function unavailable(name: string): () => never {
   return () => {
-    throw new Error(`${name} is a Node.js file-system function and does not exist in the browser (the web page uses encodeCheckpoint / decodeCheckpoint on bytes)`);
+    throw new Error(`${name} is a Node.js built-in and does not exist in the browser (the web page uses encodeCheckpoint / decodeCheckpoint on bytes)`);
   };
 }
 
@@ -26,3 +26,5 @@ export const mkdirSync = unavailable('mkdirSync');
 export const dirname = unavailable('dirname');
 // node:crypto
 export const randomBytes = unavailable('randomBytes');
+// node:zlib (gzip-compressed texts are read by readTextFile; the page decompresses with DecompressionStream)
+export const gunzipSync = unavailable('gunzipSync');
