@@ -5,9 +5,16 @@
 import { charEntropy, knownWordShare, meanWordLength, vocabulary, words } from './lib/measures.ts';
 import { fastSample, type Experiment } from './lib/experiment.ts';
 import { fenced, mdTable } from './lib/report.ts';
-import { lineChart } from '../src/index.ts';
+import { lineChart, type TrainerOptions } from '../src/index.ts';
 
 const STAGES = [100, 300, 500, 700, 1200, 2000];
+
+/** The War and Peace LSTM, shared with the temperature experiment (which trains it further). */
+export function warpeaceRun(quick: boolean): { name: string; options: Partial<TrainerOptions> } {
+  return quick
+    ? { name: 'warpeace-lstm-quick', options: { model: 'lstm', layers: 1, hidden: 16, seqLength: 20, batchSize: 5, epochs: 1, seed: 1 } }
+    : { name: 'warpeace-lstm-2x256', options: { model: 'lstm', layers: 2, hidden: 256, seqLength: 50, batchSize: 50, epochs: 10, seed: 123 } };
+}
 const PRIME = 'The ';
 
 interface Snapshot {
@@ -33,12 +40,10 @@ const experiment: Experiment = {
     const text = ctx.corpus('warpeace');
     const quick = ctx.quick;
     const stages = quick ? [2, 4, 6, 8, 10, 12] : STAGES;
-    const options = quick
-      ? { model: 'lstm' as const, layers: 1, hidden: 16, seqLength: 20, batchSize: 5, epochs: 1, seed: 1 }
-      : { model: 'lstm' as const, layers: 2, hidden: 256, seqLength: 50, batchSize: 50, epochs: 10, seed: 123 };
+    const { name, options } = warpeaceRun(quick);
     const length = quick ? 80 : 500;
     const run = await ctx.train<Snapshot>({
-      name: quick ? 'warpeace-lstm-quick' : 'warpeace-lstm-2x256', text, data: 'warpeace', options,
+      name, text, data: 'warpeace', options,
       until: stages.at(-1)!, evalEvery: quick ? 4 : 100, markAt: stages,
       mark: (trainer) => ({
         sample: fastSample(trainer.params, trainer.vocab, { length, prime: PRIME, seed: 7 }),
