@@ -134,7 +134,8 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
   }
   report.done(spec.name);
   return {
-    trainer, marks: rec.marks, history: trainer.history.map((r) => ({ ...r })), seconds: rec.seconds, iterations: rec.iterations,
+    // a run shared with an experiment that trained it further reports only its own part
+    trainer, marks: rec.marks, history: trainer.history.filter((r) => r.iteration <= until).map((r) => ({ ...r })), seconds: rec.seconds, iterations: rec.iterations,
     charsPerSecond: rec.seconds > 0 ? (rec.iterations * trainer.charsPerStep) / rec.seconds : NaN, resumed,
   };
 }
