@@ -68,6 +68,9 @@ Names from the list (the first 20 distinct): ${pick(copied, 20).join(', ')}
 - Of the sampled names that are in the list, ${heldOutHits.length} are names the model never saw (they are only in the validation part):
   real names it invented.
 - The blog lists names like "Rudi Levette Berice Lussa Hany Mareanne Chrestina Carissy"; our new names are above, to compare by eye.
+- The budget: char-rnn's 50 epochs were run in full. A larger budget would buy a larger model, which can memorise more of a list
+  this short: expect the share of copied names to grow unless dropout holds it back (the validation curve above shows where
+  the model stands).
 `;
     return { finding, markdown, figures: { 'validation.svg': curve }, data: { options: o, count, sampled: nonEmpty.length, novel: novel.length, copied: copied.length, heldOutHits: heldOutHits.length, distinct, history: run.history, charsPerSecond: run.charsPerSecond, examplesNew: pick(novel, 200), examplesCopied: pick(copied, 100) } };
   },

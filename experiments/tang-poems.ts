@@ -95,6 +95,9 @@ char-rnn on Tang poems is a well-known replay of the blog post in Chinese; the c
 lengths, the alternation of ，and 。) long before it learns meaning. Form here: ${pct(gen.fiveOrSeven / Math.max(gen.lines, 1))} of lines have 5 or 7
 characters (the training text: ${pct(real.fiveOrSeven / real.lines)}), ${pct(gen.regular / gen.poems)} of poems are regular (training: ${pct(real.regular / real.poems)}),
 ${pct(gen.alternating / gen.poems)} alternate their punctuation (training: ${pct(real.alternating / real.poems)}). Novelty: ${pct(novelLines)} of lines are new.
+
+The budget: ${trainer.epoch.toFixed(2)} epochs. Form is learnt early; a larger budget would go to the words: with 6,758 characters,
+most of them rare, the loss keeps falling long after the line lengths and the punctuation are right.
 `;
     return { finding, markdown, figures: { 'validation.svg': curve }, data: { options: o, iteration: trainer.iteration, bestVal, sampled: gen, training: real, novelPoems, novelLines, costs: cost, charsPerSecond: run.charsPerSecond, peakMemoryMB: peakMemoryMB(), poems, history: run.history } };
   },

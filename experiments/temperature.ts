@@ -89,6 +89,8 @@ ${fenced(arg.repeat)}
   ${pct(one.knownWords)} at 1.0 and ${pct(hot.knownWords)} at 1.5 (${rows[1].knownWords >= one.knownWords && one.knownWords >= hot.knownWords ? 'confirmed' : 'not monotone here'}).
 - Higher temperature gives more diversity at the cost of mistakes: distinct words per word ${rows[1].distinctWords.toFixed(3)} at 0.5 and
   ${hot.distinctWords.toFixed(3)} at 1.5; entropy ${rows[1].entropy.toFixed(2)} → ${hot.entropy.toFixed(2)} bits (${hot.distinctWords > rows[1].distinctWords ? 'confirmed' : 'not confirmed'}).
+- The budget: ${trainer.epoch.toFixed(2)} epochs. A better-trained model would raise the share of real words at every temperature;
+  what this experiment reads is the order across temperatures, at one model.
 `;
     return { finding, markdown, figures: { 'temperature.svg': chart }, data: { options: o, iteration: trainer.iteration, bestVal, length, seeds, rows, realText: realRow, history: run.history } };
   },

@@ -117,6 +117,7 @@ function blogComparison(rows: { iteration: number; spaces: number; meanWordLengt
     `- Iterations 500 and 700, short common words, then English-like text: ${pct(c.knownWords)} and ${pct(d.knownWords)} of the words are real words.`,
     `- Iteration 2000, spelled words and names: ${pct(f.knownWords)} of the words are real words, at ${(f.valLoss / Math.LN2).toFixed(2)} bits/char.`,
     `- Read the samples above for the rest: the order of the stages is what the numbers can check, and they ${rows.every((r, i) => i === 0 || r.knownWords >= rows[i - 1].knownWords - 0.03) ? 'rise or hold (within 3 points) from stage to stage' : 'do not rise at every stage'}.`,
+    '- The budget: the stages are fixed iterations, so a longer run would not change them; a larger model (the blog does not give its size) would reach each stage\'s quality in fewer iterations, at more work per iteration.',
   ].join('\n');
 }
 
