@@ -4,6 +4,7 @@
 // ---- engine: tensors, the tape, primitives, composites -------------------------------------
 export * from './engine/index.ts';
 export { UserError } from './errors.ts';
+export { SizeError, DEFAULT_MEMORY_LIMIT, GRADCHECK_WORK_BUDGET, checkJob, checkMemory, checkArrayLength, jobBytes, parameterCount, gradcheckWork, formatBytes, type SizeJob } from './limits.ts';
 
 // ---- models: char-rnn's RNN, LSTM and GRU in PyTorch's layout (charrnn section) -----------
 export * as charrnn from './models/charrnn.ts';
@@ -31,7 +32,8 @@ export {
 
 // ---- data and checkpoints (data section) --------------------------------------------------
 export { Vocab, showChar } from './data/vocab.ts';
-export { readTextFile, decodeUtf8, readFileBytes, isGzip, gunzipIfCompressed } from './data/text.ts';
+export { readTextFile, readEncodedFile, decodeUtf8, readFileBytes, isGzip, gunzipIfCompressed, type EncodedFile } from './data/text.ts';
+export { encodeText, idArray, bytesPerId, Utf8Scanner, withoutBom, type Ids, type EncodedText } from './data/encoded.ts';
 export { CORPORA, findCorpus, type Corpus } from './data/corpora.ts';
 export { encodeSafetensors, decodeSafetensors, type Dtype, type StoredTensor } from './checkpoint/safetensors.ts';
 export { CHECKPOINT_FORMAT, type Checkpoint, type TrainingState, type DecodeOptions, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkCheckpointPath } from './checkpoint/checkpoint.ts';
@@ -39,9 +41,9 @@ export { writeFileAtomic } from './checkpoint/files.ts';
 
 // ---- training, evaluation and sampling (training section) ---------------------------------
 export * from './train/optim.ts';
-export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFractions } from './train/data.ts';
+export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFractions, type IdArray } from './train/data.ts';
 export { evaluate, type EvalResult, type EvalEngine } from './train/evaluate.ts';
-export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
+export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, checkTrainingSize, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
 export { trainLoop, type LoopOptions, type TrainProgress, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
 export * from './train/sample.ts';
 

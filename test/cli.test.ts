@@ -94,7 +94,7 @@ describe('bad input files and checkpoints exit 1 with one line', () => {
     [['train', '--data', 'adir'], 1, /adir is a directory/],
     [['train', '--data', 'empty.txt'], 1, /empty/],
     [['train', '--data', 'latin1.txt'], 1, /not valid UTF-8.*offset 3/],
-    [['train', '--data', 'short.txt'], 1, /the training text has 5 characters: too short for batch 50 × seq 50 \(needs at least 2501\)/],
+    [['train', '--data', 'short.txt'], 1, /the training text has 6 characters \(5 in the training part\): too short for batch 50 × seq 50 \(needs at least 2501 in the training part\)/],
     [['gradcheck', '--model', 'minchar', '--text', 'hi', '--seq', '5'], 1, /has 2 characters; --seq 5 needs at least 6/],
     [['sample', '--checkpoint', 'missing.safetensors'], 1, /no such file/],
     [['sample'], 1, /no checkpoint at checkpoints\/model\.safetensors: train a model first/],

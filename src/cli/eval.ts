@@ -1,8 +1,8 @@
 // `rnn eval`: the loss of a model on any text, in nats and bits per character.
 
-import { UserError, Vocab, evaluate, readTextFile } from '../index.ts';
+import { UserError, Vocab, checkJob, evaluate, readEncodedFile } from '../index.ts';
 import { choiceOption, formatHelp, intOption, listChars, parseCommand, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
+import { DEFAULT_DATA, memoryLimit, resolveDataPath, type Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { thousands } from './progress.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
@@ -40,19 +40,21 @@ export function evalCommand(argv: string[], io: Io): number {
   const dtype = choiceOption('dtype', v.dtype, ['f32', 'f64'] as const);
 
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
-  const text = readTextFile(dataPath);
+  const { kind, vocabSize: V, hiddenSize: H, layers: L } = c.config;
+  // the forward passes run on the fast path's arena (with room for gradients it does not use)
+  checkJob({ kind, V, H, L, T, B, bytes: dtype === 'f32' ? 4 : 8, slots: 1, tape: false }, memoryLimit(io), `evaluating this ${L}-layer ${kind.toUpperCase()} (${H} hidden, vocabulary ${V}) with batch ${B} × seq ${T}`);
   const vocab = Vocab.fromJSON(c.vocab);
-  const unknown = vocab.unknown(text);
-  let kept = text;
+  // streamed: the text is never one string, and characters the model lacks are skipped while encoding
+  const { ids, total, unknown } = readEncodedFile(dataPath, vocab);
   if (unknown.length > 0) {
-    const bad = new Set(unknown);
-    const chars = [...text];
-    kept = chars.filter((ch) => !bad.has(ch)).join('');
-    io.err(`rnn: warning: ${thousands(chars.length - [...kept].length)} character(s) of ${dataPath} are not in the model's vocabulary and were left out: ${listChars(unknown)}\n`);
+    const left = unknown.reduce((n, u) => n + u.count, 0);
+    io.err(`rnn: warning: ${thousands(left)} character(s) of ${dataPath} are not in the model's vocabulary and were left out: ${listChars(unknown.map((u) => u.ch))}\n`);
   }
-  const ids = Int32Array.from(vocab.encode(kept));
-  if (ids.length < 2) throw new UserError(`${dataPath} has ${ids.length} character(s) the model knows: nothing to predict`);
+  if (ids.length < 2) throw new UserError(`${dataPath} has ${ids.length} character(s) the model knows (of ${total}): nothing to predict`);
   const r = evaluate(c.params, ids, B, T, undefined, { kernels, dtype });
+  if (!Number.isFinite(r.loss)) {
+    throw new UserError(`the loss on ${dataPath} is ${r.loss}: the model's outputs overflowed (its weights are too large to give a meaningful loss)`);
+  }
   io.out(
     `model: ${path} (${c.config.layers}-layer ${c.config.kind}, ${c.config.hiddenSize} hidden, vocabulary ${c.config.vocabSize})\n` +
       `data: ${dataPath}, ${thousands(r.predictions)} characters predicted\n` +

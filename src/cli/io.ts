@@ -1,9 +1,10 @@
 // Where the command line writes, and where the package lives on disk.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CORPORA, findCorpus } from '../index.ts';
+import { CORPORA, DEFAULT_MEMORY_LIMIT, findCorpus } from '../index.ts';
 
 /** Output streams and terminal facts, passed to every command (tests or other front ends can supply their own). */
 export interface Io {
@@ -50,4 +51,14 @@ export function packageVersion(): string {
   const pkg: unknown = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));
   const v = (pkg as { version?: unknown }).version;
   return typeof v === 'string' ? v : 'unknown';
+}
+
+/**
+ * The most memory one command may plan to use: the library's ceiling (a WebAssembly memory's 4 GiB),
+ * or 80% of the machine's memory if that is less. RNN_MEMORY_LIMIT (bytes) lowers it, e.g. for tests.
+ */
+export function memoryLimit(io: Io): number {
+  const own = Number(io.env.RNN_MEMORY_LIMIT);
+  const machine = Math.floor(totalmem() * 0.8);
+  return Math.min(DEFAULT_MEMORY_LIMIT, machine, Number.isFinite(own) && own > 0 ? own : Infinity);
 }

@@ -2,10 +2,11 @@
 // stderr and an exit code; a stack trace appears only for internal errors with RNN_DEBUG=1.
 //
 // Exit codes: 0 success · 1 user error (bad file, incompatible checkpoint, failed gradient check)
-//             2 usage error (unknown command or option, malformed value) · 70 internal error
+//             2 usage error (unknown command or option, malformed value, conflicting options, a size
+//               the runtime cannot allocate) · 70 internal error
 //             130 interrupted by Ctrl-C (training still saves its checkpoint)
 
-import { UserError } from '../index.ts';
+import { SizeError, UserError } from '../index.ts';
 import { UsageError } from './args.ts';
 import { dataCommand, dataSpec } from './data.ts';
 import { evalCommand, evalSpec } from './eval.ts';
@@ -70,7 +71,7 @@ export function reportError(err: unknown, io: Io): number {
   const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
   if (err instanceof UserError) {
     io.err(`rnn: error: ${oneLine(err.message)}\n`);
-    return err instanceof UsageError ? EXIT.usage : EXIT.user;
+    return err instanceof UsageError || err instanceof SizeError ? EXIT.usage : EXIT.user;
   }
   const message = err instanceof Error ? err.message : String(err);
   if (io.env.RNN_DEBUG === '1') {

@@ -2,9 +2,9 @@
 // best checkpoints, samples; Ctrl-C stops after the current iteration and still saves; --resume
 // continues a run exactly where it stopped.
 
-import { CELL_KINDS, DivergedError, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
-import { UsageError, choiceOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
+import { CELL_KINDS, DivergedError, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, Vocab, checkCheckpointPath, checkOptions, checkTrainingSize, loadCheckpoint, readEncodedFile, trainLoop, type TrainerOptions } from '../index.ts';
+import { UsageError, choiceOption, formatHelp, listChars, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
+import { DEFAULT_DATA, memoryLimit, resolveDataPath, type Io } from './io.ts';
 import { ProgressPrinter, formatDuration, formatElapsed, framedSample, thousands } from './progress.ts';
 
 export const DEFAULT_CHECKPOINT = 'checkpoints/model.safetensors';
@@ -116,14 +116,31 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     if (fixed.length > 0) throw new UsageError(`--${fixed[0]} cannot change when resuming: the run continues with its checkpoint's options (start a new run to change them)`);
   }
 
-  // Everything is read and checked before anything is written.
-  const text = readTextFile(dataPath);
-  const trainer = resumePath !== undefined
-    ? Trainer.fromCheckpoint(text, loadCheckpoint(resumePath), {
+  // Everything is read and checked before anything is written, and sizes before anything is allocated.
+  const limit = memoryLimit(io);
+  let trainer: Trainer;
+  if (resumePath !== undefined) {
+    const c = loadCheckpoint(resumePath);
+    const vocab = Vocab.fromJSON(c.vocab);
+    const text = readEncodedFile(dataPath, vocab);
+    if (text.unknown.length > 0) throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${listChars(text.unknown.map((u) => u.ch))}`);
+    const changes = {
       epochs: given.has('epochs') ? options.epochs : undefined, grad: given.has('grad') ? options.grad : undefined,
       kernels: given.has('kernels') ? options.kernels : undefined, threads: given.has('threads') ? options.threads : undefined,
-    })
-    : Trainer.fromText(text, options);
+    };
+    trainer = Trainer.fromCheckpoint(text, c, changes, limit);
+  } else {
+    // conflicting values (--grad tape --dtype f32, fractions adding up to more than 1) are usage errors
+    try {
+      checkOptions(options);
+    } catch (err) {
+      throw err instanceof UserError ? new UsageError(err.message) : err;
+    }
+    checkTrainingSize(options, 1, limit); // the smallest vocabulary: absurd sizes are refused before the text is read
+    const text = readEncodedFile(dataPath);
+    checkTrainingSize(options, text.vocab.size, limit);
+    trainer = Trainer.fromEncoded(text, options, limit);
+  }
   const saveDtype = given.has('save-dtype') ? choiceOption('save-dtype', v['save-dtype'], ['f32', 'f64'] as const) : trainer.options.dtype;
   const dtype = saveDtype === 'f32' ? 'F32' : 'F64';
   if (trainer.done) {

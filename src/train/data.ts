@@ -11,6 +11,10 @@
 
 import { UserError } from '../errors.ts';
 import type { Batch } from '../models/charrnn.ts';
+import type { Ids } from '../data/encoded.ts';
+
+/** Encoded text: one id per character (encoded.ts makes the narrowest of these; Int32Array is accepted too). */
+export type IdArray = Ids | Int32Array;
 
 export interface SplitFractions {
   train: number;
@@ -18,17 +22,17 @@ export interface SplitFractions {
 }
 
 export interface Split {
-  train: Int32Array;
-  val: Int32Array;
-  test: Int32Array;
+  train: IdArray;
+  val: IdArray;
+  test: IdArray;
 }
 
-/** Cut ids into train / validation / test, in that order (char-rnn's default fractions 0.95 / 0.05 / 0). */
-export function splitData(ids: ArrayLike<number>, { train, val }: SplitFractions): Split {
+/** Cut ids into train / validation / test, in that order (char-rnn's default fractions 0.95 / 0.05 / 0); views, not copies, of a typed array. */
+export function splitData(ids: IdArray | readonly number[], { train, val }: SplitFractions): Split {
   if (!(train > 0 && val >= 0 && train + val <= 1 + 1e-12)) {
     throw new UserError(`split fractions must have train > 0, val ≥ 0 and train + val ≤ 1, got train ${train}, val ${val}`);
   }
-  const all = Int32Array.from(ids);
+  const all: IdArray = ArrayBuffer.isView(ids) ? ids : Int32Array.from(ids);
   const nTrain = Math.floor(all.length * train);
   // When the fractions add up to 1, validation takes the whole rest (no stray test character).
   const nVal = train + val >= 1 - 1e-9 ? all.length - nTrain : Math.min(all.length - nTrain, Math.floor(all.length * val));
@@ -42,12 +46,14 @@ export class Stripes {
   /** Chunks in one pass over the data (an epoch). */
   readonly chunks: number;
 
-  constructor(readonly ids: Int32Array, readonly B: number, readonly T: number, what = 'the training text') {
+  /** `total`: the whole text's length, when `ids` is a part of it (named in the too-short message). */
+  constructor(readonly ids: IdArray, readonly B: number, readonly T: number, what = 'the training text', total = ids.length) {
     if (!(Number.isSafeInteger(B) && B > 0 && Number.isSafeInteger(T) && T > 0)) throw new UserError(`batch and seq must be positive integers, got ${B} and ${T}`);
     this.stripeLength = Math.floor((ids.length - 1) / B);
     this.chunks = Math.floor(this.stripeLength / T);
     if (this.chunks < 1) {
-      throw new UserError(`${what} has ${ids.length} characters: too short for batch ${B} × seq ${T} (needs at least ${B * T + 1}); use a smaller --batch or --seq`);
+      const part = total === ids.length ? '' : ` (${ids.length} in the training part)`;
+      throw new UserError(`${what} has ${total} character${total === 1 ? '' : 's'}${part}: too short for batch ${B} × seq ${T} (needs at least ${B * T + 1}${part ? ' in the training part' : ''}); use a smaller --batch or --seq`);
     }
   }
 
@@ -71,7 +77,7 @@ export class Stripes {
  * Stripes for evaluating a text of any length ≥ 2: B streams if the text allows, fewer (down to one
  * stream with a shorter T) when it is short. Every prediction used is counted once.
  */
-export function evalStripes(ids: Int32Array, B: number, T: number): Stripes | null {
+export function evalStripes(ids: IdArray, B: number, T: number): Stripes | null {
   if (ids.length < 2) return null;
   const b = Math.max(1, Math.min(B, Math.floor((ids.length - 1) / T)));
   return new Stripes(ids, b, Math.min(T, ids.length - 1));

@@ -10,7 +10,7 @@
 import type { Params } from '../models/charrnn.ts';
 import { configOf, zeroState } from '../models/charrnn.ts';
 import { charEvalLoss } from '../models/charrnn.paths.ts';
-import { evalStripes } from './data.ts';
+import { evalStripes, type IdArray } from './data.ts';
 import type { DType } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { makeKernels, resolveKernels, type KernelChoice } from '../fast/select.ts';
@@ -30,7 +30,7 @@ export interface EvalResult {
   predictions: number;
 }
 
-export function evaluate(p: Params, ids: Int32Array, B: number, T: number, onChunk?: (done: number, total: number) => void, engine?: EvalEngine): EvalResult {
+export function evaluate(p: Params, ids: IdArray, B: number, T: number, onChunk?: (done: number, total: number) => void, engine?: EvalEngine): EvalResult {
   const stripes = evalStripes(ids, B, T);
   if (!stripes) return { loss: NaN, bitsPerChar: NaN, predictions: 0 };
   let sum = 0;

@@ -23,6 +23,8 @@ import { UserError } from '../errors.ts';
 import { cloneState, dropoutMasks, initParams, zeroState, type Batch, type CharRNNConfig, type DropoutMasks, type Params, type State } from '../models/charrnn.ts';
 import { charLossAndGrads } from '../models/charrnn.paths.ts';
 import { Vocab, showChar } from '../data/vocab.ts';
+import { encodeText, type EncodedText } from '../data/encoded.ts';
+import { DEFAULT_MEMORY_LIMIT, checkJob } from '../limits.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type Optimizer, type OptimizerState } from './optim.ts';
 import { Stripes, evalStripes, fingerprint, splitData, type Split } from './data.ts';
@@ -147,21 +149,31 @@ export class Trainer {
 
   /** A fresh model for `text`: the vocabulary is the text's distinct characters. */
   static fromText(text: string, opts: Partial<TrainerOptions> = {}): Trainer {
+    return Trainer.fromEncoded(encodeText(text), opts);
+  }
+
+  /** A fresh model for an encoded text (its vocabulary and ids; see data/encoded.ts and readEncodedFile). */
+  static fromEncoded({ vocab, ids }: EncodedText, opts: Partial<TrainerOptions> = {}, limit = DEFAULT_MEMORY_LIMIT): Trainer {
     const given = definedOnly(opts);
     // the tape computes in float64, so asking for it without a dtype means float64
     const o: TrainerOptions = { ...TRAINER_DEFAULTS, ...(given.grad === 'tape' && given.dtype === undefined ? { dtype: 'f64' as const } : {}), ...given };
     checkOptions(o);
-    const vocab = Vocab.fromText(text);
-    const ids = vocab.encode(text);
+    checkTrainingSize(o, vocab.size, limit);
     const rng = new Rng(o.seed);
     const config: CharRNNConfig = { kind: o.model, vocabSize: vocab.size, hiddenSize: o.hidden, layers: o.layers };
+    const split = splitData(ids, { train: o.trainFrac, val: o.valFrac });
+    new Stripes(split.train, o.batchSize, o.seqLength, 'the training text', ids.length); // too short: refused before allocating the model
     const params = initParams(config, rng);
     const p: Progress = { iteration: 0, smoothLoss: Math.log(vocab.size), firstLoss: null, history: [] };
-    return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), fingerprint(ids), params, makeOptimizer(o.optim), rng, zeroState(config, o.batchSize), p);
+    return new Trainer(o, vocab, split, fingerprint(ids), params, makeOptimizer(o.optim), rng, zeroState(config, o.batchSize), p);
   }
 
-  /** Continue a run from its checkpoint, on the same text. */
-  static fromCheckpoint(text: string, c: Checkpoint, changes: ResumeOptions = {}): Trainer {
+  /**
+   * Continue a run from its checkpoint, on the same text: a string, or the text encoded with the
+   * checkpoint's vocabulary. A checkpoint whose training state is incomplete is refused; `limit`
+   * (bytes) bounds the memory the run may need (limits.ts).
+   */
+  static fromCheckpoint(text: string | EncodedText, c: Checkpoint, changes: ResumeOptions = {}, limit = DEFAULT_MEMORY_LIMIT): Trainer {
     const tr = c.training;
     if (!tr) throw new UserError('this checkpoint holds a model only (no optimizer or training state), so it cannot be resumed');
     const saved = tr.train;
@@ -169,13 +181,20 @@ export class Trainer {
     const o: TrainerOptions = { ...BEFORE_FAST, ...(saved.options as TrainerOptions), ...definedOnly(changes) };
     checkOptions(o);
     if (o.model !== c.config.kind || o.layers !== c.config.layers || o.hidden !== c.config.hiddenSize) throw new UserError('checkpoint: its training options do not match its model');
+    checkTrainingSize(o, c.config.vocabSize, limit);
     const vocab = Vocab.fromJSON(c.vocab);
-    const missing = vocab.unknown(text);
-    if (missing.length > 0) throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.slice(0, 10).map(showChar).join(', ')}`);
-    const ids = vocab.encode(text);
+    let ids: EncodedText['ids'];
+    if (typeof text === 'string') {
+      const missing = vocab.unknown(text);
+      if (missing.length > 0) throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.slice(0, 10).map(showChar).join(', ')}`);
+      ids = encodeText(text, vocab).ids;
+    } else {
+      if (text.vocab.size !== vocab.size || text.vocab.chars.some((ch, i) => ch !== vocab.chars[i])) throw new Error('fromCheckpoint: the text was encoded with another vocabulary');
+      ids = text.ids;
+    }
     const print = fingerprint(ids);
     if (print !== saved.data) {
-      throw new UserError(`the text is not the one this run was trained on (${ids.length} characters here, ${String(saved.data).split(':')[0]} then): resuming needs the same text`);
+      throw new UserError(`the text is not the one this run was trained on (${ids.length} characters here, ${String(saved.data).split(':')[0].slice(0, 20)} then): resuming needs the same text`);
     }
     const B = tr.state.h[0].length / c.config.hiddenSize;
     if (B !== o.batchSize) throw new UserError(`checkpoint: carried state has ${B} streams but the run's batch size is ${o.batchSize}`);
@@ -189,7 +208,10 @@ export class Trainer {
 
   /** The lowest validation loss so far (nats/char), or null before the first validation. */
   get bestVal(): number | null {
-    return this.history.length === 0 ? null : Math.min(...this.history.map((r) => r.loss));
+    // NOTE: a loop, not Math.min(...history): spreading 130,000+ arguments overflows the stack
+    let best: number | null = null;
+    for (const r of this.history) if (best === null || r.loss < best) best = r.loss;
+    return best;
   }
 
   /** Chunks per epoch. */
@@ -321,6 +343,16 @@ export class Trainer {
       },
     };
   }
+}
+
+/**
+ * A SizeError (before anything is allocated) when a run of these options on a vocabulary of V
+ * characters would need more memory than `limit` bytes, or an array longer than a typed array can be.
+ */
+export function checkTrainingSize(o: TrainerOptions, V: number, limit = DEFAULT_MEMORY_LIMIT): void {
+  const slots = { adagrad: 1, rmsprop: 1, adam: 2 }[o.optim] ?? 2;
+  const job = { kind: o.model, V, H: o.hidden, L: o.layers, T: o.seqLength, B: o.batchSize, bytes: o.dtype === 'f32' ? 4 as const : 8 as const, slots, tape: o.grad === 'tape' };
+  checkJob(job, limit, `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`);
 }
 
 /** The run's progress record from a checkpoint, checked field by field (a damaged record is a UserError). */
