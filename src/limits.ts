@@ -56,9 +56,9 @@ export function jobBytes(job: SizeJob): number {
   return (2 + slots) * P * bytes + 8 * P + activations * bytes + 2 * B * L * H * bytes;
 }
 
-/** "1.5 GB", "640 MB", "12 kB" (decimal units), or "about 1e+21 bytes" for the absurd. */
+/** "1.5 GB", "640 MB", "12 kB" (decimal units), or "2.3e+15 bytes" for the absurd. */
 export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n >= 1e15) return `about ${n.toExponential(1)} bytes`;
+  if (!Number.isFinite(n) || n >= 1e15) return `${n.toExponential(1)} bytes`;
   const units: [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
   for (const [size, unit] of units) if (n >= size) return `${(n / size).toFixed(n / size < 10 ? 1 : 0)} ${unit}`;
   return `${n} bytes`;

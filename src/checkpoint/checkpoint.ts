@@ -15,7 +15,7 @@
 // Decoding treats every file as hostile: the header size is capped (safetensors.ts), nothing in it
 // is evaluated, and anything missing, misshapen or non-finite is a one-line UserError.
 
-import { UserError } from '../errors.ts';
+import { UserError, clip, preview } from '../errors.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { CELL_KINDS, configOf, paramShapes, type CellKind, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
 import { Vocab } from '../data/vocab.ts';
@@ -95,8 +95,8 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOp
   const ours = format !== undefined;
   if (ours && format !== CHECKPOINT_FORMAT) {
     if (format === 'rnn-from-scratch/1') fail('written by an earlier version of rnn-from-scratch (format 1, the min-char model before PyTorch names); train a new model with this version');
-    if (format.startsWith('rnn-from-scratch/')) fail(`checkpoint format ${format} is not supported by this version (expects ${CHECKPOINT_FORMAT})`);
-    fail(`has format ${JSON.stringify(format)}: not an rnn-from-scratch checkpoint`);
+    if (format.startsWith('rnn-from-scratch/')) fail(`checkpoint format ${clip(format)} is not supported by this version (expects ${CHECKPOINT_FORMAT})`);
+    fail(`has format ${preview(format)}: not an rnn-from-scratch checkpoint`);
   }
   const json = (key: string): unknown => {
     if (typeof metadata[key] !== 'string') fail(`metadata '${key}' is missing`);
@@ -126,7 +126,7 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOp
     const t = tensors[name];
     if (!t) return fail(`tensor '${name}' is missing (expected for ${describeConfig(config)})`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      fail(`tensor '${name}' has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}] for ${describeConfig(config)}`);
+      fail(`tensor '${name}' has shape ${preview(t.shape)}, expected [${shape.join(', ')}] for ${describeConfig(config)}`);
     }
     if (!t.data.every(Number.isFinite)) fail(`tensor '${name}' contains NaN or infinite values`);
     return t.data;
@@ -153,7 +153,7 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOp
   const known = new Set(expected.map(([n]) => n));
   let training: TrainingState | undefined;
   if (ours && metadata.optimizer !== undefined) training = readTraining(config, expected, tensors, json, take, known, fail);
-  for (const name of Object.keys(tensors)) if (!known.has(name)) fail(`unexpected tensor '${name}' for ${describeConfig(config)}`);
+  for (const name of Object.keys(tensors)) if (!known.has(name)) fail(`unexpected tensor '${clip(name)}' for ${describeConfig(config)}`);
   return { config, vocab: vocab.toJSON(), params, ...(training ? { training } : {}) };
 }
 
@@ -162,12 +162,12 @@ type Fail = (msg: string) => never;
 function readConfig(raw: unknown, fail: Fail): CharRNNConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(`metadata 'config' is not a JSON object`);
   const r = raw as Record<string, unknown>;
-  if (!CELL_KINDS.includes(r.kind as CellKind)) fail(`config.kind is ${JSON.stringify(r.kind)}, expected one of ${CELL_KINDS.join(', ')}`);
+  if (!CELL_KINDS.includes(r.kind as CellKind)) fail(`config.kind is ${preview(r.kind)}, expected one of ${CELL_KINDS.join(', ')}`);
   return { kind: r.kind as CellKind, vocabSize: count('config.vocabSize', r.vocabSize, 1, fail), hiddenSize: count('config.hiddenSize', r.hiddenSize, 1, fail), layers: count('config.layers', r.layers, 1, fail) };
 }
 
 function count(key: string, v: unknown, min: number, fail: Fail): number {
-  return Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : fail(`metadata '${key}' is ${JSON.stringify(v)}, expected an integer ≥ ${min}`);
+  return Number.isSafeInteger(v) && (v as number) >= min ? (v as number) : fail(`metadata '${key}' is ${preview(v)}, expected an integer ≥ ${min}`);
 }
 
 function readTraining(
@@ -177,8 +177,8 @@ function readTraining(
   const opt = json('optimizer');
   if (typeof opt !== 'object' || opt === null) return fail(`metadata 'optimizer' is not a JSON object`);
   const { name, hyper, steps } = opt as Record<string, unknown>;
-  if (!OPTIMIZERS.includes(name as OptimName)) fail(`optimizer ${JSON.stringify(name)} is not supported (expects one of ${OPTIMIZERS.join(', ')})`);
-  if (typeof hyper !== 'object' || hyper === null || !Object.values(hyper).every((v) => typeof v === 'number' && Number.isFinite(v))) fail(`optimizer hyperparameters ${JSON.stringify(hyper)} are not finite numbers`);
+  if (!OPTIMIZERS.includes(name as OptimName)) fail(`optimizer ${preview(name)} is not supported (expects one of ${OPTIMIZERS.join(', ')})`);
+  if (typeof hyper !== 'object' || hyper === null || !Object.values(hyper).every((v) => typeof v === 'number' && Number.isFinite(v))) fail(`optimizer hyperparameters ${preview(hyper)} are not finite numbers`);
   const shapes = new Map(expected);
   // Every slot of the optimizer, even one with no tensors (saved before the first step), and no
   // other. NOTE: a Map, not `slots[slot] ??= {}`: a hostile slot name such as "__proto__" would
@@ -188,7 +188,7 @@ function readTraining(
     if (!tname.startsWith(OPTIM)) continue;
     const rest = tname.slice(OPTIM.length), dot = rest.indexOf('.');
     const slot = rest.slice(0, dot), param = rest.slice(dot + 1);
-    if (dot <= 0 || !slots.has(slot) || !shapes.has(param)) fail(`unexpected optimizer tensor '${tname}'`);
+    if (dot <= 0 || !slots.has(slot) || !shapes.has(param)) fail(`unexpected optimizer tensor '${clip(tname)}'`);
     slots.get(slot)![param] = take(tname, shapes.get(param)!);
     known.add(tname);
   }
@@ -206,7 +206,7 @@ function readTraining(
   }
   const rng = json('rng');
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) {
-    fail(`metadata 'rng' is ${JSON.stringify(rng)}, expected four unsigned 32-bit integers`);
+    fail(`metadata 'rng' is ${preview(rng)}, expected four unsigned 32-bit integers`);
   }
   const train = json('train');
   if (typeof train !== 'object' || train === null || Array.isArray(train)) fail(`metadata 'train' is not a JSON object`);

@@ -1,8 +1,9 @@
 // Writing checkpoints safely: to a temporary file beside the target, flushed, then renamed over it,
-// so a crash (even kill -9) at any moment leaves either the old file or the new one, never a mix.
+// so a crash (even kill -9) at any moment leaves either the old file or the new one, never a mix;
+// the temporary file a killed writer leaves behind is removed at the next save beside it.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UserError } from '../errors.ts';
 import { describeFsError } from '../data/text.ts';
@@ -31,6 +32,47 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     throw new UserError(`cannot save checkpoint: ${describeFsError(err, path, 'write')}`);
   }
   syncDirectory(dir);
+  removeStaleTemps(path);
+}
+
+/**
+ * Remove the temporary files that a writer killed mid-save (kill -9, a power cut) left beside
+ * `path`: names of our own pattern `<name>.tmp-<pid>-<12 hex>` whose process no longer exists.
+ * A live process's file (another trainer saving right now) is left alone. Returns the removed names.
+ * NOTE: a pid reused by an unrelated process keeps its stale file until that process ends: safe, not tidy.
+ */
+export function removeStaleTemps(path: string): string[] {
+  const dir = dirname(path), prefix = `${basename(path)}.tmp-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed; // best effort: the save itself succeeded
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)-[0-9a-f]{12}$/.exec(name.slice(prefix.length));
+    if (!m || processAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(name);
+    } catch {
+      // gone already, or not ours to remove (permissions): leave it
+    }
+  }
+  return removed;
+}
+
+/** Whether a process with this id exists (signal 0 checks without sending anything). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, but belongs to someone else
+  }
 }
 
 /**

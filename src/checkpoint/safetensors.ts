@@ -11,7 +11,7 @@
 // size before anything is allocated, the header is read with JSON.parse only, and every entry is
 // checked before a single value is read. Any problem is a UserError that says what is wrong.
 
-import { UserError } from '../errors.ts';
+import { UserError, preview } from '../errors.ts';
 
 export type Dtype = 'F64' | 'F32';
 
@@ -28,7 +28,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA = '__metadata__';
 
 const numel = (shape: readonly number[]): number => (shape.some((d) => d === 0) ? 0 : shape.reduce((a, b) => a * b, 1));
-const showShape = (shape: readonly unknown[]): string => `[${shape.join(', ')}]`;
+const showShape = (shape: readonly unknown[]): string => preview(shape);
 
 /**
  * Serialise tensors (default dtype F64) and string metadata. Tensors are written in sorted name
@@ -154,13 +154,13 @@ function checkEntry(name: string, raw: unknown, bufferLength: number, fail: (msg
   if (typeof dtype !== 'string') return fail(`${t} has no dtype`);
   if (dtype !== 'F64' && dtype !== 'F32') {
     const kind = OTHER_DTYPES.includes(dtype) ? 'unsupported' : 'unknown';
-    return fail(`${t} has ${kind} dtype ${JSON.stringify(dtype)} (only F64 and F32 are supported)`);
+    return fail(`${t} has ${kind} dtype ${preview(dtype)} (only F64 and F32 are supported)`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    return fail(`${t} has shape ${JSON.stringify(shape) ?? 'undefined'}, not a list of non-negative integers`);
+    return fail(`${t} has shape ${preview(shape)}, not a list of non-negative integers`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    return fail(`${t} has data_offsets ${JSON.stringify(offsets) ?? 'undefined'}, not two non-negative integers`);
+    return fail(`${t} has data_offsets ${preview(offsets)}, not two non-negative integers`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) return fail(`${t} has data_offsets [${begin}, ${end}] with begin after end`);

@@ -40,9 +40,6 @@ export function evalCommand(argv: string[], io: Io): number {
   const dtype = choiceOption('dtype', v.dtype, ['f32', 'f64'] as const);
 
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
-  const { kind, vocabSize: V, hiddenSize: H, layers: L } = c.config;
-  // the forward passes run on the fast path's arena (with room for gradients it does not use)
-  checkJob({ kind, V, H, L, T, B, bytes: dtype === 'f32' ? 4 : 8, slots: 1, tape: false }, memoryLimit(io), `evaluating this ${L}-layer ${kind.toUpperCase()} (${H} hidden, vocabulary ${V}) with batch ${B} × seq ${T}`);
   const vocab = Vocab.fromJSON(c.vocab);
   // streamed: the text is never one string, and characters the model lacks are skipped while encoding
   const { ids, total, unknown } = readEncodedFile(dataPath, vocab);
@@ -51,6 +48,11 @@ export function evalCommand(argv: string[], io: Io): number {
     io.err(`rnn: warning: ${thousands(left)} character(s) of ${dataPath} are not in the model's vocabulary and were left out: ${listChars(unknown.map((u) => u.ch))}\n`);
   }
   if (ids.length < 2) throw new UserError(`${dataPath} has ${ids.length} character(s) the model knows (of ${total}): nothing to predict`);
+  // the forward passes run on the fast path's arena (with room for gradients it does not use), with
+  // the stripes evalStripes makes: a short text gets fewer or shorter ones than --batch and --seq ask
+  const { kind, vocabSize: V, hiddenSize: H, layers: L } = c.config;
+  const t = Math.min(T, ids.length - 1), b = Math.max(1, Math.min(B, Math.floor((ids.length - 1) / T)));
+  checkJob({ kind, V, H, L, T: t, B: b, bytes: dtype === 'f32' ? 4 : 8, slots: 1, tape: false }, memoryLimit(io), `evaluating this ${L}-layer ${kind.toUpperCase()} (${H} hidden, vocabulary ${V}) with batch ${b} × seq ${t}`);
   const r = evaluate(c.params, ids, B, T, undefined, { kernels, dtype });
   if (!Number.isFinite(r.loss)) {
     throw new UserError(`the loss on ${dataPath} is ${r.loss}: the model's outputs overflowed (its weights are too large to give a meaningful loss)`);
@@ -58,7 +60,7 @@ export function evalCommand(argv: string[], io: Io): number {
   io.out(
     `model: ${path} (${c.config.layers}-layer ${c.config.kind}, ${c.config.hiddenSize} hidden, vocabulary ${c.config.vocabSize})\n` +
       `data: ${dataPath}, ${thousands(r.predictions)} characters predicted\n` +
-      `loss: ${r.loss.toFixed(4)} nats/char = ${r.bitsPerChar.toFixed(4)} bits/char (perplexity ${Math.exp(r.loss).toFixed(2)})\n`,
+      `loss: ${r.loss.toFixed(4)} nats/char = ${r.bitsPerChar.toFixed(4)} bits/char (perplexity ${Number.isFinite(Math.exp(r.loss)) ? Math.exp(r.loss).toFixed(2) : `e^${r.loss.toPrecision(4)}, beyond float64`})\n`,
   );
   return 0;
 }

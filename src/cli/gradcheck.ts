@@ -2,9 +2,9 @@
 // (autodiff), the hand-derived backprop, and central finite differences. `--model lstm|gru|rnn`
 // checks char-rnn's models (B streams, optional dropout), `--model minchar` the post's min-char-rnn.
 
-import { CELL_KINDS, NOISE, THRESHOLDS, UserError, charGradcheck, charrnn, formatGradcheckTable, gradcheck, numericNoiseFloor, paramShapes, readTextFile } from '../index.ts';
+import { CELL_KINDS, GRADCHECK_WORK_BUDGET, NOISE, SizeError, THRESHOLDS, UserError, charGradcheck, checkJob, gradcheckWork, parameterCount, charrnn, formatGradcheckTable, gradcheck, numericNoiseFloor, paramShapes, readTextFile } from '../index.ts';
 import { UsageError, choiceOption, seedOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
+import { DEFAULT_DATA, memoryLimit, resolveDataPath, type Io } from './io.ts';
 
 const MODELS = [...CELL_KINDS, 'minchar'] as const;
 /** B > 1 by default, so the check covers streams that share weights but not state. */
@@ -24,7 +24,7 @@ export const gradcheckSpec: CommandSpec = {
     { name: 'seed', value: 'N', default: '1', help: 'random seed for the parameters, the starting state and the masks' },
     { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'take the text from this file (plain or gzip), or a bundled corpus (see rnn data)' },
     { name: 'text', value: 'STRING', help: 'take the text from this string instead' },
-    { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all)' },
+    { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all); a check whose finite differences would exceed about 2e10 multiply-adds (about a minute) is refused unless K > 0 is given' },
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
     { name: 'kernels', value: 'ts|wasm', default: 'ts', help: "hand-derived gradients from the readable *.manual.ts models (ts) or from the fast path on the WebAssembly kernels (not for minchar); always float64" },
   ],
@@ -76,6 +76,20 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   // Full check on small models; on large ones (where it would take minutes) k random entries per
   // parameter unless --samples says otherwise.
   const vocabSize = new Set(chars).size;
+  // Sizes first, in closed form (paramShapes below makes 4 entries per layer): memory, then time.
+  const job = { kind: minchar ? 'rnn' as const : model, V: vocabSize, H: hidden, L: layers, T: seq, B: minchar ? 1 : batch };
+  // the tape's activations, and five float64 copies of the parameters (values, three gradients, a perturbed copy)
+  checkJob({ ...job, bytes: 8, slots: 3, tape: true }, memoryLimit(io), `a gradient check of a ${layers}-layer ${job.kind.toUpperCase()} with ${hidden} hidden units, seq ${seq}${minchar ? '' : ` × batch ${batch}`}`);
+  const tensors = minchar ? 3 * layers + 2 : 4 * layers + 2;
+  const autoSamples = parameterCount(job) > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0;
+  const checked = (k: number): number => (k === 0 ? parameterCount(job) : Math.min(parameterCount(job), k * tensors));
+  const work = gradcheckWork(checked(samplesGiven ?? autoSamples), job);
+  if (work > GRADCHECK_WORK_BUDGET && !(samplesGiven !== undefined && samplesGiven > 0)) {
+    throw new SizeError(
+      `finite differences on ${checked(samplesGiven ?? autoSamples).toExponential(2)} entries of this model would take about ${work.toExponential(1)} multiply-adds, ` +
+        `more than the budget of ${GRADCHECK_WORK_BUDGET.toExponential(0)} (about a minute): give --samples K to check K random entries per parameter, or a smaller model`,
+    );
+  }
   const shapes = minchar ? paramShapes({ vocabSize, hiddenSize: hidden, layers }) : charrnn.paramShapes({ kind: model, vocabSize, hiddenSize: hidden, layers });
   const total = shapes.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
   const samples = samplesGiven ?? (total > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0);

@@ -17,7 +17,7 @@
 // the operations in the same order as PyTorch's (ε added after dividing √v by √(1 − β₂ᵗ)).
 
 import type { Tensor } from '../engine/tensor.ts';
-import { UserError } from '../errors.ts';
+import { UserError, clip, preview } from '../errors.ts';
 
 export type Grads = Record<string, Tensor>;
 
@@ -106,7 +106,7 @@ const RULES: { [N in OptimName]: Rule } = {
 
 function checkName(name: unknown): OptimName {
   if (typeof name !== 'string' || !(OPTIMIZERS as readonly string[]).includes(name)) {
-    throw new UserError(`unknown optimizer ${JSON.stringify(name)} (expected one of ${OPTIMIZERS.join(', ')})`);
+    throw new UserError(`unknown optimizer ${preview(name)} (expected one of ${OPTIMIZERS.join(', ')})`);
   }
   return name as OptimName;
 }
@@ -117,9 +117,9 @@ function checkHyper(name: OptimName, given: Partial<Record<string, number>>, com
   const out: Record<string, number> = { ...OPTIM_DEFAULTS[name] };
   for (const [k, x] of Object.entries(given)) {
     if (x === undefined && !complete) continue;
-    if (!Object.hasOwn(check, k)) throw new UserError(`${name} has no hyperparameter "${k}" (it takes ${Object.keys(check).join(', ')})`);
+    if (!Object.hasOwn(check, k)) throw new UserError(`${name} has no hyperparameter "${clip(k)}" (it takes ${Object.keys(check).join(', ')})`);
     if (typeof x !== 'number' || !Number.isFinite(x) || !check[k](x)) {
-      throw new UserError(`${name} ${k} must be ${k === 'eps' ? 'a non-negative number' : 'in [0, 1)'}, got ${x}`);
+      throw new UserError(`${name} ${k} must be ${k === 'eps' ? 'a non-negative number' : 'in [0, 1)'}, got ${preview(x)}`);
     }
     out[k] = x;
   }
@@ -224,10 +224,10 @@ export function makeOptimizer(name: OptimName, hyper: Partial<Record<string, num
 export function restoreOptimizer(state: OptimizerState): Optimizer {
   const name = checkName(state?.name);
   const hyper = checkHyper(name, state.hyper ?? {}, true);
-  if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new UserError(`${name} state: step count must be a non-negative integer, got ${state.steps}`);
+  if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new UserError(`${name} state: step count must be a non-negative integer, got ${preview(state.steps)}`);
   const { slots } = RULES[name];
   const given = state.slots ?? {};
-  for (const slot of Object.keys(given)) if (!slots.includes(slot)) throw new UserError(`${name} state has an unknown slot "${slot}" (expected ${slots.join(', ')})`);
+  for (const slot of Object.keys(given)) if (!slots.includes(slot)) throw new UserError(`${name} state has an unknown slot "${clip(slot)}" (expected ${slots.join(', ')})`);
   const names = Object.keys(given[slots[0]] ?? {}).sort().join(', ');
   for (const slot of slots) {
     const byParam = given[slot];

@@ -1,6 +1,6 @@
 // The options of a char-rnn training run (train.lua's flags), their defaults, and their checks.
 
-import { UserError } from '../errors.ts';
+import { UserError, preview } from '../errors.ts';
 import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
 import type { GradPath } from '../models/paths.ts';
 import type { DType } from '../fast/kernels.ts';
@@ -54,23 +54,23 @@ export function checkOptions(o: TrainerOptions): void {
   const bad = (msg: string): never => {
     throw new UserError(msg);
   };
-  if (!CELL_KINDS.includes(o.model)) bad(`model must be one of ${CELL_KINDS.join(', ')}, got '${o.model}'`);
-  if (!OPTIMIZERS.includes(o.optim)) bad(`optim must be one of ${OPTIMIZERS.join(', ')}, got '${o.optim}'`);
+  if (!CELL_KINDS.includes(o.model)) bad(`model must be one of ${CELL_KINDS.join(', ')}, got ${preview(o.model)}`);
+  if (!OPTIMIZERS.includes(o.optim)) bad(`optim must be one of ${OPTIMIZERS.join(', ')}, got ${preview(o.optim)}`);
   for (const k of ['layers', 'hidden', 'seqLength', 'batchSize', 'epochs'] as const) {
-    if (!Number.isSafeInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${o[k]}`);
+    if (!Number.isSafeInteger(o[k]) || o[k] < 1) bad(`${k} must be a positive integer, got ${preview(o[k])}`);
   }
-  if (!Number.isSafeInteger(o.decayAfter) || o.decayAfter < 0) bad(`decayAfter must be a non-negative integer, got ${o.decayAfter}`);
-  if (!(o.lr > 0 && Number.isFinite(o.lr))) bad(`learning rate must be a positive number, got ${o.lr}`);
-  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) bad(`lrDecay must be in (0, 1], got ${o.lrDecay}`);
-  if (!(o.clip > 0)) bad(`clip must be a positive number, got ${o.clip}`);
-  if (o.clipMode !== 'value' && o.clipMode !== 'norm') bad(`clipMode must be 'value' or 'norm', got '${o.clipMode}'`);
-  if (!(o.dropout >= 0 && o.dropout < 1)) bad(`dropout must be in [0, 1), got ${o.dropout}`);
-  if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1)) bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${o.trainFrac} and ${o.valFrac}`);
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${o.seed}`);
-  if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got '${o.grad}'`);
-  if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got '${o.kernels}'`);
-  if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got '${o.dtype}'`);
-  if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${o.threads}`);
+  if (!Number.isSafeInteger(o.decayAfter) || o.decayAfter < 0) bad(`decayAfter must be a non-negative integer, got ${preview(o.decayAfter)}`);
+  if (!(o.lr > 0 && Number.isFinite(o.lr))) bad(`learning rate must be a positive number, got ${preview(o.lr)}`);
+  if (!(o.lrDecay > 0 && o.lrDecay <= 1)) bad(`lrDecay must be in (0, 1], got ${preview(o.lrDecay)}`);
+  if (!(o.clip > 0)) bad(`clip must be a positive number, got ${preview(o.clip)}`);
+  if (o.clipMode !== 'value' && o.clipMode !== 'norm') bad(`clipMode must be 'value' or 'norm', got ${preview(o.clipMode)}`);
+  if (!(o.dropout >= 0 && o.dropout < 1)) bad(`dropout must be in [0, 1), got ${preview(o.dropout)}`);
+  if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1)) bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${preview(o.trainFrac)} and ${o.valFrac}`);
+  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${preview(o.seed)}`);
+  if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got ${preview(o.grad)}`);
+  if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got ${preview(o.kernels)}`);
+  if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got ${preview(o.dtype)}`);
+  if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${preview(o.threads)}`);
   if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64: use dtype f64 (--dtype f64) or the manual gradients');
   if (o.grad === 'tape' && o.kernels === 'wasm') bad('the tape runs on the engine\'s TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)');
 }

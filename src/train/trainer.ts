@@ -201,6 +201,7 @@ export class Trainer {
     const params: Params = {};
     for (const [name, t] of Object.entries(c.params)) params[name] = new Tensor(Float64Array.from(t.data), t.shape);
     const p = readProgress(saved.progress);
+    checkOptimizerComplete(tr.optimizer, tr.iteration, Object.keys(params));
     return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), print, params, restoreOptimizer(tr.optimizer), new Rng(tr.rngState), cloneState(tr.state), {
       iteration: tr.iteration, ...p,
     });
@@ -353,6 +354,22 @@ export function checkTrainingSize(o: TrainerOptions, V: number, limit = DEFAULT_
   const slots = { adagrad: 1, rmsprop: 1, adam: 2 }[o.optim] ?? 2;
   const job = { kind: o.model, V, H: o.hidden, L: o.layers, T: o.seqLength, B: o.batchSize, bytes: o.dtype === 'f32' ? 4 as const : 8 as const, slots, tape: o.grad === 'tape' };
   checkJob(job, limit, `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`);
+}
+
+/**
+ * A resume must continue the optimizer exactly: every slot covers every parameter, and the step
+ * count is the iteration (Adam's bias correction uses it). Only a run saved before its first step
+ * may have empty slots. Anything else is refused, never silently restarted from zero.
+ */
+function checkOptimizerComplete(state: OptimizerState, iteration: number, names: string[]): void {
+  if (state.steps !== iteration) damaged(`the optimizer has taken ${state.steps} steps but the run is at iteration ${iteration}`);
+  for (const [slot, byParam] of Object.entries(state.slots)) {
+    const missing = names.filter((n) => !Object.hasOwn(byParam, n));
+    if (missing.length === names.length && iteration === 0) continue;
+    if (missing.length > 0) {
+      damaged(`the optimizer state '${slot}' lacks ${missing.length} of the ${names.length} parameters, e.g. optim.${slot}.${missing[0]}; resuming would restart it from zero`);
+    }
+  }
 }
 
 /** The run's progress record from a checkpoint, checked field by field (a damaged record is a UserError). */
