@@ -37,7 +37,7 @@ export { encodeText, idArray, bytesPerId, Utf8Scanner, withoutBom, type Ids, typ
 export { CORPORA, findCorpus, type Corpus } from './data/corpora.ts';
 export { encodeSafetensors, decodeSafetensors, type Dtype, type StoredTensor } from './checkpoint/safetensors.ts';
 export { CHECKPOINT_FORMAT, type Checkpoint, type TrainingState, type DecodeOptions, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkCheckpointPath } from './checkpoint/checkpoint.ts';
-export { writeFileAtomic } from './checkpoint/files.ts';
+export { writeFileAtomic, removeStaleTemps } from './checkpoint/files.ts';
 
 // ---- training, evaluation and sampling (training section) ---------------------------------
 export * from './train/optim.ts';

@@ -11,7 +11,7 @@
 // size before anything is allocated, the header is read with JSON.parse only, and every entry is
 // checked before a single value is read. Any problem is a UserError that says what is wrong.
 
-import { UserError, preview } from '../errors.ts';
+import { UserError, clip, preview } from '../errors.ts';
 
 export type Dtype = 'F64' | 'F32';
 
@@ -102,7 +102,7 @@ export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'):
   try {
     header = JSON.parse(text);
   } catch (err) {
-    fail(`bad header: not JSON (${err instanceof Error ? err.message : String(err)})`);
+    fail(`bad header: not JSON (${clip(err instanceof Error ? err.message : String(err), 120)})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('bad header: not a JSON object');
   const bufferLength = bytes.length - 8 - n;

@@ -1,6 +1,6 @@
 // The options of a char-rnn training run (train.lua's flags), their defaults, and their checks.
 
-import { UserError, preview } from '../errors.ts';
+import { UserError, clip, preview } from '../errors.ts';
 import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
 import type { GradPath } from '../models/paths.ts';
 import type { DType } from '../fast/kernels.ts';
@@ -54,6 +54,11 @@ export function checkOptions(o: TrainerOptions): void {
   const bad = (msg: string): never => {
     throw new UserError(msg);
   };
+  // NOTE: first, so that no comparison below coerces an array or object (a checkpoint's options are
+  // hostile input: `[[[…]]] > 0` calls toString 200,000 levels deep and overflows the stack)
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== 'number' && typeof v !== 'string') bad(`option ${clip(k)} must be a number or a name, got ${preview(v)}`);
+  }
   if (!CELL_KINDS.includes(o.model)) bad(`model must be one of ${CELL_KINDS.join(', ')}, got ${preview(o.model)}`);
   if (!OPTIMIZERS.includes(o.optim)) bad(`optim must be one of ${OPTIMIZERS.join(', ')}, got ${preview(o.optim)}`);
   for (const k of ['layers', 'hidden', 'seqLength', 'batchSize', 'epochs'] as const) {

@@ -192,9 +192,10 @@ export class Trainer {
       if (text.vocab.size !== vocab.size || text.vocab.chars.some((ch, i) => ch !== vocab.chars[i])) throw new Error('fromCheckpoint: the text was encoded with another vocabulary');
       ids = text.ids;
     }
+    if (typeof saved.data !== 'string') damaged('no data fingerprint');
     const print = fingerprint(ids);
     if (print !== saved.data) {
-      throw new UserError(`the text is not the one this run was trained on (${ids.length} characters here, ${String(saved.data).split(':')[0].slice(0, 20)} then): resuming needs the same text`);
+      throw new UserError(`the text is not the one this run was trained on (${ids.length} characters here, ${saved.data.split(':')[0].slice(0, 20)} then): resuming needs the same text`);
     }
     const B = tr.state.h[0].length / c.config.hiddenSize;
     if (B !== o.batchSize) throw new UserError(`checkpoint: carried state has ${B} streams but the run's batch size is ${o.batchSize}`);
