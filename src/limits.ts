@@ -53,7 +53,8 @@ export function jobBytes(job: SizeJob): number {
   const G = GATES[kind];
   const P = parameterCount(job);
   const activations = T * B * (L * (3 * G * H + 4 * H) + 3 * V) * (tape ? 3 : 1);
-  return (2 + slots) * P * bytes + 8 * P + activations * bytes + 2 * B * L * H * bytes;
+  // + 64 kB for the arena's per-array alignment and the small arrays the formula leaves out
+  return (2 + slots) * P * bytes + 8 * P + activations * bytes + 2 * B * L * H * bytes + 65_536;
 }
 
 /** "1.5 GB", "640 MB", "12 kB" (decimal units), or "2.3e+15 bytes" for the absurd. */
