@@ -183,11 +183,16 @@ export function describeFsError(err: unknown, path: string, verb: string): strin
   }
 }
 
+/** The longest JavaScript string V8 makes, in UTF-16 units (each at most one byte of UTF-8). */
+const MAX_STRING = 2 ** 29 - 24;
+
 /** Strict UTF-8 decoding of `bytes` (`what` names them in errors): no empty input, no bad bytes, BOM dropped. */
 export function decodeUtf8(bytes: Uint8Array, what: string): string {
   const hasBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const body = hasBom ? bytes.subarray(3) : bytes;
   if (body.length === 0) throw new UserError(`${what} is empty`);
+  // NOTE: V8's strings hold at most 2^29 − 24 UTF-16 units; beyond, decoding would be a RangeError
+  if (body.length > MAX_STRING) throw new UserError(`${what} has ${body.length} bytes: too large to hold as one string (at most ${MAX_STRING}); rnn train and rnn eval stream texts of any size`);
   try {
     // ignoreBOM: true keeps a second BOM (a real U+FEFF in the text); we removed the first ourselves.
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
