@@ -6,13 +6,18 @@ export class UserError extends Error {
   override readonly name = 'UserError';
 }
 
+/** A list of dimensions, `[12, 4]`, with at most 8 shown. */
+export function showDims(dims: readonly number[]): string {
+  return `[${dims.slice(0, 8).join(', ')}${dims.length > 8 ? `, … (${dims.length} dimensions)` : ''}]`;
+}
+
 /** `s` cut to `max` characters (with an ellipsis): for names and strings read from files. */
 export function clip(s: string, max = 60): string {
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 
 /**
- * A short, bounded rendering of any value for an error message: JSON-like, at most 3 levels deep,
+ * A short, bounded rendering of any value for an error message: compact JSON, at most 3 levels deep,
  * 6 entries per array or object and `max` characters in all. NOTE: never JSON.stringify or String()
  * a value read from a file in a message: a shape nested 200,000 levels deep overflows the stack.
  */
@@ -29,9 +34,9 @@ function render(v: unknown, depth: number): string {
   if (depth === 0) return Array.isArray(v) ? '[…]' : '{…}';
   if (Array.isArray(v)) {
     const items = v.slice(0, 6).map((x) => render(x, depth - 1));
-    return `[${items.join(', ')}${v.length > 6 ? `, … (${v.length} entries)` : ''}]`;
+    return `[${items.join(',')}${v.length > 6 ? `,… (${v.length} entries)` : ''}]`;
   }
   const keys = Object.keys(v);
-  const items = keys.slice(0, 6).map((k) => `${JSON.stringify(k.slice(0, 40))}: ${render((v as Record<string, unknown>)[k], depth - 1)}`);
-  return `{${items.join(', ')}${keys.length > 6 ? ', …' : ''}}`;
+  const items = keys.slice(0, 6).map((k) => `${JSON.stringify(k.slice(0, 40))}:${render((v as Record<string, unknown>)[k], depth - 1)}`);
+  return `{${items.join(',')}${keys.length > 6 ? ',…' : ''}}`;
 }

@@ -15,7 +15,7 @@
 // Decoding treats every file as hostile: the header size is capped (safetensors.ts), nothing in it
 // is evaluated, and anything missing, misshapen or non-finite is a one-line UserError.
 
-import { UserError, clip, preview } from '../errors.ts';
+import { UserError, clip, preview, showDims } from '../errors.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { CELL_KINDS, configOf, paramShapes, type CellKind, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
 import { Vocab } from '../data/vocab.ts';
@@ -126,7 +126,7 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOp
     const t = tensors[name];
     if (!t) return fail(`tensor '${name}' is missing (expected for ${describeConfig(config)})`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      fail(`tensor '${name}' has shape ${preview(t.shape)}, expected [${shape.join(', ')}] for ${describeConfig(config)}`);
+      fail(`tensor '${name}' has shape ${showDims(t.shape)}, expected [${shape.join(', ')}] for ${describeConfig(config)}`);
     }
     if (!t.data.every(Number.isFinite)) fail(`tensor '${name}' contains NaN or infinite values`);
     return t.data;

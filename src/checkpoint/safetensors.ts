@@ -11,7 +11,7 @@
 // size before anything is allocated, the header is read with JSON.parse only, and every entry is
 // checked before a single value is read. Any problem is a UserError that says what is wrong.
 
-import { UserError, clip, preview } from '../errors.ts';
+import { UserError, clip, preview, showDims } from '../errors.ts';
 
 export type Dtype = 'F64' | 'F32';
 
@@ -28,7 +28,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
 const METADATA = '__metadata__';
 
 const numel = (shape: readonly number[]): number => (shape.some((d) => d === 0) ? 0 : shape.reduce((a, b) => a * b, 1));
-const showShape = (shape: readonly unknown[]): string => preview(shape);
+const showShape = (shape: readonly number[]): string => showDims(shape);
 
 /**
  * Serialise tensors (default dtype F64) and string metadata. Tensors are written in sorted name
