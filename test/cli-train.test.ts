@@ -155,7 +155,7 @@ describe('usage errors', () => {
     [['gradcheck', '--model', 'minchar', '--kernels', 'wasm'], /--kernels is for --model lstm, gru or rnn/],
   ])('rnn %j', (args, message) => expectError(rnn(...args), 2, message));
 
-  it('rnn train --grad tape --dtype f32: the tape is float64 only (exit 1, one line)', () => {
-    expectError(rnn('train', '--grad', 'tape', '--dtype', 'f32', '--iters', '1', '--no-checkpoint'), 1, /the tape computes in float64/);
+  it('rnn train --grad tape --dtype f32: the tape is float64 only (exit 2, a usage error: the options conflict)', () => {
+    expectError(rnn('train', '--grad', 'tape', '--dtype', 'f32', '--iters', '1', '--no-checkpoint'), 2, /the tape computes in float64/);
   });
 });
