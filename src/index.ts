@@ -60,6 +60,7 @@ export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 export { Figure, renderChart, lineChart, barChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Bar, type HeatmapPanel, type TextHeatmapOptions } from './plot.ts';
 export * as plantedBug from './lessons/planted-bug.ts';
 export * as finiteDifferences from './lessons/finite-differences.ts';
-export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
+export { trainMinChar, minCharEvalLoss, sampleMinChar, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
 export { Table, table, type Cell } from './table.ts';
+export * as gradientFlow from './lessons/gradient-flow.ts';
 export { unitCorrelations, strongestUnits } from './lessons/neurons.ts';
