@@ -57,7 +57,7 @@ export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, sa
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 
 // ---- notebooks: charts and teaching modules (notebooks section) -----------------------------
-export { Figure, renderChart, lineChart, barChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Bar, type HeatmapPanel, type TextHeatmapOptions } from './plot.ts';
+export { Figure, renderChart, lineChart, barChart, pointChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Rule, type Bar, type HeatmapPanel, type HeatmapOptions, type TextHeatmapOptions } from './plot.ts';
 export * as plantedBug from './lessons/planted-bug.ts';
 export * as finiteDifferences from './lessons/finite-differences.ts';
 export { trainMinChar, minCharEvalLoss, sampleMinChar, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
