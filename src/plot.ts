@@ -212,6 +212,9 @@ export interface HeatmapPanel {
   /** Names of the rows and columns (e.g. the characters of dWxh's columns), shown on the axes. */
   rowLabels?: readonly string[];
   colLabels?: readonly string[];
+  /** Axis titles of this panel, in place of the options' xTitle and yTitle. */
+  xTitle?: string;
+  yTitle?: string;
 }
 
 export interface HeatmapOptions {
@@ -259,8 +262,8 @@ export function heatmaps(panels: readonly HeatmapPanel[], opts: HeatmapOptions =
       transform: [{ filter: { field: 'panel', equal: p.title } }],
       mark: 'rect',
       encoding: {
-        x: { field: 'col', type: 'ordinal', axis: gridAxis(opts.xTitle, p.colLabels) },
-        y: { field: 'row', type: 'ordinal', axis: gridAxis(opts.yTitle, p.rowLabels) },
+        x: { field: 'col', type: 'ordinal', axis: gridAxis(p.xTitle ?? opts.xTitle, p.colLabels) },
+        y: { field: 'row', type: 'ordinal', axis: gridAxis(p.yTitle ?? opts.yTitle, p.rowLabels) },
         color,
       },
     })),
