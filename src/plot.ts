@@ -86,7 +86,8 @@ function ruleLayers(rules: readonly Rule[] | undefined): never[] {
   for (const r of rules) if ((r.x === undefined) === (r.y === undefined)) throw new UserError(`chart rule '${r.label}': give exactly one of x and y`);
   const horizontal = rules.filter((r) => r.y !== undefined).map((r) => ({ ry: r.y, label: r.label }));
   const vertical = rules.filter((r) => r.x !== undefined).map((r) => ({ rx: r.x, label: r.label }));
-  const text = { type: 'text', align: 'right', dx: -4, dy: -6, fontSize: 11, color: '#444' };
+  // labels sit just below a horizontal line, at the right end, and just right of a vertical one, at the top
+  const text = { type: 'text', align: 'right', baseline: 'top', dx: -4, dy: 3, fontSize: 11, color: '#444' };
   const layers: Record<string, unknown>[] = [];
   if (horizontal.length) {
     layers.push(
@@ -97,7 +98,7 @@ function ruleLayers(rules: readonly Rule[] | undefined): never[] {
   if (vertical.length) {
     layers.push(
       { data: { values: vertical }, mark: { type: 'rule', strokeDash: [6, 4], color: '#444' }, encoding: { x: { field: 'rx', type: 'quantitative' } } },
-      { data: { values: vertical }, mark: { ...text, align: 'left', dx: 4, y: 0, dy: 8 }, encoding: { x: { field: 'rx', type: 'quantitative' }, text: { field: 'label' } } },
+      { data: { values: vertical }, mark: { ...text, align: 'left', dx: 4, y: 0, dy: 2 }, encoding: { x: { field: 'rx', type: 'quantitative' }, text: { field: 'label' } } },
     );
   }
   return layers as never[];
