@@ -1,6 +1,7 @@
-// The teaching modules behind the notebooks: the planted bug is caught by the gradient check (and
-// only where it should be), the float32/float64 finite-difference lesson shows what it claims, and
-// the min-char training loop trains the same way through both gradient paths.
+// The teaching modules behind the notebooks: the planted bugs are caught by the gradient check (and
+// only where they should be), the float32/float64 finite-difference lesson shows what it claims,
+// the state gradients through time agree with finite differences, and the min-char training loop
+// trains the same way through both gradient paths, resetting and sampling where min-char-rnn does.
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';

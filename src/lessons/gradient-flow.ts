@@ -161,7 +161,7 @@ export function lstmStateGradients(p: CharParams, inputs: readonly number[], tar
   return { loss, dh: dhs, dc: dcs, dhStart: dhNext, dcStart: dcNext };
 }
 
-/** A copy of a 1-layer rnn.ts model with its recurrent weights Whh1 multiplied by `factor`. */
+/** The model with its recurrent weights Whh1 replaced by a copy multiplied by `factor` (the other tensors are shared, not copied). */
 export function scaleRecurrent(p: RNNParams, factor: number): RNNParams {
   if (!p.Whh1) throw new UserError('scaleRecurrent: the model has no Whh1');
   const q: RNNParams = { ...p, Whh1: p.Whh1.clone() };
