@@ -130,7 +130,7 @@ export class RunningAverage {
  * bytes, tensor names); a file that is not a checkpoint at all is said to be so.
  */
 export function plainCheckpointError(name: string, message: string): string {
-  if (/is truncated|header length \d+ is larger|bad header/.test(message)) {
+  if (/is truncated|header length \d+ is larger|bad header|beyond the \d+-byte data buffer/.test(message)) {
     return `${name} is not a checkpoint this page can read: it is cut short, damaged, or another kind of file (choose a .safetensors file saved by this page, rnn train or PyTorch)`;
   }
   return message;
