@@ -104,3 +104,16 @@ describe('plainCheckpointError', () => {
     expect(messageOf(bytes.subarray(0, bytes.length - 4))).toMatch(/^x\.safetensors is not a checkpoint this page can read/); // its last tensor runs past the end
   });
 });
+
+describe('look inside: colours', () => {
+  it('fades from white to blue or red with the unit\'s value, with text that stays readable', async () => {
+    const { unitColour, textColourOn } = await import('../web/inspect-view.ts');
+    expect(unitColour(0)).toEqual([255, 255, 255]);
+    expect(unitColour(1.7)).toEqual([40, 100, 230]);
+    expect(unitColour(-0.5)).toEqual([238, 148, 148]);
+    expect(textColourOn([255, 255, 255])).toBe('#000');
+    expect(textColourOn([40, 100, 230])).toBe('#fff'); // black on this blue is 4.0 : 1, under WCAG's 4.5
+    expect(textColourOn([220, 40, 40])).toBe('#fff');
+    expect(textColourOn([238, 148, 148])).toBe('#000');
+  });
+});

@@ -16,6 +16,19 @@ export interface View {
   unit: number;
 }
 
+/** The colour of a unit's value v: white at 0, towards blue for v > 0 and red for v < 0 (|v| ≥ 1 full). */
+export function unitColour(v: number): [number, number, number] {
+  const a = Math.min(1, Math.abs(v)), full = v >= 0 ? [40, 100, 230] : [220, 40, 40];
+  return full.map((c) => Math.round(255 + a * (c - 255))) as [number, number, number];
+}
+
+/** Black or white, whichever contrasts more with the background (WCAG's relative luminance). */
+export function textColourOn([r, g, b]: [number, number, number]): string {
+  const lin = (c: number): number => (c / 255 <= 0.04045 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+  const L = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  return (L + 0.05) / 0.05 >= 1.05 / (L + 0.05) ? '#000' : '#fff';
+}
+
 /** The guesses after character i, as one line of text. */
 export function guessLine(ch: string, i: number, v: number, guesses: Guess[]): string {
   const list = guesses.map((g) => `${JSON.stringify(g.char)} ${(100 * g.prob).toFixed(1)}%`).join('  ');
@@ -32,8 +45,9 @@ export function renderTrace(box: HTMLElement, t: Trace, view: View, show: (line:
     const v = values[i * t.hidden + unit], shown = useC ? Math.tanh(v) : v;
     const s = document.createElement('span');
     s.textContent = ch === '\n' ? '↵\n' : ch;
-    const a = Math.min(1, Math.abs(shown)).toFixed(2);
-    s.style.background = shown >= 0 ? `rgba(40, 100, 230, ${a})` : `rgba(220, 40, 40, ${a})`;
+    const bg = unitColour(shown);
+    s.style.background = `rgb(${bg.join(', ')})`;
+    s.style.color = textColourOn(bg);
     s.dataset.value = v.toFixed(3);
     s.dataset.index = String(i);
     s.tabIndex = i === at ? 0 : -1;

@@ -57,10 +57,14 @@ function failure(err: unknown): void {
   else showError(`internal error: ${err instanceof Error ? err.message : String(err)}`);
 }
 
+/** What the worker said about the model the last action made (a short text's fitted batch), kept beside what training says next. */
+let modelNote = '';
+
 /** A user's action: the old message goes, and any UserError it throws becomes the new one. */
 function action(fn: () => void | Promise<void>): () => void {
   return () => {
     clearMessages();
+    modelNote = '';
     try {
       const r = fn();
       if (r instanceof Promise) r.catch(failure);
@@ -229,6 +233,7 @@ function onModel(info: ModelInfo, message: string): void {
   $('guesses').textContent = '';
   $('sample-output').textContent = '';
   document.body.dataset.model = `${info.kind}-${info.layers}x${info.hidden}-${info.origin}`;
+  modelNote = message;
   if (message) showInfo(message);
   refreshButtons();
 }
@@ -430,7 +435,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       return;
     case 'state':
       running = m.running;
-      if (m.reason) showInfo(m.reason);
+      if (m.reason) showInfo([modelNote, m.reason].filter((x) => x !== '').join(' '));
       announce(running ? 'training' : `training paused at iteration ${$('iteration').textContent}`);
       return refreshButtons();
     case 'sampling':
