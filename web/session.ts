@@ -243,7 +243,8 @@ function passageOf(tr: Trainer): string {
   const ids = tr.split.val.length > 1 ? tr.split.val : tr.split.train;
   const text = tr.vocab.decode(ids.subarray(0, 2 * PASSAGE_CHARS));
   const line = text.indexOf('\n');
-  return firstChars(line >= 0 && line < PASSAGE_CHARS ? text.slice(line + 1) : text, PASSAGE_CHARS);
+  const rest = line >= 0 && line < PASSAGE_CHARS ? text.slice(line + 1) : text;
+  return firstChars(rest.trim() !== '' ? rest : text, PASSAGE_CHARS); // a text of one line: the line itself
 }
 
 /** The first n code points of `text` (never half a surrogate pair). */
