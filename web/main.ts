@@ -10,6 +10,7 @@
 import { UserError, decodeUtf8, type GradcheckRow } from '../src/index.ts';
 import shakespeareUrl from '../data/tinyshakespeare.txt?url';
 import { drawChart, type Series } from './chart.ts';
+import { gunzipInBrowser } from './gzip.ts';
 import { FIELDS, RunningAverage, readField, type FieldId } from './helpers.ts';
 import { currentPosition, renderTrace, type Trace } from './inspect-view.ts';
 import { UNTIL_PAUSED_EPOCHS, type FromWorker, type GradcheckAnswer, type GradcheckRequest, type ModelInfo, type ModelOptions, type ToWorker, type TrainRequest } from './protocol.ts';
@@ -97,9 +98,9 @@ async function loadShakespeare(): Promise<void> {
   }
 }
 
-/** A dropped or chosen file: strict UTF-8, or a message and nothing changes. */
+/** A dropped or chosen file: strict UTF-8, plain or gzip-compressed, or a message and nothing changes. */
 async function useFile(file: File): Promise<void> {
-  const text = decodeUtf8(new Uint8Array(await file.arrayBuffer()), file.name);
+  const text = decodeUtf8(await gunzipInBrowser(new Uint8Array(await file.arrayBuffer()), file.name), file.name);
   useData(text, file.name);
   showInfo(`${file.name} loaded; press "Train a new model" to train on it`);
 }
