@@ -17,7 +17,7 @@ export interface FieldSpec {
   aboveMin?: boolean;
 }
 
-/** Every numeric field of the page, by element id; index.html's min and max say the same. */
+/** Every numeric field of the page, by element id (main.ts gives the inputs these min and max). */
 export const FIELDS = {
   layers: { label: 'layers', min: 1, max: 4, integer: true },
   hidden: { label: 'hidden units', min: 1, max: 512, integer: true },

@@ -26,6 +26,9 @@ const button = (id: string): HTMLButtonElement => $<HTMLButtonElement>(id);
 const field = (id: FieldId): number => readField(FIELDS[id], input(id).value);
 const fmt = (x: number, digits = 3): string => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 
+// the fields' ranges, for the browser's own hints and spinners; readField enforces them
+for (const [id, spec] of Object.entries(FIELDS)) Object.assign(input(id), { min: String(spec.min), max: String(spec.max) });
+
 const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
 const send = (m: ToWorker, transfer: Transferable[] = []): void => worker.postMessage(m, transfer);
 

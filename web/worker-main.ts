@@ -113,9 +113,9 @@ function handle(m: ToWorker): void {
     case 'sample': {
       if (job && m.auto) return; // a sample is being drawn; the next automatic one will come
       const s = session.sample(m);
-      if (job) post({ type: 'sample', text: job.text.join(''), prime: job.prime, iteration: job.iteration, auto: job.auto, cancelled: true });
+      const slicing = job !== null; // a sample already being drawn is replaced by the new one, its slices go on
       job = { chars: s.chars, text: [], done: 0, length: m.length, prime: m.prime, iteration: s.iteration, auto: m.auto };
-      return sampleSlice();
+      return slicing ? undefined : sampleSlice();
     }
     case 'cancel-sample': {
       const j = job;
