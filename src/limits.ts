@@ -13,6 +13,7 @@
 // not an exact count: it is meant to refuse the absurd early, not to budget the last megabyte.
 
 import { UserError } from './errors.ts';
+import { formatBytes } from './train/estimate.ts';
 
 /** Raised for sizes the runtime cannot allocate: a usage error (exit 2 on the command line). */
 export class SizeError extends UserError {}
@@ -57,18 +58,13 @@ export function jobBytes(job: SizeJob): number {
   return (2 + slots) * P * bytes + 8 * P + activations * bytes + 2 * B * L * H * bytes + 65_536;
 }
 
-/** "1.5 GB", "640 MB", "12 kB" (decimal units), or "2.3e+15 bytes" for the absurd. */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n >= 1e15) return `${n.toExponential(1)} bytes`;
-  const units: [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
-  for (const [size, unit] of units) if (n >= size) return `${(n / size).toFixed(n / size < 10 ? 1 : 0)} ${unit}`;
-  return `${n} bytes`;
-}
+/** estimate.ts's units, or "2.3e+15 bytes" for the absurd (where "2300 TB" reads worse). */
+const showBytes = (n: number): string => (!Number.isFinite(n) || n >= 1e15 ? `${n.toExponential(1)} bytes` : formatBytes(n));
 
 /** A SizeError when `bytes` exceeds `limit`: `what` says what would take them ("this model with batch 50 × seq 50"). */
 export function checkMemory(bytes: number, limit: number, what: string): void {
   if (!(bytes <= limit)) {
-    throw new SizeError(`${what} would need about ${formatBytes(bytes)} of memory, more than the ${formatBytes(limit)} this runtime allows: use a smaller --hidden, --layers, --batch or --seq`);
+    throw new SizeError(`${what} would need about ${showBytes(bytes)} of memory, more than the ${showBytes(limit)} this runtime allows: use a smaller --hidden, --layers, --batch or --seq`);
   }
 }
 

@@ -1,6 +1,6 @@
 // The size guard (src/limits.ts): its closed forms against the real layouts they stand for.
 import { describe, expect, it } from 'vitest';
-import { CELL_KINDS, SizeError, charrnn, checkJob, fastModelBytes, formatBytes, gradcheckWork, jobBytes, parameterCount } from '../src/index.ts';
+import { CELL_KINDS, SizeError, charrnn, checkJob, fastModelBytes, gradcheckWork, jobBytes, parameterCount } from '../src/index.ts';
 
 describe('limits', () => {
   it('parameterCount is the sum of charrnn.paramShapes', () => {
@@ -33,10 +33,6 @@ describe('limits', () => {
     expect(() => checkJob(job, 4e9, 'this run')).toThrow(/^this run would need about 2\.\de\+15 bytes of memory, more than the 4\.0 GB this runtime allows/);
     expect(() => checkJob({ ...job, L: 2 }, 4e9, 'this run')).not.toThrow();
     expect(() => checkJob({ ...job, L: 1, H: 1_000_000 }, 1e30, 'wide')).toThrow(/^wide would need one array of 4\.00e\+12 numbers; at most 4294967295 fit/);
-  });
-
-  it('formats bytes in decimal units', () => {
-    expect([999, 1500, 2.5e6, 4.3e9, 1.2e13, 3e17].map(formatBytes)).toEqual(['999 bytes', '1.5 kB', '2.5 MB', '4.3 GB', '12 TB', '3.0e+17 bytes']);
   });
 
   it('gradcheck work: two losses per checked entry plus the gradients, each T·B·P', () => {

@@ -34,6 +34,7 @@ import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
+import { checkSize, estimateRun } from './estimate.ts';
 import { BEFORE_FAST, TRAINER_DEFAULTS, checkOptions, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
 
 export { TRAINER_DEFAULTS, checkOptions, type TrainerOptions, type ResumeOptions };
@@ -158,7 +159,8 @@ export class Trainer {
     // the tape computes in float64, so asking for it without a dtype means float64
     const o: TrainerOptions = { ...TRAINER_DEFAULTS, ...(given.grad === 'tape' && given.dtype === undefined ? { dtype: 'f64' as const } : {}), ...given };
     checkOptions(o);
-    checkTrainingSize(o, vocab.size, limit);
+    checkTrainingSize(o, vocab.size, limit); // closed form, first: estimateRun walks the layers
+    checkSize(estimateRun(o, vocab.size), limit); // the fast arena's exact size, before a single parameter is allocated
     const rng = new Rng(o.seed);
     const config: CharRNNConfig = { kind: o.model, vocabSize: vocab.size, hiddenSize: o.hidden, layers: o.layers };
     const split = splitData(ids, { train: o.trainFrac, val: o.valFrac });
