@@ -48,6 +48,12 @@ export * from './train/sample.ts';
 // ---- looking inside a trained model (inspect section) ---------------------------------------
 export { traceActivations, type Trace, type TraceOptions, type Guess } from './inspect.ts';
 
+// ---- the tape's graph, drawn (graph section) ---------------------------------------------
+export { GraphLabels, describeGraph, type TapeGraph, type GraphNode, type GraphEdge, type NodeKind, type Summary, type DescribeOptions } from './graph/describe.ts';
+export { toDot, nodeText, nodeTooltip, formatSummary, type DotOptions } from './graph/dot.ts';
+export { svgRenderer, type SvgRenderer } from './graph/svg.ts';
+export { GRAPH_MODELS, DEFAULT_GRAPH_TEXT, modelGraph, minCharUnrolled, charUnrolled, type GraphModel, type GraphOptions, type Unrolled } from './graph/models.ts';
+
 // ---- the fast path: kernel sets and the models on them (fast section) -----------------------
 export { referenceKernels, type FastKernels, type FloatArray, type DType, type KernelName } from './fast/kernels.ts';
 export { FastCharRNN, fastModelBytes, type FastModelShape } from './fast/model.ts';

@@ -10,6 +10,7 @@ import { UsageError } from './args.ts';
 import { dataCommand, dataSpec } from './data.ts';
 import { evalCommand, evalSpec } from './eval.ts';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
+import { graphCommand, graphSpec } from './graph.ts';
 import { packageVersion, type Io } from './io.ts';
 import { sampleCommand, sampleSpec } from './sample.ts';
 import { trainCommand, trainSpec } from './train.ts';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) =>
   eval: { brief: evalSpec.brief, run: evalCommand },
   gradcheck: { brief: gradcheckSpec.brief, run: gradcheckCommand },
   data: { brief: dataSpec.brief, run: dataCommand },
+  graph: { brief: graphSpec.brief, run: graphCommand },
 };
 
 export function mainHelp(): string {
