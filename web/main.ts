@@ -6,6 +6,7 @@ import { UserError, decodeUtf8, type GradcheckRow, type Guess } from '../src/ind
 import shakespeareUrl from '../data/tinyshakespeare.txt?url';
 import { drawChart, type Series } from './chart.ts';
 import { gunzipInBrowser } from './gzip.ts';
+import { mountGraphPanel } from './graph-panel.ts';
 import type { FromWorker, ModelInfo, ModelOptions, ToWorker } from './protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -309,3 +310,5 @@ worker.onerror = (e) => show(`the worker failed: ${e.message}`, 'error');
 drawChart($('chart') as unknown as SVGSVGElement, series);
 refreshButtons();
 void loadShakespeare();
+
+mountGraphPanel();
