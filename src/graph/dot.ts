@@ -47,7 +47,7 @@ const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, 
 const STYLE: Record<GraphNode['kind'], string> = {
   param: 'shape=box, style="filled", fillcolor="#dbe9f6"',
   input: 'shape=box, style="filled,dashed", fillcolor="#eeeeee"',
-  op: 'shape=box, style="rounded,filled", fillcolor="#ffffff"',
+  op: 'shape=box, style="rounded,filled"',
 };
 
 /** Op nodes' fill: the output layer, then layers 0, 1, 2, … in turn. */
@@ -65,11 +65,10 @@ export function toDot(g: TapeGraph, options: DotOptions = {}): string {
     '  rankdir=TB; newrank=true; nodesep=0.2; ranksep=0.25;',
     '  node [fontname="Helvetica", fontsize=10, margin="0.06,0.03"];',
     '  edge [color="#555555", arrowsize=0.6];',
-    '  graph [fontname="Helvetica", fontsize=11, labeljust=l, style=rounded, color="#999999"];',
   ];
-  const line = (n: GraphNode): string => {
-    const root = n.id === g.root ? ', penwidth=2, fillcolor="#fde4c8"' : '';
-    return `${n.id} [id=${quote(n.id)}, label=${quote(nodeText(n).join('\n'))}, tooltip=${quote(nodeTooltip(n))}, ${STYLE[n.kind]}${root}];`;
+  const line = (n: GraphNode, fill = '#ffffff'): string => {
+    const look = n.id === g.root ? 'penwidth=2, fillcolor="#fde4c8"' : n.kind === 'op' ? `fillcolor="${fill}"` : '';
+    return `${n.id} [id=${quote(n.id)}, label=${quote(nodeText(n).join('\n'))}, tooltip=${quote(nodeTooltip(n))}, ${STYLE[n.kind]}${look ? `, ${look}` : ''}];`;
   };
   const step = new Map(g.nodes.map((n) => [n.id, n.step]));
   const crosses = (e: GraphEdge) => step.get(e.from) !== undefined && step.get(e.to) !== undefined && step.get(e.from) !== step.get(e.to);
@@ -81,8 +80,8 @@ export function toDot(g: TapeGraph, options: DotOptions = {}): string {
   }
   for (const [l, nodes] of [...bands].sort((a, b) => a[0] - b[0])) {
     const name = l === g.layers - 1 && nodes.some((n) => n.op === 'softmaxCrossEntropy') ? (options.outputName ?? 'output') : `layer ${l}`;
-    const fill = LAYER_FILL[l === g.layers - 1 && name !== `layer ${l}` ? 0 : 1 + (l % (LAYER_FILL.length - 1))];
-    out.push(...nodes.map((n) => `  ${line(n).replace('fillcolor="#ffffff"', `fillcolor="${fill}"`)}`));
+    const fill = LAYER_FILL[name === `layer ${l}` ? 1 + (l % (LAYER_FILL.length - 1)) : 0];
+    out.push(...nodes.map((n) => `  ${line(n, fill)}`));
     // NOTE: Graphviz honours the order of a flat edge (two nodes in one rank) outside clusters
     // only, so there are no clusters: in each layer, the node that each step hands on to the next
     // is tied into one rank, in order, after the layer's name.
