@@ -257,7 +257,13 @@ class Run:
                 if self.iteration >= target:
                     why = 'iteration budget reached'
                     break
-                self.step()
+                try:
+                    self.step()
+                except DivergedError as e:
+                    path = self.checkpoint_path
+                    kept = (f'; the last good checkpoint is {path} (iteration {saved})' if saved is not None
+                            else '' if path is None else f'; {path} was not overwritten' if os.path.exists(path) else '; no checkpoint was written')
+                    raise DivergedError(f'{e}{kept}') from None
                 session += 1
                 it = self.iteration
                 evaluated = a.eval_every > 0 and it % a.eval_every == 0 and it < total

@@ -125,7 +125,8 @@ def main(argv):
         run = Run(a, given, HERE, CORPORA)
         return run.train()
     except (UserError, DivergedError) as e:
-        print(f'{PROG}: error: {e}', file=sys.stderr)
+        rank = os.environ.get('RANK', '0')
+        print(f"{PROG}: error: {'' if rank == '0' else f'(rank {rank}) '}{e}", file=sys.stderr)
         return 1
     finally:
         if run is not None:
