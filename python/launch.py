@@ -40,6 +40,12 @@ def main(argv):
         procs.append(subprocess.Popen([sys.executable, a.script, *a.args], env=env))
     # Ctrl-C reaches every rank through the process group; the launcher waits for them to save and stop.
     signal.signal(signal.SIGINT, lambda *_: None)
+
+    def terminate(signum, _frame):  # killed (a timeout, a job scheduler): take the ranks along
+        for q in procs:
+            q.terminate()
+        sys.exit(128 + signum)
+    signal.signal(signal.SIGTERM, terminate)
     code = 0
     while procs:
         for q in list(procs):

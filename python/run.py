@@ -37,8 +37,6 @@ class Run:
             self.device = torch.device('cpu')
             if 'OMP_NUM_THREADS' not in os.environ:  # the cores shared among this machine's ranks
                 torch.set_num_threads(max(1, (os.cpu_count() or 1) // max(1, local_world)))
-        if self.world > 1:
-            dist.init_process_group('nccl' if a.device == 'cuda' else 'gloo')
         data = a.data if a.data is not None else 'tinyshakespeare'
         if data in corpora and not os.path.exists(data):
             data = os.path.join(here, '..', 'data', corpora[data])
@@ -52,6 +50,8 @@ class Run:
         if self.B % self.world != 0:
             raise UserError(f'the world size {self.world} does not divide the batch size {self.B}: each rank takes B / W streams')
         self.b0, self.b1 = self.rank * self.B // self.world, (self.rank + 1) * self.B // self.world
+        if self.world > 1:  # after every check of the input, so that bad input fails without waiting for the other ranks
+            dist.init_process_group('nccl' if a.device == 'cuda' else 'gloo')
         self.stripes = Stripes(self.train_ids, self.B, self.T)
         self.chunks = self.stripes.chunks
         if self.iteration >= o['epochs'] * self.chunks:

@@ -136,4 +136,9 @@ def main(argv):
 if __name__ == '__main__':
     sys.path.insert(0, HERE)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # NOTE: not sys.exit: with torch 1.13 a rank sometimes hangs in the interpreter's teardown after
+    # destroy_process_group (seen under load); everything is written and flushed by now.
+    os._exit(code)
