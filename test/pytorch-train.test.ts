@@ -24,9 +24,11 @@ const TRAIN = join(ROOT, 'python', 'train.py');
 const LAUNCH = join(ROOT, 'python', 'launch.py');
 const TOL = 1e-10; // relative, per tensor; measured: below 1e-13
 
-const { f, rnn, dir } = cliSandbox('rnn-torch-');
+// Generous limits: every case starts several processes (Python with PyTorch takes seconds to import), on a shared machine.
+const LIMIT = 300_000;
+const { f, rnn, dir } = cliSandbox('rnn-torch-', LIMIT);
 const py = (...args: string[]): RunResult => {
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', cwd: dir, timeout: 120_000, env: ENV });
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', cwd: dir, timeout: LIMIT, env: ENV });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 const ok = (r: RunResult): RunResult => {
@@ -92,7 +94,7 @@ const start = (tag: string, args: string[]): string => {
   return f(`${tag}.safetensors`);
 };
 
-describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', () => {
+describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', { timeout: 2 * LIMIT }, () => {
   it.each(CASES.map((c, i) => ({ ...c, i })))('five steps from a checkpoint of rnn train equal rnn train --resume, float64: $name', ({ args, i }) => {
     const from = start(`c${i}`, args);
     ok(rnn('train', '--data', data(), '--resume', from, '--kernels', 'ts', '--iters', '5', '--eval-every', '2', '--sample-every', '0', '--checkpoint', f(`c${i}-ts.safetensors`)));
