@@ -1,8 +1,7 @@
 """What `rnn train` and this trainer must agree on bit for bit, written again in Python from the
 TypeScript sources it mirrors (named on each part):
 
-  Rng            xoshiro128** seeded through splitmix32 (src/engine/random.ts): the initial weights
-                 and the dropout masks, so both sides draw the same numbers from the same state
+  init_params, dropout_masks   from the run's generator (xoshiro.py), in src/models/charrnn.ts's order
   read_text      UTF-8 (strict, BOM dropped), gzip recognised by its magic number (src/data/text.ts)
   vocabulary, split, stripes, fingerprint                     (src/data/vocab.ts, src/train/data.ts)
   safetensors and the checkpoint's metadata                   (src/checkpoint/)
@@ -29,50 +28,6 @@ class UserError(Exception):
     """A problem with the input: printed as one line, exit code 1."""
 
 
-# ---- the random number generator (src/engine/random.ts) ----
-
-def _rotl(x, k):
-    return ((x << k) | (x >> (32 - k))) & M32
-
-
-class Rng:
-    """xoshiro128**; its four-integer state goes into checkpoints as metadata 'rng'."""
-
-    def __init__(self, seed_or_state):
-        if isinstance(seed_or_state, int):
-            x, s = seed_or_state & M32, []
-            for _ in range(4):  # splitmix32
-                x = (x + 0x9E3779B9) & M32
-                z = x
-                z = ((z ^ (z >> 16)) * 0x85EBCA6B) & M32
-                z = ((z ^ (z >> 13)) * 0xC2B2AE35) & M32
-                s.append((z ^ (z >> 16)) & M32)
-        else:
-            s = [int(v) for v in seed_or_state]
-        if not any(s):
-            s[0] = 1  # the all-zero state is a fixed point
-        self.s = s
-
-    def state(self):
-        return list(self.s)
-
-    def uniforms(self, n):
-        """n floats in [0, 1), each from two 32-bit draws (27 + 26 bits), as Rng.uniform()."""
-        s0, s1, s2, s3 = self.s
-        out = [0.0] * n
-        for i in range(n):
-            # NOTE: written out (two draws per float) because this loop is the cost of dropout.
-            a = (_rotl((s1 * 5) & M32, 7) * 9) & M32
-            t = (s1 << 9) & M32
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = ((s3 << 11) | (s3 >> 21)) & M32
-            b = (_rotl((s1 * 5) & M32, 7) * 9) & M32
-            t = (s1 << 9) & M32
-            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = ((s3 << 11) | (s3 >> 21)) & M32
-            out[i] = ((a >> 5) * 67108864 + (b >> 6)) / 9007199254740992
-        self.s = [s0, s1, s2, s3]
-        return out
-
-
 def param_shapes(kind, V, H, L):
     """Every parameter with its shape, in state_dict order (the order the initial weights are drawn in)."""
     G = GATES[kind] * H
@@ -90,7 +45,7 @@ def init_params(kind, V, H, L, rng):
         n = 1
         for d in shape:
             n *= d
-        params[name] = torch.tensor([-0.08 + 0.16 * u for u in rng.uniforms(n)], dtype=torch.float64).reshape(shape)
+        params[name] = torch.from_numpy(-0.08 + 0.16 * rng.uniforms(n)).reshape(shape)
     if kind == 'lstm':
         for l in range(L):
             params[f'rnn.bias_ih_l{l}'][H:2 * H] = 1.0
@@ -100,7 +55,7 @@ def init_params(kind, V, H, L, rng):
 def dropout_masks(rng, L, T, B, H, p):
     """Inverted-dropout masks for one chunk, all B streams, drawn layer by layer in time-major order: (L, T, B, H)."""
     keep = 1 / (1 - p)
-    u = torch.tensor(rng.uniforms(L * T * B * H), dtype=torch.float64).reshape(L, T, B, H)
+    u = torch.from_numpy(rng.uniforms(L * T * B * H)).reshape(L, T, B, H)
     return torch.where(u < p, torch.zeros((), dtype=torch.float64), torch.full((), keep, dtype=torch.float64))
 
 

@@ -15,7 +15,8 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from model import CharRNN, clip, learning_rate, optimizer_step
-from rnnformat import (OPTIM_DEFAULTS, SLOTS, Rng, Stripes, UserError, best_path_for, checkpoint_bytes, dropout_masks,
+from xoshiro import Rng
+from rnnformat import (OPTIM_DEFAULTS, SLOTS, Stripes, UserError, best_path_for, checkpoint_bytes, dropout_masks,
                        eval_stripes, fingerprint, init_params, load_checkpoint, read_text, split_data, vocab_of, write_atomic)
 
 
@@ -299,7 +300,3 @@ class Run:
         t = torch.tensor([1.0 if flag else 0.0], device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         return bool(t.item())
-
-    def close(self):
-        if self.world > 1 and dist.is_initialized():
-            dist.destroy_process_group()

@@ -22,7 +22,7 @@ import math
 import os
 import signal
 import sys
-import time
+import traceback
 
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # before torch loads OpenMP: idle ranks must not spin
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -123,22 +123,24 @@ def main(argv):
     run = None
     try:
         run = Run(a, given, HERE, CORPORA)
-        return run.train()
+        code = run.train()
     except (UserError, DivergedError) as e:
         rank = os.environ.get('RANK', '0')
         print(f"{PROG}: error: {'' if rank == '0' else f'(rank {rank}) '}{e}", file=sys.stderr)
-        return 1
-    finally:
-        if run is not None:
-            run.close()
+        code = 1
+    except Exception:  # a bug: the stack trace, and rnn's exit code for internal errors
+        traceback.print_exc()
+        code = 70
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # NOTE: leave at once, with the run still referenced. With torch 1.13, freeing a DDP model can
+    # deadlock (the gloo process group's destructor joins a thread that waits for the GIL the
+    # destructor holds), and a rank can hang in the interpreter's teardown after
+    # destroy_process_group; both were seen here. Every checkpoint is written and flushed by now.
+    os._exit(code)
 
 
 if __name__ == '__main__':
     sys.path.insert(0, HERE)
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    code = main(sys.argv[1:])
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # NOTE: not sys.exit: with torch 1.13 a rank sometimes hangs in the interpreter's teardown after
-    # destroy_process_group (seen under load); everything is written and flushed by now.
-    os._exit(code)
+    sys.exit(main(sys.argv[1:]))
