@@ -114,6 +114,8 @@ class Run:
         if self.hs[0].shape[0] != o['batchSize']:
             raise UserError(f"checkpoint: carried state has {self.hs[0].shape[0]} streams but the run's batch size is {o['batchSize']}")
         hyper = tr['optimizer'].get('hyper')
+        if tr['optimizer']['name'] != o.get('optim'):
+            raise UserError(f"checkpoint {path}: its optimizer {tr['optimizer']['name']} is not its run's {o.get('optim')}")
         if not isinstance(hyper, dict) or set(hyper) != set(OPTIM_DEFAULTS[o['optim']]):
             raise UserError(f'checkpoint {path}: optimizer hyperparameters {hyper} do not fit {o["optim"]}')
         self.opt = {'name': o['optim'], 'hyper': hyper, 'steps': tr['optimizer']['steps'], 'slots': tr['optimizer']['slots']}

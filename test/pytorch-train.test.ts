@@ -115,7 +115,7 @@ describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', { timeout: 2 *
     expectSameRun(loadCheckpoint(f('s-ts.safetensors')), loadCheckpoint(f('s-py.safetensors')), TOL);
   });
 
-  it('two gloo ranks take the steps of one process (each rank two of the four streams)', () => {
+  it('two gloo ranks take the steps of one process (each rank eight of the sixteen streams)', () => {
     const from = start('w', CASES[0].args);
     ok(py(TRAIN, '--data', data(), '--resume', from, '--iters', '5', '--eval-every', '2', '--checkpoint', f('w1.safetensors')));
     const r = ok(py(LAUNCH, '--nproc', '2', TRAIN, '--data', data(), '--resume', from, '--iters', '5', '--eval-every', '2', '--checkpoint', f('w2.safetensors')));
@@ -164,7 +164,7 @@ describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', { timeout: 2 *
     bad(1, /checkpoint .*cut\.safetensors: truncated/, '--data', data(), '--resume', f('cut.safetensors'));
     const w = spawnSync(PYTHON, [TRAIN, '--data', data(), '--resume', from], { encoding: 'utf8', cwd: dir, env: { ...ENV, WORLD_SIZE: '3', RANK: '0' } });
     expect(w.status).toBe(1);
-    expect(w.stderr).toMatch(/^train\.py: error: the world size 3 does not divide the batch size 4[^\n]*\n$/);
+    expect(w.stderr).toMatch(/^train\.py: error: the world size 3 does not divide the batch size 16[^\n]*\n$/);
     // PyTorch missing: the same interpreter without its site packages
     const r = spawnSync(PYTHON, ['-S', TRAIN, '--data', data()], { encoding: 'utf8', cwd: dir, env: ENV });
     expect(r.status).toBe(1);
