@@ -5,6 +5,7 @@
 import { UserError, decodeUtf8, type GradcheckRow, type Guess } from '../src/index.ts';
 import shakespeareUrl from '../data/tinyshakespeare.txt?url';
 import { drawChart, type Series } from './chart.ts';
+import { gunzipInBrowser } from './gzip.ts';
 import type { FromWorker, ModelInfo, ModelOptions, ToWorker } from './protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -57,10 +58,10 @@ async function loadShakespeare(): Promise<void> {
   }
 }
 
-/** A dropped or chosen file: strict UTF-8, or a message and nothing changes. */
+/** A dropped or chosen file: strict UTF-8, plain or gzip-compressed, or a message and nothing changes. */
 async function useFile(file: File): Promise<void> {
   try {
-    const text = decodeUtf8(new Uint8Array(await file.arrayBuffer()), file.name);
+    const text = decodeUtf8(await gunzipInBrowser(new Uint8Array(await file.arrayBuffer()), file.name), file.name);
     useData(text, file.name);
     show(`${file.name} loaded; press "Train a new model" to train on it`);
   } catch (err) {

@@ -32,6 +32,10 @@ export class Context {
     readonly report: Reporter,
     /** Where the runs' checkpoints live. */
     readonly runsDir: string,
+    /** Threads for training (0: automatic); 1 keeps a busy machine from stalling two. */
+    readonly threads: 0 | 1 | 2 = 0,
+    /** Stops training at the next iteration (Ctrl-C), after saving the run. */
+    readonly signal?: AbortSignal,
   ) {}
 
   /** The text of a bundled corpus, read once. */
@@ -49,7 +53,7 @@ export class Context {
   /** Train, resume or find finished the run `spec` (see runs.ts). */
   async train<M>(spec: RunSpec<M>): Promise<RunResult<M>> {
     const t0 = performance.now();
-    const r = await trainRun(this.runsDir, spec, this.report);
+    const r = await trainRun(this.runsDir, spec, this.report, this.threads, this.signal);
     this.trainingSeconds += r.seconds;
     this.sittingTrainingSeconds += (performance.now() - t0) / 1000;
     return r;
@@ -72,4 +76,28 @@ export function fastSample(params: Params, vocab: Vocab, opts: Omit<SampleOption
 /** The trainer's current model as parameters and vocabulary. */
 export function modelOf(trainer: Trainer): { params: Params; vocab: Vocab } {
   return { params: trainer.params, vocab: trainer.vocab };
+}
+
+/**
+ * Up to `count` lines (names, poems: one item per line) sampled from the model, each started after
+ * a newline, as streams primed with "\n" and cut at their newlines (an unfinished last line is
+ * dropped). A model that rarely ends a line (a toy one) may give fewer: it stops after sampling
+ * 20 times the expected number of characters.
+ */
+export function sampleLines(params: Params, vocab: Vocab, count: number, opts: { seed: number; temperature?: number; meanLength: number }): string[] {
+  const out: string[] = [];
+  const budget = 20 * count * (opts.meanLength + 1);
+  for (let round = 0, spent = 0; out.length < count && spent < budget; round++) {
+    const length = Math.ceil((count - out.length) * (opts.meanLength + 1) * 1.3) + 100;
+    const parts = fastSample(params, vocab, { length, prime: '\n', seed: opts.seed + round, temperature: opts.temperature }).split('\n');
+    parts.pop(); // cut off mid-line
+    out.push(...parts.slice(0, count - out.length));
+    spent += length;
+  }
+  return out;
+}
+
+/** Peak resident memory of this process so far, in MB. */
+export function peakMemoryMB(): number {
+  return process.resourceUsage().maxRSS / 1024;
 }

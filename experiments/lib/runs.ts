@@ -60,7 +60,14 @@ interface Record<M> {
 }
 
 /** Train (or resume, or find finished) the run `spec` under `dir`. */
-export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporter): Promise<RunResult<M>> {
+/** Thrown when the abort signal stopped a run; its checkpoint has been saved. */
+export class RunInterrupted extends Error {
+  constructor(readonly run: string, readonly iteration: number) {
+    super(`run ${run} stopped at iteration ${iteration} (saved)`);
+  }
+}
+
+export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporter, threads: 0 | 1 | 2 = 0, signal?: AbortSignal): Promise<RunResult<M>> {
   const folder = join(dir, spec.name);
   mkdirSync(folder, { recursive: true });
   const ckptPath = join(folder, 'latest.safetensors');
@@ -74,10 +81,11 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
     if (JSON.stringify(rec.options) !== JSON.stringify(spec.options) || rec.data !== spec.data) {
       throw new UserError(`run ${spec.name} in ${folder} was trained with other options or data; delete that folder to start it again`);
     }
-    trainer = Trainer.fromCheckpoint(spec.text, loadCheckpoint(ckptPath));
+    trainer = Trainer.fromCheckpoint(spec.text, loadCheckpoint(ckptPath), { threads });
     rec.marks = rec.marks.filter((m) => m.iteration <= trainer.iteration);
   } else {
-    trainer = Trainer.fromText(spec.text, spec.options);
+    // threads change the speed, not a single bit of the result: they are not part of the run's identity
+    trainer = Trainer.fromText(spec.text, { ...spec.options, threads });
   }
   const until = Math.min(spec.until, trainer.totalIterations);
   const evalEvery = spec.evalEvery ?? Math.max(1, Math.round(until / 10));
@@ -85,8 +93,8 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
   const dtype = trainer.options.dtype === 'f32' ? 'F32' : 'F64';
   const writeRecord = (): void => writeFileAtomic(recPath, new TextEncoder().encode(JSON.stringify(rec)));
   const save = (): void => {
-    // The record first: a kill between the two writes leaves marks the checkpoint has not reached,
-    // which the resume drops; never a checkpoint past marks that were not recorded.
+    // The record first: a kill between the two writes leaves timings the checkpoint has not reached
+    // (a resume drops any mark past the checkpoint and measures it again when it gets there).
     writeRecord();
     saveCheckpoint(ckptPath, trainer.checkpoint({ data: spec.data }), dtype);
   };
@@ -99,8 +107,8 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
         rec.seconds = seconds + (performance.now() - t0) / 1000;
         rec.iterations = iterations + iteration - before;
       };
-      await trainLoop(trainer, {
-        iters: stop - trainer.iteration, evalEvery, checkpointEvery: spec.checkpointEvery ?? 200, progressMs: 2000,
+      const loop = await trainLoop(trainer, {
+        iters: stop - trainer.iteration, signal, evalEvery, checkpointEvery: spec.checkpointEvery ?? 200, progressMs: 2000,
         checkpointPath: ckptPath, dtype, trainInfo: { data: spec.data },
         onProgress: (p) => report.progress(spec.name, p.iteration, until, p.smoothLoss, p.charsPerSecond,
           p.sessionIterations > 0 ? ((until - p.iteration) * p.elapsedSeconds) / p.sessionIterations : Infinity),
@@ -111,15 +119,23 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
         },
       });
       account(trainer.iteration);
+      if (loop.stoppedBy === 'signal') {
+        save();
+        throw new RunInterrupted(spec.name, trainer.iteration);
+      }
+      // saved before measuring: the loop's closing validation is in the checkpoint even if the
+      // measurement fails; a mark the checkpoint has reached but the record lacks is measured on resume
+      save();
     }
     if (spec.mark && (spec.markAt ?? []).includes(stop) && !rec.marks.some((m) => m.iteration === stop)) {
       rec.marks.push({ iteration: stop, value: await spec.mark(trainer) });
+      writeRecord();
     }
-    save();
   }
   report.done(spec.name);
   return {
-    trainer, marks: rec.marks, history: trainer.history.map((r) => ({ ...r })), seconds: rec.seconds, iterations: rec.iterations,
+    // a run shared with an experiment that trained it further reports only its own part
+    trainer, marks: rec.marks, history: trainer.history.filter((r) => r.iteration <= until).map((r) => ({ ...r })), seconds: rec.seconds, iterations: rec.iterations,
     charsPerSecond: rec.seconds > 0 ? (rec.iterations * trainer.charsPerStep) / rec.seconds : NaN, resumed,
   };
 }

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, chooseModel, launchBrowser, numberIn, openPage, screenshot, servePreview, serveDev } from './harness.ts';
@@ -249,6 +250,15 @@ describe('the built page in Chromium', () => {
     await clearMessage(page);
   });
 
+  it('takes a gzip-compressed text file, recognised by its first bytes, whatever its name', async () => {
+    const poem = '床前明月光，疑是地上霜。\n';
+    await page.setInputFiles('#text-file', { name: 'poem.bin', mimeType: 'application/octet-stream', buffer: gzipSync(Buffer.from(poem)) });
+    await page.waitForFunction(() => document.getElementById('data-info')!.textContent!.includes('poem.bin'));
+    expect(await text(page, '#data-info')).toBe(`text: poem.bin, ${[...poem].length} characters, ${new Set(poem).size} distinct. Train a new model to use it.`);
+    await page.click('#use-bundled');
+    await clearMessage(page);
+  });
+
   describe('bad input shows a one-line message and keeps the current model', () => {
     let model: string, iteration: number, dataInfo: string;
     const unchanged = async (): Promise<void> => {
@@ -285,6 +295,14 @@ describe('the built page in Chromium', () => {
       await page.setInputFiles('#text-file', { name: 'latin1.txt', mimeType: 'text/plain', buffer: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]) }); // "café" in Latin-1
       await expectError(/^latin1\.txt is not valid UTF-8 text: byte 0x0A at offset 4 does not continue the character starting at offset 3$/);
       await screenshot(page, '08-bad-not-utf8');
+      await unchanged();
+      await clearMessage(page);
+    });
+
+    it('a truncated gzip file', async () => {
+      const gz = gzipSync(Buffer.from('To be, or not to be: that is the question.\n'.repeat(50)));
+      await page.setInputFiles('#text-file', { name: 'cut.txt.gz', mimeType: 'application/gzip', buffer: gz.subarray(0, gz.length - 12) });
+      await expectError(/^cut\.txt\.gz starts like a gzip file but cannot be decompressed: \S/);
       await unchanged();
       await clearMessage(page);
     });
