@@ -18,7 +18,7 @@ const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp'; // Debian's refere
 const ENV = { ...process.env, OMP_NUM_THREADS: '1', ...(existsSync(OPENBLAS) ? { LD_LIBRARY_PATH: OPENBLAS } : {}) };
 const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8', env: ENV });
 const HAVE_TORCH = probe.status === 0;
-if (!HAVE_TORCH && process.env.RNN_REQUIRE_TORCH) throw new Error(`RNN_REQUIRE_TORCH is set but ${PYTHON} cannot import torch: ${(probe.stderr ?? String(probe.error)).trim().split('\n').at(-1)}`);
+if (!HAVE_TORCH && process.env.RNN_REQUIRE_TORCH) throw new Error(`RNN_REQUIRE_TORCH is set but ${PYTHON} cannot import torch: ${probe.stderr?.trim().split('\n').at(-1) || (probe.error ? String(probe.error) : `exit code ${probe.status}`)}`);
 
 const TRAIN = join(ROOT, 'python', 'train.py');
 const LAUNCH = join(ROOT, 'python', 'launch.py');
