@@ -42,6 +42,7 @@ export * from './train/optim.ts';
 export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFractions } from './train/data.ts';
 export { evaluate, type EvalResult, type EvalEngine } from './train/evaluate.ts';
 export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
+export { estimateRun, checkSize, formatBytes, formatFlops, NOMINAL_FLOPS_PER_SECOND, MAX_TRAINER_BYTES, type RunSize, type SizeOptions } from './train/estimate.ts';
 export { trainLoop, type LoopOptions, type TrainProgress, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
 export * from './train/sample.ts';
 
@@ -57,9 +58,10 @@ export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, sa
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 
 // ---- notebooks: charts and teaching modules (notebooks section) -----------------------------
-export { Figure, renderChart, lineChart, barChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Bar, type HeatmapPanel, type TextHeatmapOptions } from './plot.ts';
+export { Figure, renderChart, lineChart, barChart, pointChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Rule, type Bar, type HeatmapPanel, type HeatmapOptions, type TextHeatmapOptions } from './plot.ts';
 export * as plantedBug from './lessons/planted-bug.ts';
 export * as finiteDifferences from './lessons/finite-differences.ts';
-export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
+export { trainMinChar, minCharEvalLoss, sampleMinChar, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
 export { Table, table, type Cell } from './table.ts';
+export * as gradientFlow from './lessons/gradient-flow.ts';
 export { unitCorrelations, strongestUnits } from './lessons/neurons.ts';
