@@ -1,5 +1,6 @@
-// The one public entry of rnn-from-scratch. The command line, the notebooks and the web page
-// import from here and nowhere else.
+// The public entry of rnn-from-scratch (the package's `.`). The command line, the notebooks and the
+// web page import from here; the teaching modules (the planted bug, finite differences, min-char-rnn
+// training) are the second entry, src/lessons/index.ts (`rnn-from-scratch/lessons`).
 
 // ---- engine: tensors, the tape, primitives, composites -------------------------------------
 export * from './engine/index.ts';
@@ -56,10 +57,6 @@ export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
 export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, samplingStepper, type KernelChoice, type Engine } from './fast/select.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 
-// ---- notebooks: charts and teaching modules (notebooks section) -----------------------------
+// ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
 export { Figure, renderChart, lineChart, barChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Bar, type HeatmapPanel, type TextHeatmapOptions } from './plot.ts';
-export * as plantedBug from './lessons/planted-bug.ts';
-export * as finiteDifferences from './lessons/finite-differences.ts';
-export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
 export { Table, table, type Cell } from './table.ts';
-export { unitCorrelations, strongestUnits } from './lessons/neurons.ts';

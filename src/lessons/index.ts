@@ -1,0 +1,8 @@
+// The teaching modules, a separate entry of the package (`rnn-from-scratch/lessons`): code written
+// to be read beside the notebooks, such as a deliberately wrong backward pass, which has no place
+// in the library's main API (src/index.ts).
+
+export * as plantedBug from './planted-bug.ts';
+export * as finiteDifferences from './finite-differences.ts';
+export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './minchar-train.ts';
+export { unitCorrelations, strongestUnits } from './neurons.ts';
