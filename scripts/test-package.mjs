@@ -7,7 +7,7 @@
 //   5. Vite bundles a one-file page that imports it, and Chromium opens the page, which trains a few steps.
 // Each check prints one line; the first failure stops with a message and exit code 1.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,16 @@ for (const bad of [/^src\//, /^test\//, /^notebooks\//, /^web\//, /fixtures\//, 
   const hit = files.find((f) => bad.test(f));
   check(!hit, `the tarball holds ${hit}, which is not for users`);
 }
-for (const need of ['dist/index.js', 'dist/index.d.ts', 'dist/lessons/index.js', 'dist/fast/gemm-worker.js', 'bin/rnn.js', 'kernels/build/kernels.js', 'data/tinyshakespeare.txt', 'package.json']) {
+for (const need of [
+  'dist/index.js',
+  'dist/index.d.ts',
+  'dist/lessons/index.js',
+  'dist/fast/gemm-worker.js',
+  'bin/rnn.js',
+  'kernels/build/kernels.js',
+  'data/tinyshakespeare.txt',
+  'package.json',
+]) {
   check(files.includes(need), `the tarball lacks ${need}`);
 }
 step(`${packed.filename}: ${files.length} files, ${(packed.size / 1e6).toFixed(1)} MB packed (${(packed.unpackedSize / 1e6).toFixed(1)} MB unpacked)`);
@@ -70,7 +79,9 @@ for (let i = 0; i < 60; i++) last = t.step();
 const sampled = t.sample(40);
 t.dispose();
 `;
-writeFileSync(join(app, 'node-test.mjs'), `
+writeFileSync(
+  join(app, 'node-test.mjs'),
+  `
 import { Trainer, evaluate, Vocab } from 'rnn-from-scratch';
 import * as main from 'rnn-from-scratch';
 import { plantedBug, trainMinChar } from 'rnn-from-scratch/lessons';
@@ -80,13 +91,16 @@ if (typeof sampled !== 'string' || [...sampled].length !== 40) throw new Error('
 if ('plantedBug' in main) throw new Error('the planted bug is in the main entry');
 if (typeof plantedBug.buggyLossAndGrads !== 'function' || typeof trainMinChar !== 'function') throw new Error('the lessons entry is incomplete');
 console.log(JSON.stringify({ first, last, sampled, engine: typeof evaluate + typeof Vocab }));
-`);
+`,
+);
 step('plain Node ESM: import, train 61 steps, sample');
 const nodeOut = JSON.parse(run(process.execPath, ['node-test.mjs'], { cwd: app }));
 step(`  loss ${nodeOut.first.toFixed(3)} → ${nodeOut.last.toFixed(3)}; sample ${JSON.stringify(nodeOut.sampled)}`);
 
 // ---- 2. types ---------------------------------------------------------------------------------
-writeFileSync(join(app, 'consumer.ts'), `
+writeFileSync(
+  join(app, 'consumer.ts'),
+  `
 import { Trainer, type TrainerOptions, type EvalResult } from 'rnn-from-scratch';
 import { trainMinChar } from 'rnn-from-scratch/lessons';
 const options: Partial<TrainerOptions> = { model: 'lstm', hidden: 8 };
@@ -98,8 +112,15 @@ import { plantedBug } from 'rnn-from-scratch';
 // @ts-expect-error: model is a union of cell kinds, not any string
 Trainer.fromText('abc', { model: 'transformer' });
 export { loss, r, trainMinChar, plantedBug };
-`);
-writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] }, files: ['consumer.ts'] }));
+`,
+);
+writeFileSync(
+  join(app, 'tsconfig.json'),
+  JSON.stringify({
+    compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] },
+    files: ['consumer.ts'],
+  }),
+);
 step('TypeScript: a consumer type-checks against the shipped declarations');
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app });
 
@@ -109,21 +130,34 @@ const help = run('npx', ['--no-install', 'rnn', '--help'], { cwd: app });
 check(/^usage: rnn <command>/.test(help) && help.includes('  plot'), `unexpected help:\n${help}`);
 const version = run('npx', ['--no-install', 'rnn', '--version'], { cwd: app }).trim();
 check(version === `rnn ${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}`, `unexpected version: ${version}`);
-const trained = run('npx', ['--no-install', 'rnn', 'train', '--hidden', '16', '--layers', '1', '--iters', '5', '--sample-every', '0', '--sample-length', '20'], { cwd: app });
+const trained = run(
+  'npx',
+  ['--no-install', 'rnn', 'train', '--hidden', '16', '--layers', '1', '--iters', '5', '--sample-every', '0', '--sample-length', '20'],
+  { cwd: app },
+);
 check(trained.includes('iteration budget reached: 5 iterations'), `unexpected train output:\n${trained}`);
-check(existsSync(join(app, 'checkpoints', 'model.safetensors')) && existsSync(join(app, 'checkpoints', 'model.log.jsonl')), 'rnn train wrote no checkpoint or no log');
+check(
+  existsSync(join(app, 'checkpoints', 'model.safetensors')) && existsSync(join(app, 'checkpoints', 'model.log.jsonl')),
+  'rnn train wrote no checkpoint or no log',
+);
 const sampleJson = JSON.parse(run('npx', ['--no-install', 'rnn', 'sample', '--length', '30', '--json'], { cwd: app }));
 check([...sampleJson.text].length === 30, 'rnn sample --json gave no 30-character text');
 
 // ---- 4. Deno ----------------------------------------------------------------------------------
-writeFileSync(join(app, 'deno-test.mjs'), `
+writeFileSync(
+  join(app, 'deno-test.mjs'),
+  `
 import { Trainer } from 'rnn-from-scratch';
 ${TRAIN}
 if (!(last < first)) throw new Error('the loss did not fall under Deno');
 console.log('deno ok ' + first.toFixed(3) + ' → ' + last.toFixed(3));
-`);
+`,
+);
 step('Deno: import the installed package, train, sample');
-const denoOut = run(bin('deno'), ['run', '--quiet', '--allow-read', '--allow-env', '--allow-sys', 'deno-test.mjs'], { cwd: app, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1' } });
+const denoOut = run(bin('deno'), ['run', '--quiet', '--allow-read', '--allow-env', '--allow-sys', 'deno-test.mjs'], {
+  cwd: app,
+  env: { ...process.env, DENO_NO_UPDATE_CHECK: '1' },
+});
 check(denoOut.startsWith('deno ok'), `unexpected Deno output: ${denoOut}`);
 step(`  ${denoOut.trim()}`);
 
@@ -134,7 +168,9 @@ const BUILTINS = ['fs', 'path', 'crypto', 'zlib', 'url', 'util', 'worker_threads
 const stubs = Object.fromEntries(
   await Promise.all(BUILTINS.map(async (m) => [m, Object.keys(await import(`node:${m}`)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')])),
 );
-writeFileSync(join(app, 'vite.config.mjs'), `
+writeFileSync(
+  join(app, 'vite.config.mjs'),
+  `
 const stubs = ${JSON.stringify(stubs)};
 export default {
   root: ${JSON.stringify(app)},
@@ -156,8 +192,11 @@ export default {
     },
   }],
 };
-`);
-writeFileSync(join(app, 'index.html'), `<!doctype html>
+`,
+);
+writeFileSync(
+  join(app, 'index.html'),
+  `<!doctype html>
 <html><head><meta charset="utf-8"><title>rnn-from-scratch in a page</title></head>
 <body><pre id="out">training…</pre>
 <script type="module">
@@ -169,7 +208,8 @@ ${TRAIN}
   document.getElementById('out').textContent = 'error: ' + (e && e.stack || e);
 }
 </script></body></html>
-`);
+`,
+);
 step('Vite: bundle a one-file page that imports the package');
 run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(app, 'vite.config.mjs')], { cwd: app });
 check(existsSync(join(app, 'dist', 'index.html')), 'vite wrote no dist/index.html');

@@ -12,19 +12,50 @@ const TEXT = 'to be or not to be, that is the question. '.repeat(36).slice(0, 15
 describe('--json', () => {
   beforeAll(() => {
     writeFileSync(f('t.txt'), TEXT);
-    const r = rnn('train', '--data', 't.txt', '--layers', '1', '--hidden', '8', '--batch', '2', '--seq', '10', '--iters', '5', '--checkpoint', 'm.safetensors', '--sample-every', '0', '--no-log');
+    const r = rnn(
+      'train',
+      '--data',
+      't.txt',
+      '--layers',
+      '1',
+      '--hidden',
+      '8',
+      '--batch',
+      '2',
+      '--seq',
+      '10',
+      '--iters',
+      '5',
+      '--checkpoint',
+      'm.safetensors',
+      '--sample-every',
+      '0',
+      '--no-log',
+    );
     expect(r.code, r.err).toBe(0);
   });
 
   it('eval: every character after the first is scored, and --json gives the report in full precision', () => {
-    for (const [batch, seq] of [['1', '100'], ['7', '33'], ['50', '50']]) {
+    for (const [batch, seq] of [
+      ['1', '100'],
+      ['7', '33'],
+      ['50', '50'],
+    ]) {
       const human = rnn('eval', '--checkpoint', 'm.safetensors', '--data', 't.txt', '--batch', batch, '--seq', seq);
       expect(human.code, human.err).toBe(0);
       expect(human.out).toContain('data: t.txt, 1,499 characters scored');
       const j = rnn('eval', '--checkpoint', 'm.safetensors', '--data', 't.txt', '--batch', batch, '--seq', seq, '--json');
       expect(j.code, j.err).toBe(0);
       const doc = JSON.parse(j.out);
-      expect(doc).toMatchObject({ checkpoint: 'm.safetensors', data: 't.txt', batch: Number(batch), seq: Number(seq), characters: 1500, leftOut: 0, predictions: 1499 });
+      expect(doc).toMatchObject({
+        checkpoint: 'm.safetensors',
+        data: 't.txt',
+        batch: Number(batch),
+        seq: Number(seq),
+        characters: 1500,
+        leftOut: 0,
+        predictions: 1499,
+      });
       expect(doc.model).toEqual({ kind: 'lstm', layers: 1, hiddenSize: 8, vocabSize: new Set(TEXT).size });
       expect(human.out).toContain(`loss: ${doc.loss.toFixed(4)} nats/char = ${doc.bitsPerChar.toFixed(4)} bits/char`);
       expect(doc.bitsPerChar).toBeCloseTo(doc.loss / Math.LN2, 14);
@@ -48,7 +79,14 @@ describe('--json', () => {
     expect(j.code, j.err).toBe(0);
     const doc = JSON.parse(j.out);
     expect(doc).toMatchObject({ model: 'gru', layers: 1, hidden: 3, seq: 3, batch: 2, text: 'First C', pass: true });
-    expect(doc.rows.map((r: { name: string }) => r.name)).toEqual(['rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0', 'decoder.weight', 'decoder.bias']);
+    expect(doc.rows.map((r: { name: string }) => r.name)).toEqual([
+      'rnn.weight_ih_l0',
+      'rnn.weight_hh_l0',
+      'rnn.bias_ih_l0',
+      'rnn.bias_hh_l0',
+      'decoder.weight',
+      'decoder.bias',
+    ]);
     for (const r of doc.rows) expect(r.maxRelTapeManual).toBeLessThanOrEqual(doc.thresholds.tapeVsManual);
     const mini = JSON.parse(rnn('gradcheck', '--model', 'minchar', '--hidden', '3', '--seq', '4', '--json').out);
     expect(mini).not.toHaveProperty('batch');

@@ -11,8 +11,22 @@ const TEXT = 'the quick brown fox jumps over the lazy dog. '.repeat(30);
 // 20 iterations per epoch (1,282 training characters / (4 × 16)); validation every 5 iterations
 const RUN = ['--data', 't.txt', '--layers', '1', '--hidden', '8', '--batch', '4', '--seq', '16', '--epochs', '2', '--eval-every', '5', '--sample-every', '0'];
 
-type Line = { type: string; iteration: number; characters: number; loss: number; lr: number; gradNorm: number; elapsedSeconds: number; epoch: number; bitsPerChar: number };
-const lines = (name: string): Line[] => readFileSync(f(name), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+type Line = {
+  type: string;
+  iteration: number;
+  characters: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  elapsedSeconds: number;
+  epoch: number;
+  bitsPerChar: number;
+};
+const lines = (name: string): Line[] =>
+  readFileSync(f(name), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const without = (ls: Line[], type: string): Line[] => ls.filter((l) => l.type === type);
 
 describe('rnn train --log', () => {
@@ -40,7 +54,19 @@ describe('rnn train --log', () => {
     // Stopped at 12 (checkpoint at 12), then lines past the checkpoint as a killed run leaves them, and a torn line.
     expect(rnn('train', ...RUN, '--checkpoint', 'part.safetensors', '--iters', '12').code).toBe(0);
     appendFileSync(f('part.log.jsonl'), JSON.stringify({ ...train[12], loss: 99 }) + '\n{"type":"train","itera');
-    const more = rnn('train', '--data', 't.txt', '--resume', 'part.safetensors', '--checkpoint', 'part.safetensors', '--sample-every', '0', '--eval-every', '5');
+    const more = rnn(
+      'train',
+      '--data',
+      't.txt',
+      '--resume',
+      'part.safetensors',
+      '--checkpoint',
+      'part.safetensors',
+      '--sample-every',
+      '0',
+      '--eval-every',
+      '5',
+    );
     expect(more.code, more.err).toBe(0);
     const resumed = lines('part.log.jsonl');
     expect(without(resumed, 'start').map((l) => l.iteration)).toEqual([0, 12]);
@@ -48,7 +74,12 @@ describe('rnn train --log', () => {
     expect(rTrain.map((l) => l.iteration)).toEqual(train.map((l) => l.iteration));
     // the same steps as the straight run, bit for bit (the stale loss 99 is gone)
     expect(rTrain.map((l) => [l.loss, l.gradNorm, l.lr])).toEqual(train.map((l) => [l.loss, l.gradNorm, l.lr]));
-    expect(without(resumed, 'val').map((l) => [l.iteration, l.loss])).toEqual([[5, val[0].loss], [10, val[1].loss], [12, expect.any(Number)], ...val.slice(2).map((l) => [l.iteration, l.loss])]);
+    expect(without(resumed, 'val').map((l) => [l.iteration, l.loss])).toEqual([
+      [5, val[0].loss],
+      [10, val[1].loss],
+      [12, expect.any(Number)],
+      ...val.slice(2).map((l) => [l.iteration, l.loss]),
+    ]);
     // training time adds up across the sessions
     expect(rTrain[12].elapsedSeconds).toBeGreaterThanOrEqual(rTrain[11].elapsedSeconds);
   });
@@ -68,7 +99,11 @@ describe('rnn train --log', () => {
 describe('rnn plot', () => {
   beforeAll(() => {
     writeFileSync(f('t.txt'), TEXT);
-    for (const [name, model] of [['lstm', 'lstm'], ['gru', 'gru']]) expect(rnn('train', ...RUN, '--iters', '10', '--model', model, '--checkpoint', `${name}.safetensors`).code).toBe(0);
+    for (const [name, model] of [
+      ['lstm', 'lstm'],
+      ['gru', 'gru'],
+    ])
+      expect(rnn('train', ...RUN, '--iters', '10', '--model', model, '--checkpoint', `${name}.safetensors`).code).toBe(0);
   });
 
   it('draws every run, training and validation, as SVG (by default beside the first log) or PNG', () => {

@@ -4,16 +4,18 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
-import { initParams, stepper, zeroState, type CellKind, type Params } from '../src/models/charrnn.ts';
-import { evaluate } from '../src/train/evaluate.ts';
 import { wasmAvailable } from '../src/fast/wasm.ts';
+import { type CellKind, initParams, type Params, stepper, zeroState } from '../src/models/charrnn.ts';
+import { evaluate } from '../src/train/evaluate.ts';
 
-const V = 7, H = 5;
+const V = 7,
+  H = 5;
 
 /** −ln p(target) summed over one stream read from a zero state, a character at a time. */
 function streamLossSum(p: Params, ids: ArrayLike<number>, kind: CellKind): number {
   const step = stepper(p);
-  let state = zeroState({ kind, vocabSize: V, hiddenSize: H, layers: 2 }, 1), sum = 0;
+  let state = zeroState({ kind, vocabSize: V, hiddenSize: H, layers: 2 }, 1),
+    sum = 0;
   for (let i = 0; i + 1 < ids.length; i++) {
     const out = step([ids[i]], state);
     state = out.state;
@@ -39,7 +41,13 @@ describe('evaluate scores every character', () => {
   for (const kind of ['lstm', 'gru'] as const) {
     const p = initParams({ kind, vocabSize: V, hiddenSize: H, layers: 2 }, new Rng(3), 0.5);
     // (B, T) with a stripe tail shorter than T and ids left after the stripes; whole chunks only; T longer than the text
-    for (const [B, T] of [[1, 10], [4, 7], [3, 17], [2, 51], [5, 200]] as const) {
+    for (const [B, T] of [
+      [1, 10],
+      [4, 7],
+      [3, 17],
+      [2, 51],
+      [5, 200],
+    ] as const) {
       it(`${kind}, batch ${B}, seq ${T}: ${ids.length - 1} predictions, the mean of the stripes read one character at a time`, () => {
         const r = evaluate(p, ids, B, T);
         expect(r.predictions).toBe(ids.length - 1);

@@ -10,11 +10,21 @@
 
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UserError, writeFileAtomic, type TrainEval, type TrainStep } from '../index.ts';
+import { type TrainEval, type TrainStep, UserError, writeFileAtomic } from '../index.ts';
 
 export type LogLine =
   | { type: 'start'; iteration: number; time: string; data: string; charsPerStep: number; options: Record<string, unknown> }
-  | { type: 'train'; iteration: number; epoch: number; characters: number; loss: number; lr: number; gradNorm: number; charsPerSecond: number; elapsedSeconds: number }
+  | {
+      type: 'train';
+      iteration: number;
+      epoch: number;
+      characters: number;
+      loss: number;
+      lr: number;
+      gradNorm: number;
+      charsPerSecond: number;
+      elapsedSeconds: number;
+    }
   | { type: 'val'; iteration: number; epoch: number; characters: number; loss: number; bitsPerChar: number; elapsedSeconds: number };
 
 /** checkpoints/model.safetensors → checkpoints/model.log.jsonl */
@@ -31,7 +41,11 @@ export class TrainLog {
    * Starts a log at `path`: a new run replaces the file; a run resumed at iteration `resumeAt`
    * keeps the lines up to that iteration (and drops unreadable ones, such as a torn last line).
    */
-  constructor(readonly path: string, private readonly charsPerStep: number, resumeAt?: number) {
+  constructor(
+    readonly path: string,
+    private readonly charsPerStep: number,
+    resumeAt?: number,
+  ) {
     try {
       mkdirSync(dirname(path), { recursive: true });
       if (resumeAt === undefined || !existsSync(path)) {
@@ -53,7 +67,17 @@ export class TrainLog {
   step(s: TrainStep): void {
     this.lastElapsed = this.elapsedBefore + s.elapsedSeconds;
     const { iteration, epoch, loss, lr, gradNorm, charsPerSecond } = s;
-    this.write({ type: 'train', iteration, epoch, characters: iteration * this.charsPerStep, loss, lr, gradNorm, charsPerSecond, elapsedSeconds: this.lastElapsed });
+    this.write({
+      type: 'train',
+      iteration,
+      epoch,
+      characters: iteration * this.charsPerStep,
+      loss,
+      lr,
+      gradNorm,
+      charsPerSecond,
+      elapsedSeconds: this.lastElapsed,
+    });
   }
 
   val(e: TrainEval): void {

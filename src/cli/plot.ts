@@ -3,8 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UserError, renderChart, writeFileAtomic } from '../index.ts';
-import { UsageError, choiceOption, formatHelp, fractionOption, parseCommand, stringOption, type CommandSpec } from './args.ts';
+import { renderChart, UserError, writeFileAtomic } from '../index.ts';
+import { type CommandSpec, choiceOption, formatHelp, fractionOption, parseCommand, stringOption, UsageError } from './args.ts';
 import type { Io } from './io.ts';
 import { readLog } from './log.ts';
 
@@ -12,10 +12,21 @@ export const plotSpec: CommandSpec = {
   name: 'plot',
   positionals: 'LOG…',
   brief: 'draw the training and validation curves of one or several runs',
-  summary: 'Draw the training loss and the validation loss of one or several runs, from the logs rnn train writes (--log), on one chart so that runs can be compared.',
+  summary:
+    'Draw the training loss and the validation loss of one or several runs, from the logs rnn train writes (--log), on one chart so that runs can be compared.',
   options: [
-    { name: 'out', value: 'FILE', defaultNote: 'the first log with .svg for .jsonl', help: 'the picture: FILE.svg (vector) or FILE.png (bitmap, twice the size)' },
-    { name: 'x', value: 'iterations|characters', default: 'iterations', help: 'horizontal axis: iterations, or training characters seen (to compare runs of different --batch or --seq)' },
+    {
+      name: 'out',
+      value: 'FILE',
+      defaultNote: 'the first log with .svg for .jsonl',
+      help: 'the picture: FILE.svg (vector) or FILE.png (bitmap, twice the size)',
+    },
+    {
+      name: 'x',
+      value: 'iterations|characters',
+      default: 'iterations',
+      help: 'horizontal axis: iterations, or training characters seen (to compare runs of different --batch or --seq)',
+    },
     { name: 'smooth', value: 'X', default: '0.9', help: 'exponential moving average of the training loss over the logged steps (0 = the raw losses)' },
     { name: 'title', value: 'TEXT', help: 'a title above the chart' },
   ],

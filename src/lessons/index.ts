@@ -2,7 +2,7 @@
 // to be read beside the notebooks, such as a deliberately wrong backward pass, which has no place
 // in the library's main API (src/index.ts).
 
-export * as plantedBug from './planted-bug.ts';
 export * as finiteDifferences from './finite-differences.ts';
-export { trainMinChar, minCharEvalLoss, type MinCharOptions, type MinCharRun } from './minchar-train.ts';
-export { unitCorrelations, strongestUnits } from './neurons.ts';
+export { type MinCharOptions, type MinCharRun, minCharEvalLoss, trainMinChar } from './minchar-train.ts';
+export { strongestUnits, unitCorrelations } from './neurons.ts';
+export * as plantedBug from './planted-bug.ts';
