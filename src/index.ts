@@ -58,5 +58,5 @@ export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, sa
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 
 // ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
-export { Figure, renderChart, lineChart, barChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Bar, type HeatmapPanel, type TextHeatmapOptions } from './plot.ts';
+export { Figure, renderChart, lineChart, barChart, pointChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Rule, type Bar, type HeatmapPanel, type HeatmapOptions, type TextHeatmapOptions } from './plot.ts';
 export { Table, table, type Cell } from './table.ts';

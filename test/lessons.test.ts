@@ -1,6 +1,7 @@
-// The teaching modules behind the notebooks: the planted bug is caught by the gradient check (and
-// only where it should be), the float32/float64 finite-difference lesson shows what it claims, and
-// the min-char training loop trains the same way through both gradient paths.
+// The teaching modules behind the notebooks: the planted bugs are caught by the gradient check (and
+// only where they should be), the float32/float64 finite-difference lesson shows what it claims,
+// the state gradients through time agree with finite differences, and the min-char training loop
+// trains the same way through both gradient paths, resetting and sampling where min-char-rnn does.
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
@@ -8,7 +9,10 @@ import { UserError } from '../src/errors.ts';
 import { compareGradients, wellScaledParams } from '../src/gradcheck.ts';
 import { Vocab } from '../src/data/vocab.ts';
 import { lossAndGrads } from '../src/models/paths.ts';
-import { initParams, type RNNConfig } from '../src/models/rnn.ts';
+import { initParams, rnnLoss, type RNNConfig } from '../src/models/rnn.ts';
+import { charLoss } from '../src/models/charrnn.ts';
+import { charWellScaledParams } from '../src/gradcheck.ts';
+import { lstmStateGradients, rnnStateGradients, scaleRecurrent, spectralNorm } from '../src/lessons/gradient-flow.ts';
 import { buggyLossAndGrads, chunkLoss } from '../src/lessons/planted-bug.ts';
 import { centralDifference, crossEntropy, crossEntropyGrad, errorMeasures, logSteps, stepSweep } from '../src/lessons/finite-differences.ts';
 import { minCharEvalLoss, trainMinChar } from '../src/lessons/minchar-train.ts';
@@ -56,6 +60,85 @@ describe('planted bug (tanh\' written as 1 − h)', () => {
     expect(Math.sqrt(num / den)).toBeGreaterThan(0); // still wrong…
     expect(Math.sqrt(num / den)).toBeLessThan(0.05); // …but only by a little
   });
+
+  it("'no-tanh' (tanh′ left out) fails where '1 − h' fails, and at min-char-rnn's init is closer still to the right gradient", () => {
+    const rng = new Rng(3);
+    const p = wellScaledParams(config, rng);
+    const hprev = [Float64Array.from({ length: 8 }, () => rng.uniform() - 0.5)];
+    const tape = lossAndGrads('tape', p, inputs, targets, hprev);
+    const rows = compareGradients(chunkLoss(inputs, targets, hprev), p, tape.grads, buggyLossAndGrads(p, inputs, targets, hprev, 'no-tanh').grads);
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.pass]))).toEqual({ Wxh: false, Whh1: false, bh1: false, Why: true, by: true });
+
+    const q = initParams(config, new Rng(5)), h0 = [new Float64Array(8)];
+    const right = lossAndGrads('tape', q, inputs, targets, h0).grads;
+    const worst = (bug: 'one-minus-h' | 'no-tanh'): number => {
+      const g = buggyLossAndGrads(q, inputs, targets, h0, bug).grads;
+      let w = 0;
+      for (let i = 0; i < right.bh1.size; i++) w = Math.max(w, Math.abs(g.bh1.data[i] - right.bh1.data[i]) / Math.abs(right.bh1.data[i]));
+      return w;
+    };
+    // 1 − h is off by O(h), 1 by O(h²): with h ≈ 0.01 the second error is much the smaller
+    expect(worst('no-tanh')).toBeGreaterThan(0);
+    expect(worst('no-tanh')).toBeLessThan(worst('one-minus-h') / 5);
+    expect(() => buggyLossAndGrads(q, inputs, targets, h0, 'typo' as never)).toThrow(UserError);
+  });
+});
+
+describe('gradient flow through time', () => {
+  const text = 'the quick brown fox jumps over the lazy dog, again and again';
+  const vocab = Vocab.fromText(text), V = vocab.size, H = 6, T = 12;
+  const ids = vocab.encode(text.slice(0, T + 1));
+  const inputs = ids.slice(0, T), targets = ids.slice(1);
+  const central = (f: (x: Float64Array) => number, x: Float64Array): Float64Array =>
+    x.map((_, i) => {
+      const a = x.slice(), b = x.slice();
+      a[i] += 1e-5;
+      b[i] -= 1e-5;
+      return (f(a) - f(b)) / 2e-5;
+    });
+
+  it('RNN: ∂L/∂h₋₁ matches central differences of the tape loss, for the whole chunk and for its last prediction', () => {
+    const rng = new Rng(2);
+    const p = wellScaledParams({ vocabSize: V, hiddenSize: H, layers: 1 }, rng);
+    const h0 = Float64Array.from({ length: H }, () => rng.uniform() - 0.5);
+    const total = (h: Float64Array): number => rnnLoss(p, inputs, targets, [h]).loss.item();
+    const allButLast = (h: Float64Array): number => rnnLoss(p, inputs.slice(0, -1), targets.slice(0, -1), [h]).loss.item();
+    const whole = rnnStateGradients(p, inputs, targets, h0, 0);
+    expect(whole.loss).toBeCloseTo(total(h0), 10);
+    expect(whole.dhStart).toBeAllClose(central(total, h0), { rtol: 1e-6, atol: 1e-9 });
+    const last = rnnStateGradients(p, inputs, targets, h0);
+    expect(last.dhStart).toBeAllClose(central((h) => total(h) - allButLast(h), h0), { rtol: 1e-6, atol: 1e-9 });
+    expect(last.dh).toHaveLength(T);
+  });
+
+  it('RNN: with Whh = 0 nothing reaches back past the loss steps; larger Whh carries more back', () => {
+    const p = wellScaledParams({ vocabSize: V, hiddenSize: H, layers: 1 }, new Rng(3));
+    const cut = rnnStateGradients(scaleRecurrent(p, 0), inputs, targets, new Float64Array(H), 8);
+    expect(cut.dh.slice(0, 7)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(cut.dh.slice(8).every((x) => x > 0)).toBe(true);
+    const small = rnnStateGradients(scaleRecurrent(p, 0.2), inputs, targets, new Float64Array(H));
+    const large = rnnStateGradients(scaleRecurrent(p, 3), inputs, targets, new Float64Array(H));
+    expect(large.dh[0]).toBeGreaterThan(1e3 * small.dh[0]);
+  });
+
+  it('LSTM: ∂L/∂h₋₁ and ∂L/∂c₋₁ match central differences of the char-rnn tape loss', () => {
+    const rng = new Rng(4);
+    const p = charWellScaledParams({ kind: 'lstm', vocabSize: V, hiddenSize: H, layers: 1 }, rng);
+    const h0 = Float64Array.from({ length: H }, () => rng.uniform() - 0.5), c0 = Float64Array.from({ length: H }, () => 2 * rng.uniform() - 1);
+    // charLoss is the mean over the T predictions of one stream; ours is the sum
+    const loss = (h: Float64Array, c: Float64Array): number => T * charLoss(p, { inputs, targets, T, B: 1 }, { h: [h], c: [c] }).loss.item();
+    const r = lstmStateGradients(p, inputs, targets, h0, c0, 0);
+    expect(r.loss).toBeCloseTo(loss(h0, c0), 10);
+    expect(r.dhStart).toBeAllClose(central((h) => loss(h, c0), h0), { rtol: 1e-6, atol: 1e-9 });
+    expect(r.dcStart!).toBeAllClose(central((c) => loss(h0, c), c0), { rtol: 1e-6, atol: 1e-9 });
+    expect(() => lstmStateGradients(p, inputs, targets, h0, c0, T)).toThrow(UserError);
+  });
+
+  it('the spectral norm of a diagonal matrix is its largest |entry|; of a rotation, 1', () => {
+    expect(spectralNorm(Float64Array.from([2, 0, 0, 0, -5, 0, 0, 0, 1]), 3)).toBeCloseTo(5, 8);
+    const a = 0.7;
+    expect(spectralNorm(Float64Array.from([Math.cos(a), -Math.sin(a), Math.sin(a), Math.cos(a)]), 2)).toBeCloseTo(1, 8);
+  });
 });
 
 describe('finite differences in float64 and float32', () => {
@@ -90,9 +173,13 @@ describe('finite differences in float64 and float32', () => {
   });
 
   it('error measures: a sign error is 2 for ours, unbounded for |a − n| / |a + n|; exact zeros are 0, not NaN', () => {
-    expect(errorMeasures(0.3, -0.3)).toEqual({ absolute: 0.6, cs231n: Infinity, ours: 2 });
+    // min-char-rnn's |a − n| / |a + n| is unbounded, cs231n's |a − n| / (|a| + |n|) is at most 1, ours at most 2
+    expect(errorMeasures(0.3, -0.3)).toEqual({ absolute: 0.6, minchar: Infinity, cs231n: 1, ours: 2 });
+    expect(errorMeasures(3, 1)).toEqual({ absolute: 2, minchar: 0.5, cs231n: 0.5, ours: 2 / 3 });
+    expect(errorMeasures(3, -1)).toEqual({ absolute: 4, minchar: 2, cs231n: 1, ours: 4 / 3 });
     const z = errorMeasures(0, 0);
     expect(z.ours).toBe(0);
+    expect(Number.isNaN(z.minchar)).toBe(true);
     expect(Number.isNaN(z.cs231n)).toBe(true);
     // the absolute difference depends on the gradient's scale; the relative ones do not
     const small = errorMeasures(1e-6, 1.01e-6), big = errorMeasures(1e3, 1.01e3);
@@ -136,7 +223,26 @@ describe('trainMinChar', () => {
     expect(() => trainMinChar({ text, layers: 1, hidden: 8, iters: 1, seed: 1, init: 'xavier' as never })).toThrow(UserError);
   });
 
+  it("resets the pointer and the state where min-char-rnn does (n = 0, and when p + T + 1 ≥ the text's length)", () => {
+    // 60 characters, T = 25: chunks start at 0 and 25; at p = 50, 50 + 26 ≥ 60, so back to 0
+    const run = trainMinChar({ text: text.slice(0, 60), layers: 1, hidden: 4, iters: 7, seed: 1 });
+    expect(run.resets).toEqual([0, 2, 4, 6]);
+    // 51 characters: 25 + 26 ≥ 51 already, so every chunk starts at 0 (the gist's ≥, not >)
+    expect(trainMinChar({ text: text.slice(0, 51), layers: 1, hidden: 4, iters: 3, seed: 1 }).resets).toEqual([0, 1, 2]);
+  });
+
+  it('samples every sampleEvery iterations from iteration 0, without changing the training', () => {
+    const plain = trainMinChar({ text, layers: 1, hidden: 8, iters: 12, seed: 1 });
+    const sampled = trainMinChar({ text, layers: 1, hidden: 8, iters: 12, seed: 1, sampleEvery: 5, sampleLength: 30 });
+    expect(sampled.losses).toEqual(plain.losses);
+    expect(sampled.samples.map((s) => s.iteration)).toEqual([0, 5, 10]);
+    for (const s of sampled.samples) expect([...s.text].every((c) => 'abcdefgh\n'.includes(c)) && s.text.length === 30).toBe(true);
+    expect(sampled.samples[0].smoothLoss).toBeCloseTo(Math.log(9), 12); // min-char-rnn starts smooth_loss at ln V
+    expect(sampled.samples[1].smoothLoss).toBe(plain.smooth[4]);
+  });
+
   it('bad options are one-line errors', () => {
+    expect(() => trainMinChar({ text, layers: 1, hidden: 8, iters: 1, seed: 1, sampleEvery: -1 })).toThrow(UserError);
     expect(() => trainMinChar({ text, layers: 0, hidden: 8, iters: 1, seed: 1 })).toThrow(UserError);
     expect(() => trainMinChar({ text: 'ab', layers: 1, hidden: 8, iters: 1, seed: 1 })).toThrow(/needs at least 26/);
   });

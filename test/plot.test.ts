@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.ts';
-import { Figure, barChart, heatmaps, layoutText, lineChart, textHeatmap } from '../src/plot.ts';
+import { Figure, barChart, heatmaps, layoutText, lineChart, pointChart, textHeatmap } from '../src/plot.ts';
 
 const count = (s: string, sub: string): number => s.split(sub).length - 1;
 
@@ -33,6 +33,42 @@ describe('charts', () => {
     for (const ch of ['a', 'b', '↵', 'c']) expect(f.svg).toContain(`>${ch}</text>`);
     const rects = f.svg.slice(f.svg.indexOf('mark-rect'), f.svg.indexOf('mark-text'));
     expect(count(rects, '<path')).toBe(4);
+  });
+});
+
+describe('chart additions for the notebooks', () => {
+  it('rules draw a labelled dashed line; a threshold on a point chart; one of x and y exactly', async () => {
+    const f = await lineChart([{ name: 's', x: [0, 1, 2], y: [1, 2, 3] }], { rules: [{ y: 2.5, label: 'baseline' }, { x: 1, label: 'chunk boundary' }] });
+    expect(f.svg).toContain('>baseline</text>');
+    expect(f.svg).toContain('>chunk boundary</text>');
+    expect(count(f.svg, 'stroke-dasharray')).toBeGreaterThanOrEqual(2);
+    const g = await pointChart([{ label: 'Wxh', value: 1e-7, group: 'right' }, { label: 'Wxh', value: 1.9, group: 'bug' }], { logY: true, rules: [{ y: 1e-6, label: 'threshold 1e-6' }] });
+    expect(g.svg).toContain('>threshold 1e-6</text>');
+    expect(g.svg).toContain('>bug</text>'); // the legend
+    expect(() => lineChart([{ name: 's', x: [0], y: [0] }], { rules: [{ label: 'neither' }] })).toThrow(UserError);
+    expect(() => pointChart([{ label: 'a', value: 1 }], { rules: [{ x: 1, label: 'vertical' }] })).toThrow(UserError);
+  });
+
+  it('yDomain fixes the axis: the same ticks whatever the data', async () => {
+    const a = await lineChart([{ name: 's', x: [0, 1], y: [1.1, 1.2] }], { yDomain: [0, 5] });
+    const b = await lineChart([{ name: 's', x: [0, 1], y: [3, 4.5] }], { yDomain: [0, 5] });
+    const ticks = (svg: string): string[] => [...svg.matchAll(/>(\d(?:\.\d)?)<\/text>/g)].map((m) => m[1]);
+    expect(ticks(a.svg)).toEqual(ticks(b.svg));
+    expect(ticks(a.svg)).toContain('5');
+  });
+
+  it('heatmaps label their axes with the titles and labels given, and check the label counts', async () => {
+    const f = await heatmaps([{ title: 'dWxh', values: [1, -1, 0.5, 0], rows: 2, cols: 2, colLabels: ['q', 'z'] }], { xTitle: 'character', yTitle: 'hidden unit' });
+    for (const s of ['character', 'hidden unit', 'q', 'z']) expect(f.svg).toContain(`>${s}</text>`);
+    expect(() => heatmaps([{ title: 'W', values: [1, 2], rows: 1, cols: 2, colLabels: ['a'] }])).toThrow(UserError);
+  });
+
+  it('a sequential text heatmap writes dark cells in white ink and light ones in black', async () => {
+    const f = await textHeatmap(['a', 'b'], [0.95, 0.05], { domain: [0, 1], scheme: 'sequential', columns: 4 });
+    const texts = f.svg.slice(f.svg.indexOf('mark-text'));
+    expect(texts).toMatch(/fill="white"[^>]*>a</);
+    expect(texts).toMatch(/fill="black"[^>]*>b</);
+    expect(() => textHeatmap(['a'], [0], { domain: [1, 0] })).toThrow(UserError);
   });
 });
 

@@ -70,11 +70,15 @@ export function logSteps(from: number, to: number, perDecade: number): number[] 
 }
 
 /**
- * The three ways of comparing an analytic gradient a with a numeric one n that notebook 03 contrasts:
- *   absolute    |a − n|                       depends on the gradient's scale: 1e-6 is tiny for 1e3, huge for 1e-7
- *   cs231n      |a − n| / |a + n|             scale-free, but blows up when a ≈ −n (a sign error) and is 0/0 at a = n = 0
- *   ours        |a − n| / max(|a|, |n|)       scale-free, at most 2, and defined (0) at a = n = 0 (gradcheck.relativeError)
+ * The ways of comparing an analytic gradient a with a numerical one n that notebook 03 contrasts:
+ *   absolute    |a − n|                   depends on the gradient's scale: 1e-6 is tiny for 1e3, huge for 1e-7
+ *   minchar     |a − n| / |a + n|         min-char-rnn's gradient check: scale-free, but unbounded when a ≈ −n
+ *                                         (a sign error) and 0/0 at a = n = 0
+ *   cs231n      |a − n| / (|a| + |n|)     cs231n's notes (which guard the 0/0 case separately): at most 1, reached
+ *                                         by a sign error; 0/0 at a = n = 0 as written here
+ *   ours        |a − n| / max(|a|, |n|)   scale-free, at most 2, and defined (0) at a = n = 0 (gradcheck.relativeError)
  */
-export function errorMeasures(a: number, n: number): { absolute: number; cs231n: number; ours: number } {
-  return { absolute: Math.abs(a - n), cs231n: Math.abs(a - n) / Math.abs(a + n), ours: relativeError(a, n) };
+export function errorMeasures(a: number, n: number): { absolute: number; minchar: number; cs231n: number; ours: number } {
+  const d = Math.abs(a - n);
+  return { absolute: d, minchar: d / Math.abs(a + n), cs231n: d / (Math.abs(a) + Math.abs(n)), ours: relativeError(a, n) };
 }

@@ -3,6 +3,7 @@
 // in the library's main API (src/index.ts).
 
 export * as finiteDifferences from './finite-differences.ts';
-export { type MinCharOptions, type MinCharRun, minCharEvalLoss, trainMinChar } from './minchar-train.ts';
+export * as gradientFlow from './gradient-flow.ts';
+export { type MinCharOptions, type MinCharRun, minCharEvalLoss, sampleMinChar, trainMinChar } from './minchar-train.ts';
 export { strongestUnits, unitCorrelations } from './neurons.ts';
 export * as plantedBug from './planted-bug.ts';

@@ -1,25 +1,46 @@
 // TEACHING MODULE — DELIBERATELY WRONG. Do not use for training.
 //
-// A copy of min-char-rnn's hand-derived backward pass (rnn1.manual.ts) with one planted bug, for
-// notebook 03 to show that a gradient check catches it. The bug is the classic one: the derivative
-// of tanh written in terms of the wrong quantity,
+// A copy of min-char-rnn's hand-derived backward pass (rnn1.manual.ts) with one of two planted bugs,
+// for notebook 03 to show that a gradient check catches it. Both are the derivative of tanh gone
+// wrong:
 //
-//   right:  d tanh(a)/da = 1 − tanh(a)² = 1 − h²
-//   wrong:  1 − h          (a "simplification" that forgets the square)
+//   right:       d tanh(a)/da = 1 − tanh(a)² = 1 − h²
+//   'one-minus-h':  1 − h      (a "simplification" that forgets the square)
+//   'no-tanh':      1          (the step through tanh left out altogether)
 //
-// Near h = 0 the two agree to first order, so with min-char-rnn's tiny initial weights (h ≈ 0.01)
-// the wrong version is off by only ~1% and training still works: only a check at well-scaled
-// parameters shows it. Everything not downstream of the tanh (Why, by) is still right, which the
-// check also shows, parameter by parameter.
+// Near h = 0 both agree with 1 − h² to first order (1 − h² = 1 − O(h²), 1 − h = 1 − O(h)), so with
+// min-char-rnn's tiny initial weights (h ≈ 0.01) the wrong gradients are off by about 1% and less:
+// whether a check at that initialisation sees it depends on its threshold, which notebook 03 shows.
+// Everything not downstream of the tanh (Why, by) is still right, which the check also shows,
+// parameter by parameter.
 //
 // Dimensions: V vocabulary size, H hidden size, T time steps.
 
+import { UserError } from '../errors.ts';
 import { rnnLoss, type Params } from '../models/rnn.ts';
 import * as rnn1 from '../models/rnn1.manual.ts';
 import { addColumnSums, addMatMul, addMatTMul, matTVec, newGrads, shapeOf } from '../models/manual/mat.ts';
 
-/** min-char-rnn's backward with tanh' = 1 − h instead of 1 − h². Same signature as rnn1.backward. */
-export function buggyBackward(c: rnn1.Cache1): rnn1.Grads1 {
+/** Which tanh′ the buggy backward uses in place of 1 − h². */
+export type Bug = 'one-minus-h' | 'no-tanh';
+export const BUGS: readonly Bug[] = ['one-minus-h', 'no-tanh'];
+
+/** The wrong tanh′ at h, for each bug. */
+function wrongTanhPrime(bug: Bug, h: number): number {
+  switch (bug) {
+    case 'one-minus-h':
+      return 1 - h; // THE BUG: should be 1 − h·h
+    case 'no-tanh':
+      return 1; // THE BUG: the factor 1 − h·h left out
+    default: {
+      const never: never = bug;
+      throw new UserError(`unknown planted bug '${String(never)}' (expected ${BUGS.join(' or ')})`);
+    }
+  }
+}
+
+/** min-char-rnn's backward with a wrong tanh′ (default 1 − h instead of 1 − h²). Otherwise rnn1.backward. */
+export function buggyBackward(c: rnn1.Cache1, bug: Bug = 'one-minus-h'): rnn1.Grads1 {
   const { p, inputs, targets, hs } = c;
   const [H, V] = shapeOf(p.Wxh, 2);
   const T = inputs.length;
@@ -41,7 +62,7 @@ export function buggyBackward(c: rnn1.Cache1): rnn1.Grads1 {
     const cur = (t + 1) * H, row = t * H;
     for (let j = 0; j < H; j++) {
       const h = hs[cur + j];
-      dHraw[row + j] = (1 - h) * (dHs[row + j] + dhNext[j]); // THE BUG: should be (1 − h·h)
+      dHraw[row + j] = wrongTanhPrime(bug, h) * (dHs[row + j] + dhNext[j]); // THE BUG: should be (1 − h·h)
     }
     if (t > 0) matTVec(dhNext, p.Whh.data, dHraw, row, H, H);
   }
@@ -59,9 +80,9 @@ export function buggyBackward(c: rnn1.Cache1): rnn1.Grads1 {
  * Loss and (wrong) gradients of one chunk for a 1-layer model under the canonical names of rnn.ts
  * (Wxh, Whh1, bh1, Why, by), like lossAndGrads('manual', …) but through buggyBackward.
  */
-export function buggyLossAndGrads(p: Params, inputs: readonly number[], targets: readonly number[], hprev: readonly Float64Array[]): { loss: number; grads: Params } {
+export function buggyLossAndGrads(p: Params, inputs: readonly number[], targets: readonly number[], hprev: readonly Float64Array[], bug: Bug = 'one-minus-h'): { loss: number; grads: Params } {
   const { loss, cache } = rnn1.forward(rnn1.fromCanonical(p), inputs, targets, hprev[0]);
-  return { loss, grads: rnn1.toCanonical(buggyBackward(cache)) };
+  return { loss, grads: rnn1.toCanonical(buggyBackward(cache, bug)) };
 }
 
 /** The loss as a plain function of the parameters (for finite differences), as gradcheck uses it. */
