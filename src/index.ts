@@ -43,6 +43,7 @@ export * from './train/optim.ts';
 export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFractions } from './train/data.ts';
 export { evaluate, type EvalResult, type EvalEngine } from './train/evaluate.ts';
 export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
+export { estimateRun, checkSize, formatBytes, formatFlops, NOMINAL_FLOPS_PER_SECOND, MAX_TRAINER_BYTES, type RunSize, type SizeOptions } from './train/estimate.ts';
 export { trainLoop, type LoopOptions, type TrainProgress, type TrainStep, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
 export * from './train/sample.ts';
 

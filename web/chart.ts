@@ -1,9 +1,12 @@
 // The live loss chart: training loss per iteration (thin), its moving average (thick) and the
 // validation losses (dots), drawn as an SVG that is rebuilt at most a few times a second.
-// x: iteration, y: nats per character, both linear, axes from the data.
+// x: iteration, y: nats per character, both linear, axes from the data, each with its title.
+// The drawing is as wide as the SVG is on screen (its viewBox is its size in CSS pixels), so the
+// labels keep their size on a phone instead of shrinking with a fixed-width picture.
 
 const NS = 'http://www.w3.org/2000/svg';
-const W = 640, H = 240, PAD = { left: 48, right: 12, top: 12, bottom: 28 };
+const H = 240, PAD = { left: 58, right: 12, top: 12, bottom: 44 };
+const DEFAULT_WIDTH = 640;
 const MAX_POINTS = 800; // the training curve is thinned to about this many points
 
 export interface Series {
@@ -39,12 +42,15 @@ function ticks(lo: number, hi: number, n: number): number[] {
 
 export function drawChart(svg: SVGSVGElement, s: Series): void {
   svg.replaceChildren();
+  const W = Math.round(svg.clientWidth) || DEFAULT_WIDTH;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   const all = [...s.train, ...s.smooth, ...s.val];
   if (all.length === 0) {
     svg.append(el('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'axis' }, 'the loss curve appears when training starts'));
     return;
   }
+  svg.append(el('text', { x: PAD.left + (W - PAD.left - PAD.right) / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis-title' }, 'iteration'));
+  svg.append(el('text', { x: 14, y: PAD.top + (H - PAD.top - PAD.bottom) / 2, 'text-anchor': 'middle', class: 'axis-title', transform: `rotate(-90 14 ${PAD.top + (H - PAD.top - PAD.bottom) / 2})` }, 'loss (nats/char)'));
   // x from just before the first point (0 for a new model, the checkpoint's iteration for a loaded one)
   const xLo = Math.max(0, Math.min(...all.map((p) => p[0])) - 1), xMax = Math.max(xLo + 1, ...all.map((p) => p[0]));
   let yLo = Math.min(...all.map((p) => p[1])), yHi = Math.max(...all.map((p) => p[1]));
@@ -56,7 +62,8 @@ export function drawChart(svg: SVGSVGElement, s: Series): void {
     svg.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }));
     svg.append(el('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, String(v)));
   }
-  for (const v of ticks(xLo, xMax, 6).filter(Number.isInteger)) svg.append(el('text', { x: x(v), y: H - 8, 'text-anchor': 'middle', class: 'axis' }, String(v)));
+  const xTicks = Math.max(2, Math.min(6, Math.floor((W - PAD.left - PAD.right) / 70))); // labels about 70 px apart at most
+  for (const v of ticks(xLo, xMax, xTicks).filter(Number.isInteger)) svg.append(el('text', { x: x(v), y: H - PAD.bottom + 16, 'text-anchor': 'middle', class: 'axis' }, String(v)));
 
   const path = (pts: [number, number][]): string => thin(pts).map(([i, l], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(l).toFixed(1)}`).join('');
   if (s.train.length > 0) svg.append(el('path', { d: path(s.train), class: 'train' }));

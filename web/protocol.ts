@@ -1,9 +1,11 @@
 // The messages between the page (main.ts) and the training worker (worker.ts).
 //
-//   page → worker: init (a new model on a text), train / pause / resume / reset, sample, gradcheck,
-//                  inspect, save, load
+//   page → worker: init (a new model on a text), train / pause / resume / reset, sample and
+//                  cancel-sample, inspect, save, load
 //   worker → page: model (what the current model is), progress (a slice of training steps),
-//                  validation, state (running or not), sample, gradcheck, inspect, saved, error
+//                  validation, state (running or not), sampling (how far a sample is), sample,
+//                  inspect, saved, error
+// (The gradient check runs in a worker of its own, gradcheck-worker.ts, so that it can be cancelled.)
 //
 // Every request that can fail answers with `error` (a one-line message) and leaves the current
 // model as it was.
@@ -11,7 +13,17 @@
 import type { GradcheckRow, Guess, TrainerOptions } from '../src/index.ts';
 
 /** The hyperparameters the page lets the user choose. */
-export type ModelOptions = Pick<TrainerOptions, 'model' | 'layers' | 'hidden' | 'seqLength' | 'batchSize' | 'optim' | 'lr'>;
+export type ModelOptions = Pick<TrainerOptions, 'model' | 'layers' | 'hidden' | 'seqLength' | 'batchSize' | 'optim' | 'lr' | 'lrDecay' | 'epochs'>;
+
+/** "Until paused" is a run of this many epochs (the epochs field's maximum). */
+export const UNTIL_PAUSED_EPOCHS = 100_000;
+
+/** A text and the options to train on it with. */
+export interface TrainRequest {
+  text: string;
+  name: string;
+  options: ModelOptions;
+}
 
 export interface SampleRequest {
   length: number;
@@ -20,13 +32,12 @@ export interface SampleRequest {
 }
 
 export type ToWorker =
-  | { type: 'init'; text: string; name: string; options: ModelOptions; train: boolean } // train: start training once built
-  | { type: 'train' }
+  | ({ type: 'init'; train: boolean } & TrainRequest) // train: start training once built
   | { type: 'pause' }
-  | { type: 'resume' }
-  | { type: 'reset' }
+  | { type: 'resume'; epochs: number } // epochs: the run's length from now on (the epochs field)
+  | { type: 'reset'; page: TrainRequest | null } // page: the page's text and options, for a model that has none of its own
   | ({ type: 'sample'; auto: boolean } & SampleRequest)
-  | { type: 'gradcheck'; hidden: number; seqLength: number; batch: number }
+  | { type: 'cancel-sample' }
   | { type: 'inspect'; text: string; top: number }
   | { type: 'save' }
   | { type: 'load'; bytes: ArrayBuffer; name: string; text: string | null; textName: string }; // text: the page's text, to continue training on
@@ -40,6 +51,9 @@ export interface ModelInfo {
   /** Where it came from: "new on tinyshakespeare.txt", "loaded from model.safetensors". */
   origin: string;
   iteration: number;
+  /** Epochs done (fractional) and the run's length in epochs; 0 and null for a model that cannot train. */
+  epoch: number;
+  epochs: number | null;
   /** False for a model loaded without its training state or its text: it samples, it cannot train. */
   trainable: boolean;
   /** The trainer's options, when trainable. */
@@ -66,8 +80,21 @@ export type FromWorker =
   | ({ type: 'progress' } & Progress)
   | { type: 'validation'; iteration: number; loss: number; characters: number }
   | { type: 'state'; running: boolean; reason?: string }
-  | { type: 'sample'; text: string; prime: string; iteration: number; auto: boolean }
-  | { type: 'gradcheck'; rows: GradcheckRow[]; pass: boolean; loss: number; config: string; seconds: number }
+  | { type: 'sampling'; done: number; length: number }
+  | { type: 'sample'; text: string; prime: string; iteration: number; auto: boolean; cancelled: boolean }
   | { type: 'inspect'; chars: string[]; layers: number; hidden: number; h: Float64Array[]; c: Float64Array[]; guesses: Guess[][] }
   | { type: 'saved'; bytes: ArrayBuffer; name: string }
   | { type: 'error'; message: string; request: ToWorker['type'] };
+
+/** The gradient-check worker's one request and its answers. */
+export interface GradcheckRequest {
+  kind: TrainerOptions['model'];
+  layers: number;
+  hidden: number;
+  seqLength: number;
+  batch: number;
+  text: string;
+}
+export type GradcheckAnswer =
+  | { type: 'gradcheck'; rows: GradcheckRow[]; pass: boolean; loss: number; config: string; seconds: number }
+  | { type: 'error'; message: string };

@@ -7,10 +7,11 @@
 // the current one, so a UserError (empty text, bad checkpoint) leaves the current model as it was.
 
 import {
-  Rng, Trainer, UserError, Vocab, charGradcheck, charrnn, decodeCheckpoint, encodeCheckpoint, evaluate, sample, traceActivations,
+  Rng, Trainer, UserError, Vocab, charrnn, decodeCheckpoint, encodeCheckpoint, estimateRun, evaluate, sample, sampleStream, traceActivations,
   type Params,
 } from '../src/index.ts';
-import type { ModelInfo, ModelOptions, Progress, SampleRequest } from './protocol.ts';
+import { checkPageSize, fitToText, plainCheckpointError } from './helpers.ts';
+import type { ModelInfo, ModelOptions, Progress, SampleRequest, TrainRequest } from './protocol.ts';
 
 /** Validation reads at most this many characters of the held-out part (all of it costs seconds). */
 export const VALIDATION_CHARS = 10_000;
@@ -18,6 +19,8 @@ export const VALIDATION_CHARS = 10_000;
 export const VALIDATE_EVERY = 100;
 const SPEED_WINDOW_MS = 3000;
 const PASSAGE_CHARS = 400;
+/** The longest passage "look inside" reads (it traces every step of every layer). */
+export const MAX_INSPECT_CHARS = 5000;
 
 interface Model {
   params: Params;
@@ -49,19 +52,50 @@ export class Session {
     return this.model?.trainer ?? null;
   }
 
-  /** A new model for `text`: its distinct characters are the vocabulary. */
-  init(text: string, name: string, options: ModelOptions): ModelInfo {
+  /**
+   * A new model for `text`: its distinct characters are the vocabulary. Batch and seq are made to
+   * fit a short text (the note says so), and the size is checked against the page's limits before
+   * anything is allocated.
+   */
+  init({ text, name, options }: TrainRequest): { info: ModelInfo; note: string } {
     if (text.length === 0) throw new UserError(`${name} is empty: paste or drop some text first`);
-    const trainer = Trainer.fromText(text, { ...options, grad: 'manual' });
+    const n = [...text].length;
+    const fit = fitToText(n, options.batchSize, options.seqLength);
+    const o: ModelOptions = { ...options, batchSize: fit.batch, seqLength: fit.seq };
+    checkPageSize(estimateRun({ ...o, dtype: 'f32' }, new Set(text).size));
+    const trainer = Trainer.fromText(text, { ...o, grad: 'manual' });
     this.data = { text, name };
-    this.options = { ...options };
-    return this.use({ params: trainer.params, vocab: trainer.vocab, trainer, origin: `new, on ${name}`, passage: passageOf(trainer) });
+    this.options = o;
+    return { info: this.use({ params: trainer.params, vocab: trainer.vocab, trainer, origin: `new, on ${name}`, passage: passageOf(trainer) }), note: fit.note };
   }
 
-  /** A fresh model with the last options on the last text (training starts over). */
-  reset(): ModelInfo {
-    if (!this.data || !this.options) throw new UserError('nothing to reset: train a model on some text first');
-    return this.init(this.data.text, this.data.name, this.options);
+  /**
+   * A fresh model of the current model's kind and size, with its own training options and text
+   * (training starts over); a model that has none (loaded for sampling only) takes the page's.
+   */
+  reset(page: TrainRequest | null): { info: ModelInfo; note: string } {
+    const m = this.need();
+    const own = m.trainer && this.data && this.options ? { ...this.data, options: this.options } : null;
+    const base = own ?? page;
+    if (!base) throw new UserError('nothing to reset to: choose a text to train on first');
+    const { kind, layers, hiddenSize } = m.trainer?.config ?? charrnn.configOf(m.params);
+    return this.init({ ...base, options: { ...base.options, model: kind, layers, hidden: hiddenSize } });
+  }
+
+  /**
+   * Makes the run `epochs` long (the trainer is rebuilt from its own checkpoint, so it continues
+   * exactly where it was). Refused if the run has already done that many.
+   */
+  setEpochs(epochs: number): void {
+    const tr = this.needTrainer();
+    if (epochs === tr.options.epochs) return;
+    if (epochs * tr.chunks <= tr.iteration) {
+      throw new UserError(`this run has already done ${Math.floor(tr.epoch)} epochs: set epochs higher, or choose "until paused"`);
+    }
+    const m = this.need();
+    const next = Trainer.fromCheckpoint(this.data!.text, tr.checkpoint(), { epochs });
+    this.options = optionsOf(next);
+    this.use({ ...m, params: next.params, trainer: next });
   }
 
   /**
@@ -70,7 +104,12 @@ export class Session {
    * text) is the text it was trained on.
    */
   load(bytes: Uint8Array, name: string, data: Data | null = this.data): { info: ModelInfo; note: string } {
-    const c = decodeCheckpoint(bytes, `checkpoint ${name}`);
+    let c: ReturnType<typeof decodeCheckpoint>;
+    try {
+      c = decodeCheckpoint(bytes, `checkpoint ${name}`);
+    } catch (err) {
+      throw err instanceof UserError ? new UserError(plainCheckpointError(name, err.message)) : err;
+    }
     const vocab = Vocab.fromJSON(c.vocab);
     let trainer: Trainer | null = null, note: string;
     if (!c.training) note = 'it holds the model only, so it samples and can be looked inside but not trained further';
@@ -117,7 +156,7 @@ export class Session {
     for (const t of Object.values(m.params)) parameters += t.data.length;
     return {
       kind, layers, hidden: hiddenSize, vocabSize, parameters, origin: m.origin,
-      iteration: m.trainer?.iteration ?? 0, trainable: m.trainer !== null,
+      iteration: m.trainer?.iteration ?? 0, epoch: m.trainer?.epoch ?? 0, epochs: m.trainer?.options.epochs ?? null, trainable: m.trainer !== null,
       options: m.trainer ? optionsOf(m.trainer) : null, passage: m.passage, engine: m.trainer?.engine ?? null,
     };
   }
@@ -153,30 +192,25 @@ export class Session {
     return Number.isFinite(r.loss) ? { iteration: tr.iteration, loss: r.loss, characters: r.predictions } : null;
   }
 
-  /** A sample from the current model; each call draws from a new seeded generator. */
-  sample(req: SampleRequest): { text: string; iteration: number } {
+  /**
+   * A sample from the current model, drawn lazily (one character per next()) from a copy of its
+   * weights, so the caller can spread it over time while training goes on. Each call draws from a
+   * new seeded generator; a bad prime fails here, at once.
+   */
+  sample(req: SampleRequest): { chars: Generator<string, unknown, undefined>; iteration: number } {
     const m = this.need();
     this.samples++;
-    const text = sample(this.paramsOf(m), m.vocab, { length: req.length, temperature: req.temperature, prime: req.prime, rng: new Rng(1000 + this.samples) });
-    return { text, iteration: m.trainer?.iteration ?? 0 };
-  }
-
-  /**
-   * The three-way gradient check (tape, hand-derived, finite differences) on a small model of the
-   * current kind and depth, on the current text (or the model's passage), with fresh well-scaled
-   * parameters (see charGradcheck): what it checks is the code the model trains with.
-   */
-  gradcheck(hidden: number, seqLength: number, batch: number): ReturnType<typeof charGradcheck> & { config: string } {
-    const m = this.need();
-    const { kind, layers } = m.trainer?.config ?? charrnn.configOf(m.params);
-    const text = this.data?.text ?? m.passage;
-    const r = charGradcheck({ kind, layers, hidden, text, seqLength, batch, seed: 1 });
-    return { ...r, config: `${kind} ${layers}×${hidden}, V = ${r.vocabSize}, seq ${seqLength}, batch ${batch}` };
+    const params: Params = {};
+    for (const [k, t] of Object.entries(this.paramsOf(m))) params[k] = t.clone();
+    const chars = sampleStream(params, m.vocab, { length: req.length, temperature: req.temperature, prime: req.prime, rng: new Rng(1000 + this.samples) });
+    return { chars, iteration: m.trainer?.iteration ?? 0 };
   }
 
   inspect(text: string, top: number): ReturnType<typeof traceActivations> {
     const m = this.need();
     if (text.length === 0) throw new UserError('the passage is empty');
+    const n = [...text].length;
+    if (n > MAX_INSPECT_CHARS) throw new UserError(`the passage has ${n.toLocaleString('en')} characters; look inside reads at most ${MAX_INSPECT_CHARS.toLocaleString('en')}`);
     return traceActivations(this.paramsOf(m), m.vocab, text, { top });
   }
 
@@ -200,8 +234,8 @@ export class Session {
 }
 
 function optionsOf(tr: Trainer): ModelOptions {
-  const { model, layers, hidden, seqLength, batchSize, optim, lr } = tr.options;
-  return { model, layers, hidden, seqLength, batchSize, optim, lr };
+  const { model, layers, hidden, seqLength, batchSize, optim, lr, lrDecay, epochs } = tr.options;
+  return { model, layers, hidden, seqLength, batchSize, optim, lr, lrDecay, epochs };
 }
 
 /** The start of the held-out text (or of the text, if nothing is held out), from its first whole line when there is one. */
@@ -209,7 +243,8 @@ function passageOf(tr: Trainer): string {
   const ids = tr.split.val.length > 1 ? tr.split.val : tr.split.train;
   const text = tr.vocab.decode(ids.subarray(0, 2 * PASSAGE_CHARS));
   const line = text.indexOf('\n');
-  return firstChars(line >= 0 && line < PASSAGE_CHARS ? text.slice(line + 1) : text, PASSAGE_CHARS);
+  const rest = line >= 0 && line < PASSAGE_CHARS ? text.slice(line + 1) : text;
+  return firstChars(rest.trim() !== '' ? rest : text, PASSAGE_CHARS); // a text of one line: the line itself
 }
 
 /** The first n code points of `text` (never half a surrogate pair). */

@@ -1,12 +1,15 @@
 // The training worker's work (worker.ts is its entry): answers the page's messages (protocol.ts) with a Session, and trains in
 // slices of about SLICE_MS, handing control back to the event loop between slices (setTimeout 0)
-// so that pause, sample and the other requests are answered while training runs.
+// so that pause, sample and the other requests are answered while training runs. A sample is
+// drawn the same way, in slices between the training slices, so that it can be cancelled.
 
 import { UserError } from '../src/index.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { Session } from './session.ts';
 
 const SLICE_MS = 100;
+/** A slice of sampling: short, since training waits for it. */
+const SAMPLE_SLICE_MS = 30;
 
 // The worker's global scope, typed by what is used (the project's types are DOM's, not WebWorker's).
 const scope = globalThis as unknown as {
@@ -17,6 +20,8 @@ const post = (m: FromWorker, transfer: Transferable[] = []): void => scope.postM
 const session = new Session();
 let running = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
+/** The sample being drawn, if any. */
+let job: { chars: Generator<string, unknown, undefined>; text: string[]; done: number; length: number; prime: string; iteration: number; auto: boolean } | null = null;
 
 function setRunning(on: boolean, reason?: string): void {
   if (on === running) return;
@@ -41,11 +46,35 @@ function slice(): void {
     post({ type: 'progress', ...session.trainSlice(SLICE_MS) });
   } catch (err) {
     setRunning(false, 'stopped');
-    return report(err, 'train');
+    return report(err, 'resume');
   }
-  if (tr.done) return setRunning(false, `the last epoch (${tr.options.epochs}) is done`);
+  if (tr.done) return setRunning(false, `training finished: the last epoch (${tr.options.epochs}) is done; set more epochs and press Resume to go on`);
   if (session.validationDue) validate();
   schedule();
+}
+
+function sampleSlice(): void {
+  const j = job;
+  if (!j) return;
+  const start = performance.now();
+  try {
+    while (performance.now() - start < SAMPLE_SLICE_MS) {
+      const r = j.chars.next();
+      if (r.done) break;
+      j.text.push(r.value);
+      j.done++;
+    }
+  } catch (err) {
+    job = null;
+    return report(err, 'sample');
+  }
+  if (j.done < j.length) {
+    if (!j.auto) post({ type: 'sampling', done: j.done, length: j.length });
+    setTimeout(sampleSlice, 0);
+    return;
+  }
+  job = null;
+  post({ type: 'sample', text: j.text.join(''), prime: j.prime, iteration: j.iteration, auto: j.auto, cancelled: false });
 }
 
 function validate(): void {
@@ -63,31 +92,36 @@ function report(err: unknown, request: ToWorker['type']): void {
 function handle(m: ToWorker): void {
   switch (m.type) {
     case 'init': {
-      const info = session.init(m.text, m.name, m.options); // built before anything stops: a bad text changes nothing
+      const { info, note } = session.init(m); // built before anything stops: a bad text or size changes nothing
       setRunning(false);
-      post({ type: 'model', info, message: '' });
+      post({ type: 'model', info, message: note });
       return m.train ? setRunning(true) : undefined;
     }
     case 'reset': {
-      const info = session.reset();
+      const { info, note } = session.reset(m.page);
       setRunning(false);
-      return post({ type: 'model', info, message: 'reset: a fresh model; training starts over' });
+      post({ type: 'model', info, message: ['Reset: a fresh model of the same size; training starts over.', note].filter((s) => s !== '').join(' ') });
+      return setRunning(true);
     }
-    case 'train':
     case 'resume':
       if (!session.trainer) throw new UserError(session.hasModel ? 'this model cannot train (it was loaded without its training state or text): press Train for a new model' : 'no model yet: press Train');
-      if (session.trainer.done) throw new UserError(`this run has finished its ${session.trainer.options.epochs} epochs`);
+      session.setEpochs(m.epochs);
+      if (session.trainer.done) throw new UserError(`this run has finished its ${session.trainer.options.epochs} epochs: set more epochs, or choose "until paused"`);
       return setRunning(true);
     case 'pause':
       return setRunning(false);
     case 'sample': {
+      if (job && m.auto) return; // a sample is being drawn; the next automatic one will come
       const s = session.sample(m);
-      return post({ type: 'sample', text: s.text, prime: m.prime, iteration: s.iteration, auto: m.auto });
+      const slicing = job !== null; // a sample already being drawn is replaced by the new one, its slices go on
+      job = { chars: s.chars, text: [], done: 0, length: m.length, prime: m.prime, iteration: s.iteration, auto: m.auto };
+      return slicing ? undefined : sampleSlice();
     }
-    case 'gradcheck': {
-      const start = performance.now();
-      const r = session.gradcheck(m.hidden, m.seqLength, m.batch);
-      return post({ type: 'gradcheck', rows: r.rows, pass: r.pass, loss: r.loss, config: r.config, seconds: (performance.now() - start) / 1000 });
+    case 'cancel-sample': {
+      const j = job;
+      job = null;
+      if (j) post({ type: 'sample', text: j.text.join(''), prime: j.prime, iteration: j.iteration, auto: j.auto, cancelled: true });
+      return;
     }
     case 'inspect': {
       const t = session.inspect(m.text, m.top);

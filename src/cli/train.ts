@@ -2,7 +2,7 @@
 // best checkpoints, samples; Ctrl-C stops after the current iteration and still saves; --resume
 // continues a run exactly where it stopped.
 
-import { CELL_KINDS, DivergedError, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
+import { CELL_KINDS, DivergedError, estimateRun, formatBytes, formatFlops, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
 import { UsageError, choiceOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
 import { TrainLog, logPathFor } from './log.ts';
@@ -142,11 +142,13 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   log?.start(trainer.iteration, dataName, trainer.options);
 
   const o = trainer.options, c = trainer.config;
+  const size = estimateRun(o, c.vocabSize);
   const from = resumePath ? `resuming ${resumePath} at iteration ${thousands(trainer.iteration)}` : `seed ${o.seed}`;
   io.out(
     `data: ${shownData}: ${thousands(trainer.split.train.length + trainer.split.val.length + trainer.split.test.length)} characters, vocabulary ${trainer.vocab.size}; ` +
       `train ${thousands(trainer.split.train.length)}, validation ${thousands(trainer.split.val.length)}, test ${thousands(trainer.split.test.length)}\n` +
-      `model: ${c.layers}-layer ${c.kind.toUpperCase()}, ${c.hiddenSize} hidden, dropout ${o.dropout}; ${o.grad} gradients on ${trainer.engine}\n` +
+      `model: ${c.layers}-layer ${c.kind.toUpperCase()}, ${c.hiddenSize} hidden, dropout ${o.dropout}; ${o.grad} gradients on ${trainer.engine}; ` +
+        `${thousands(size.parameters)} parameters, about ${formatBytes(size.bytes)} of memory and ${formatFlops(size.flopsPerStep)} per iteration\n` +
       `training: batch ${o.batchSize} x seq ${o.seqLength}, ${o.optim} lr ${o.lr} (x${o.lrDecay} per epoch after ${o.decayAfter}), clip ${o.clipMode} ${o.clip}; ` +
       `${thousands(trainer.chunks)} iterations per epoch, ${o.epochs} epochs = ${thousands(trainer.totalIterations)} iterations; ${from}\n` +
       (checkpointPath ? `saving to ${checkpointPath} (best: ${bestPath})\n` : '') +

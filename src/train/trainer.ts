@@ -32,6 +32,7 @@ import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { applyUpdate, clipGrads, gradNorm, gradsFinite } from '../fast/update.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
+import { checkSize, estimateRun } from './estimate.ts';
 import { BEFORE_FAST, TRAINER_DEFAULTS, checkOptions, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
 
 export { TRAINER_DEFAULTS, checkOptions, type TrainerOptions, type ResumeOptions };
@@ -154,6 +155,7 @@ export class Trainer {
     const o: TrainerOptions = { ...TRAINER_DEFAULTS, ...(given.grad === 'tape' && given.dtype === undefined ? { dtype: 'f64' as const } : {}), ...given };
     checkOptions(o);
     const vocab = Vocab.fromText(text);
+    checkSize(estimateRun(o, vocab.size)); // before a single parameter is allocated
     const ids = vocab.encode(text);
     const rng = new Rng(o.seed);
     const config: CharRNNConfig = { kind: o.model, vocabSize: vocab.size, hiddenSize: o.hidden, layers: o.layers };

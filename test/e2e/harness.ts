@@ -78,11 +78,12 @@ export async function serveDev(): Promise<{ url: string; output: () => string; s
   return { url, output: () => out, stop };
 }
 
-/** Chromium with a fresh profile; close() also removes the profile. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/** Chromium with a fresh profile (a desktop window, or `phone`: 400 px wide with a touch screen); close() also removes the profile. */
+export async function launchBrowser(phone = false): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'rnn-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true, viewport: { width: 1100, height: 1400 },
+    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true,
+    ...(phone ? { viewport: { width: 400, height: 800 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : { viewport: { width: 1100, height: 1400 } }),
   });
   return {
     context,

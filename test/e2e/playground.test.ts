@@ -68,16 +68,16 @@ async function guessesAt(page: Page, i: number): Promise<[string, number][]> {
   return [...list.matchAll(/("(?:[^"\\]|\\.)*") (\d+\.\d)%/g)].map((m) => [JSON.parse(m[1]) as string, Number(m[2])]);
 }
 
+/** The message shown (waiting for one): its text, and 'error' (role=alert) or 'info' (role=status). */
 async function message(page: Page): Promise<{ text: string; kind: string }> {
-  await page.waitForSelector('#message:not([hidden])');
-  return { text: await text(page, '#message'), kind: (await page.getAttribute('#message', 'class')) ?? '' };
+  const box = await page.waitForSelector('#error:not(:empty), #info:not(:empty)');
+  const id = await box.getAttribute('id');
+  return { text: (await box.textContent()) ?? '', kind: id === 'error' ? 'error' : 'info' };
 }
 
 async function clearMessage(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const m = document.getElementById('message')!;
-    m.hidden = true;
-    m.textContent = '';
+    for (const id of ['error', 'info']) document.getElementById(id)!.textContent = '';
   });
 }
 
@@ -129,6 +129,7 @@ describe('the built page in Chromium', () => {
     // An untrained model guesses about uniformly: a loss of ln V nats per character.
     expect(await numberIn(page, '#val-loss')).toBeLessThan(LN_V - 0.8);
     expect(await numberIn(page, '#train-loss')).toBeLessThan(LN_V - 0.3);
+    expect(await numberIn(page, '#last-loss')).toBeLessThan(LN_V - 0.3);
     expect(await numberIn(page, '#chars-per-second')).toBeGreaterThan(0);
     expect(await page.locator('#chart path.train').count()).toBe(1);
     expect(await page.locator('#chart circle.val').count()).toBeGreaterThanOrEqual(1);
@@ -312,17 +313,17 @@ describe('the built page in Chromium', () => {
       const broken = join(scratch, 'broken.safetensors');
       writeFileSync(broken, bytes.subarray(0, Math.floor(bytes.length / 2)));
       await page.setInputFiles('#load-file', broken);
-      await expectError(/^checkpoint broken\.safetensors: /);
+      await expectError(/^broken\.safetensors is not a checkpoint this page can read: it is cut short, damaged, or another kind of file/);
       await screenshot(page, '09-bad-checkpoint');
       await unchanged();
       await clearMessage(page);
     });
 
-    it('a text too short for the chosen batch and sequence length', async () => {
-      await page.fill('#paste', 'too short');
+    it('a text too short to train on at all', async () => {
+      await page.fill('#paste', 'ab');
       await page.click('#use-paste');
       await page.click('#train');
-      await expectError(/too short for batch 16 × seq 50/);
+      await expectError(/^the text is too short to train on: it has 2 characters, and at least 3 are needed/);
       expect(await page.getAttribute('body', 'data-running')).toBe('false');
       dataInfo = await text(page, '#data-info'); // the text was taken; the model was not replaced
       await unchanged();
