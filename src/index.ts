@@ -1,5 +1,6 @@
-// The one public entry of rnn-from-scratch. The command line, the notebooks and the web page
-// import from here and nowhere else.
+// The public entry of rnn-from-scratch (the package's `.`). The command line, the notebooks and the
+// web page import from here; the teaching modules (the planted bug, finite differences, min-char-rnn
+// training) are the second entry, src/lessons/index.ts (`rnn-from-scratch/lessons`).
 
 // ---- engine: tensors, the tape, primitives, composites -------------------------------------
 export * from './engine/index.ts';
@@ -43,7 +44,7 @@ export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFra
 export { evaluate, type EvalResult, type EvalEngine } from './train/evaluate.ts';
 export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
 export { estimateRun, checkSize, formatBytes, formatFlops, NOMINAL_FLOPS_PER_SECOND, MAX_TRAINER_BYTES, type RunSize, type SizeOptions } from './train/estimate.ts';
-export { trainLoop, type LoopOptions, type TrainProgress, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
+export { trainLoop, type LoopOptions, type TrainProgress, type TrainStep, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
 export * from './train/sample.ts';
 
 // ---- looking inside a trained model (inspect section) ---------------------------------------
@@ -63,11 +64,6 @@ export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
 export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, samplingStepper, type KernelChoice, type Engine } from './fast/select.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 
-// ---- notebooks: charts and teaching modules (notebooks section) -----------------------------
+// ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
 export { Figure, renderChart, lineChart, barChart, pointChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Rule, type Bar, type HeatmapPanel, type HeatmapOptions, type TextHeatmapOptions } from './plot.ts';
-export * as plantedBug from './lessons/planted-bug.ts';
-export * as finiteDifferences from './lessons/finite-differences.ts';
-export { trainMinChar, minCharEvalLoss, sampleMinChar, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
 export { Table, table, type Cell } from './table.ts';
-export * as gradientFlow from './lessons/gradient-flow.ts';
-export { unitCorrelations, strongestUnits } from './lessons/neurons.ts';

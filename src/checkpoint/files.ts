@@ -46,7 +46,7 @@ export function checkCheckpointPath(path: string): void {
     // does not exist yet: fine
   }
   if (isDir) throw new UserError(`cannot save checkpoint: ${path} is a directory; give a file name`);
-  const dir = checkpointDirectory(path);
+  checkpointDirectory(path);
   const probe = tempName(path);
   try {
     closeSync(openSync(probe, 'wx', 0o644));

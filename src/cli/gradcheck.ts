@@ -27,6 +27,7 @@ export const gradcheckSpec: CommandSpec = {
     { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all)' },
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
     { name: 'kernels', value: 'ts|wasm', default: 'ts', help: "hand-derived gradients from the readable *.manual.ts models (ts) or from the fast path on the WebAssembly kernels (not for minchar); always float64" },
+    { name: 'json', help: 'print one JSON document (settings, every row, thresholds, pass) instead of the table' },
   ],
   notes: [
     'The chunk is the start of the text: seq+1 characters for minchar, seq·batch+1 for the others.',
@@ -83,6 +84,19 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const result = minchar
     ? gradcheck({ layers, hidden, text, seqLength: seq, seed, step, samples })
     : charGradcheck({ kind: model, layers, hidden, text, seqLength: seq, batch, dropout, seed, step, samples, kernels });
+  const terms = minchar ? 1 : seq * batch; // per-prediction losses in the loss (see NOISE)
+  const floor = numericNoiseFloor(result.loss, step, terms);
+  if (v.json) {
+    const settings = minchar ? { model, layers, hidden, seq } : { model, layers, hidden, seq, batch, dropout, kernels };
+    const doc = {
+      ...settings, seed, step, samples, vocabSize: result.vocabSize, text, loss: result.loss,
+      thresholds: { tapeVsManual: THRESHOLDS.tapeVsManual, vsNumeric: THRESHOLDS.vsNumeric },
+      noiseFloors: { tapeVsManual: NOISE.tapeVsManualAbs, vsNumeric: floor },
+      rows: result.rows, pass: result.pass,
+    };
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return result.pass ? 0 : 1;
+  }
   const sampling =
     `${samples === 0 ? 'all entries' : `${samples} random entries per parameter`}` +
     `${samplesGiven === undefined && samples > 0 ? ` (the model has ${total} parameters; --samples 0 checks them all)` : ''}`;
@@ -100,8 +114,6 @@ export function gradcheckCommand(argv: string[], io: Io): number {
     );
   }
   io.out(formatGradcheckTable(result.rows).replace(/\n?$/, '\n'));
-  const terms = minchar ? 1 : seq * batch; // per-prediction losses in the loss (see NOISE)
-  const floor = numericNoiseFloor(result.loss, step, terms);
   const floorFormula = `${NOISE.numericRoundingFactor}·ε·max(|loss|, 1)${terms > NOISE.termsMeasured ? `·√(${terms}/${NOISE.termsMeasured})` : ''}/h`;
   io.out(
     '\nrelative error = |a − n| / max(|a|, |n|, 1e-12), entry by entry; the table shows the largest per parameter.\n' +

@@ -12,6 +12,7 @@ import { evalCommand, evalSpec } from './eval.ts';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
 import { graphCommand, graphSpec } from './graph.ts';
 import { packageVersion, type Io } from './io.ts';
+import { plotCommand, plotSpec } from './plot.ts';
 import { sampleCommand, sampleSpec } from './sample.ts';
 import { trainCommand, trainSpec } from './train.ts';
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) =>
   sample: { brief: sampleSpec.brief, run: sampleCommand },
   eval: { brief: evalSpec.brief, run: evalCommand },
   gradcheck: { brief: gradcheckSpec.brief, run: gradcheckCommand },
+  plot: { brief: plotSpec.brief, run: plotCommand },
   data: { brief: dataSpec.brief, run: dataCommand },
   graph: { brief: graphSpec.brief, run: graphCommand },
 };

@@ -5,6 +5,7 @@
 import { CELL_KINDS, DivergedError, estimateRun, formatBytes, formatFlops, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, checkCheckpointPath, loadCheckpoint, readTextFile, trainLoop, type TrainerOptions } from '../index.ts';
 import { UsageError, choiceOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
 import { DEFAULT_DATA, resolveDataPath, type Io } from './io.ts';
+import { TrainLog, logPathFor } from './log.ts';
 import { ProgressPrinter, formatDuration, formatElapsed, framedSample, thousands } from './progress.ts';
 
 export const DEFAULT_CHECKPOINT = 'checkpoints/model.safetensors';
@@ -46,6 +47,9 @@ export const trainSpec: CommandSpec = {
     { name: 'no-checkpoint', help: 'do not save checkpoints' },
     { name: 'checkpoint-every', value: 'N', default: '100', help: 'also save the latest checkpoint every N iterations (0 = only at validations and the end)' },
     { name: 'save-dtype', value: 'f32|f64', defaultNote: 'as --dtype', help: 'checkpoint precision (f32 halves the file; with --dtype f64, resuming from it is then not bit-exact)' },
+    { name: 'log', value: 'FILE', defaultNote: 'beside the checkpoint, e.g. checkpoints/model.log.jsonl', help: 'training log, one JSON line per logged step and per validation (see rnn plot); a resumed run continues it' },
+    { name: 'no-log', help: 'write no training log' },
+    { name: 'log-every', value: 'N', default: '1', help: 'log every N-th step' },
     { name: 'sample-every', value: 'N', defaultNote: 'as --eval-every', help: 'print a sample every N iterations (0 = never)' },
     { name: 'sample-length', value: 'N', default: '200', help: 'characters per sample' },
     { name: 'resume', value: 'FILE', help: 'continue a run from its checkpoint, exactly as if never interrupted' },
@@ -110,6 +114,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   if (given.has('checkpoint') && v['no-checkpoint']) throw new UsageError('--checkpoint and --no-checkpoint contradict each other');
   const checkpointPath = v['no-checkpoint'] ? undefined : stringOption('checkpoint', v.checkpoint);
   const bestPath = checkpointPath === undefined ? undefined : bestPathFor(checkpointPath);
+  if (given.has('log') && v['no-log']) throw new UsageError('--log and --no-log contradict each other');
+  const logPath = v['no-log'] ? undefined : given.has('log') ? stringOption('log', v.log) : checkpointPath === undefined ? undefined : logPathFor(checkpointPath);
+  const logEvery = intOption('log-every', v['log-every'], 1);
   const resumePath = v.resume === undefined ? undefined : stringOption('resume', v.resume);
   if (resumePath !== undefined) {
     const fixed = RUN_OPTIONS.filter((o) => given.has(o));
@@ -130,6 +137,9 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     throw new UserError(`${resumePath} has finished all ${trainer.options.epochs} epochs of its run; give --epochs N (more than ${trainer.options.epochs}) to train it further`);
   }
   if (checkpointPath !== undefined) checkCheckpointPath(checkpointPath);
+  const log = logPath === undefined ? undefined : new TrainLog(logPath, trainer.charsPerStep, resumePath === undefined ? undefined : trainer.iteration);
+  const dataName = given.has('data') ? String(v.data) : 'data/tinyshakespeare.txt (bundled)';
+  log?.start(trainer.iteration, dataName, trainer.options);
 
   const o = trainer.options, c = trainer.config;
   const size = estimateRun(o, c.vocabSize);
@@ -141,7 +151,8 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
         `${thousands(size.parameters)} parameters, about ${formatBytes(size.bytes)} of memory and ${formatFlops(size.flopsPerStep)} per iteration\n` +
       `training: batch ${o.batchSize} x seq ${o.seqLength}, ${o.optim} lr ${o.lr} (x${o.lrDecay} per epoch after ${o.decayAfter}), clip ${o.clipMode} ${o.clip}; ` +
       `${thousands(trainer.chunks)} iterations per epoch, ${o.epochs} epochs = ${thousands(trainer.totalIterations)} iterations; ${from}\n` +
-      (checkpointPath ? `saving to ${checkpointPath} (best: ${bestPath})\n` : ''),
+      (checkpointPath ? `saving to ${checkpointPath} (best: ${bestPath})\n` : '') +
+      (logPath ? `logging to ${logPath}\n` : ''),
   );
 
   const printer = new ProgressPrinter(io);
@@ -162,10 +173,16 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   try {
     const result = await trainLoop(trainer, {
       iters, timeSeconds: time, evalEvery, checkpointEvery, sampleEvery, sampleLength, checkpointPath, bestPath,
-      dtype, signal: controller.signal, trainInfo: { data: given.has('data') ? String(v.data) : 'data/tinyshakespeare.txt (bundled)' },
+      dtype, signal: controller.signal, trainInfo: { data: dataName },
       progressMs: io.isTTY ? 500 : 1000,
       onProgress: (p) => printer.update(p),
-      onEval: (e) => printer.print(`validation at iteration ${thousands(e.iteration)} (epoch ${e.epoch.toFixed(2)}): ${e.loss.toFixed(4)} nats/char = ${e.bitsPerChar.toFixed(4)} bits/char${e.best ? ' (best so far)' : ''}`),
+      onStep: (s) => {
+        if (s.iteration % logEvery === 0) log?.step(s);
+      },
+      onEval: (e) => {
+        log?.val(e);
+        printer.print(`validation at iteration ${thousands(e.iteration)} (epoch ${e.epoch.toFixed(2)}): ${e.loss.toFixed(4)} nats/char = ${e.bitsPerChar.toFixed(4)} bits/char${e.best ? ' (best so far)' : ''}`);
+      },
       onSample: (s) => printer.print(framedSample(`sample at iteration ${thousands(s.iteration)}`, s.text)),
     });
     const { progress: p, stoppedBy } = result;

@@ -277,6 +277,16 @@ export function clipElementwise(grads: Grads, c: number): number {
 export function clipGlobalNorm(grads: Grads, maxNorm: number): number {
   if (!(Number.isFinite(maxNorm) && maxNorm > 0)) throw new Error(`clipGlobalNorm: maxNorm must be a positive number, got ${maxNorm}`);
   const all = Object.values(grads);
+  const norm = globalNorm(grads);
+  if (!Number.isFinite(norm)) return norm;
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef < 1) for (const g of all) for (let i = 0; i < g.data.length; i++) g.data[i] *= coef;
+  return norm;
+}
+
+/** ‖g‖ = √(Σ g²) over all gradient entries together (NaN or ∞ when an entry is). */
+export function globalNorm(grads: Grads): number {
+  const all = Object.values(grads);
   let sumSq = 0;
   for (const g of all) for (const x of g.data) sumSq += x * x;
   let norm = Math.sqrt(sumSq);
@@ -288,9 +298,6 @@ export function clipGlobalNorm(grads: Grads, maxNorm: number): number {
     for (const g of all) for (const x of g.data) s += (x / max) * (x / max);
     norm = max * Math.sqrt(s);
   }
-  if (!Number.isFinite(norm)) return norm;
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (const g of all) for (let i = 0; i < g.data.length; i++) g.data[i] *= coef;
   return norm;
 }
 

@@ -24,13 +24,13 @@ import { cloneState, dropoutMasks, initParams, zeroState, type Batch, type CharR
 import { charLossAndGrads } from '../models/charrnn.paths.ts';
 import { Vocab, showChar } from '../data/vocab.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
-import { allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type Optimizer, type OptimizerState } from './optim.ts';
+import { allFinite, clipElementwise, clipGlobalNorm, globalNorm, learningRate, makeOptimizer, restoreOptimizer, type Optimizer, type OptimizerState } from './optim.ts';
 import { Stripes, evalStripes, fingerprint, splitData, type Split } from './data.ts';
-import { evaluate } from './evaluate.ts';
+import { evaluateWholeChunks } from './evaluate.ts';
 import { sample, type SampleOptions } from './sample.ts';
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
-import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
+import { applyUpdate, clipGrads, gradNorm, gradsFinite } from '../fast/update.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
 import { checkSize, estimateRun } from './estimate.ts';
 import { BEFORE_FAST, TRAINER_DEFAULTS, checkOptions, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
@@ -60,6 +60,8 @@ export class Trainer {
   smoothLoss: number;
   /** Loss of the last step; NaN before the first. */
   lastLoss = NaN;
+  /** The global L2 norm of the last step's gradients, before clipping. */
+  lastGradNorm = NaN;
   firstLoss: number | null;
   /** Every validation of the run so far (across resumes). */
   readonly history: ValRecord[];
@@ -235,8 +237,11 @@ export class Trainer {
     else {
       const { loss, grads, state } = charLossAndGrads(o.grad, this.params, batch, this.state, masks);
       this.checkLoss(loss, allFinite(grads));
-      if (o.clipMode === 'norm') clipGlobalNorm(grads, o.clip);
-      else clipElementwise(grads, o.clip);
+      if (o.clipMode === 'norm') this.lastGradNorm = clipGlobalNorm(grads, o.clip);
+      else {
+        this.lastGradNorm = globalNorm(grads);
+        clipElementwise(grads, o.clip);
+      }
       this.optimizer.step(this.params, grads, this.lr);
       this.state = state;
       this.lastLoss = loss;
@@ -258,7 +263,9 @@ export class Trainer {
       fast.restoreState();
       throw e;
     }
-    clipGrads(fast, o.clipMode, o.clip);
+    if (o.clipMode === 'value') this.lastGradNorm = gradNorm(fast);
+    const norm = clipGrads(fast, o.clipMode, o.clip);
+    if (o.clipMode === 'norm') this.lastGradNorm = norm;
     applyUpdate(fast, this.lr, this.optimizer.hyper);
     this.paramsStale = true;
     this.lastLoss = loss;
@@ -273,21 +280,21 @@ export class Trainer {
     else if (loss > 3 * this.firstLoss) throw new DivergedError(`the loss ${loss.toFixed(3)} ${at} is more than 3× the first loss ${this.firstLoss.toFixed(3)}: training diverged (try a lower --lr)`);
   }
 
-  /** Mean validation loss (nats/char) over the whole validation split; NaN if there is none. Records it. */
+  /** Mean validation loss (nats/char) over the whole chunks of the validation split; NaN if there is none. Records it. */
   validate(): number {
     const o = this.options;
-    const loss = this.split.val.length < 2 ? NaN : this.fast ? this.fastEvaluate() : evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
+    const loss = this.split.val.length < 2 ? NaN : this.fast ? this.fastEvaluate() : evaluateWholeChunks(this.params, evalStripes(this.split.val, o.batchSize, o.seqLength)!);
     if (Number.isFinite(loss)) this.history.push({ iteration: this.iteration, loss });
     return loss;
   }
 
-  /** evaluate() on the fast path (same stripes, same mean), leaving the carried training state alone. */
+  /** evaluateWholeChunks() on the fast path (same stripes, same mean), leaving the carried training state alone. */
   private fastEvaluate(): number {
     const fast = this.fast!, o = this.options;
     const stripes = evalStripes(this.split.val, o.batchSize, o.seqLength)!;
     if (stripes.B !== fast.B || stripes.T !== fast.T) {
       // a validation text too short for B stripes of T: a model sized for it, on the same kernels and precision
-      return evaluate(this.params, this.split.val, o.batchSize, o.seqLength, undefined, { kernels: fast.k.name, dtype: fast.k.dtype }).loss;
+      return evaluateWholeChunks(this.params, stripes, { kernels: fast.k.name, dtype: fast.k.dtype });
     }
     fast.saveState(); // the carried training state, put back afterwards
     fast.zeroState();
