@@ -2,7 +2,7 @@
 // 300, 500, 700, 1200 and 2000 and reads six stages in them. We take the same snapshots with a fixed
 // seed and prime, beside the validation loss, and measure in each what the stages are about.
 
-import { charEntropy, knownWordShare, meanWordLength, vocabulary, words } from './lib/measures.ts';
+import { charEntropy, knownWordShare, meanWordLength, vocabulary } from './lib/measures.ts';
 import { fastSample, type Experiment } from './lib/experiment.ts';
 import { fenced, mdTable } from './lib/report.ts';
 import { lineChart, type TrainerOptions } from '../src/index.ts';

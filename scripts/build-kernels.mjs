@@ -4,7 +4,7 @@
 // (src/fast/wasm.ts) compiles them synchronously in Node, Deno or a browser bundle without reading
 // files. The .wasm files are written beside it for inspection.
 //
-// Runs at `npm install` (postinstall) and as `npm run build:kernels`. Needs only the pinned
+// Runs at `npm install` in a checkout and before `npm pack` (the `prepare` script, through `npm run build`), and as `npm run build:kernels`. Needs only the pinned
 // `assemblyscript` package. The plain single-thread variant must build; the others are skipped with
 // a warning if they fail (the loader then does without them).
 

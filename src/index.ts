@@ -1,69 +1,157 @@
-// The one public entry of rnn-from-scratch. The command line, the notebooks and the web page
-// import from here and nowhere else.
+// The public entry of rnn-from-scratch (the package's `.`). The command line, the notebooks and the
+// web page import from here; the teaching modules (the planted bug, finite differences, min-char-rnn
+// training) are the second entry, src/lessons/index.ts (`rnn-from-scratch/lessons`).
 
+export {
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  checkCheckpointPath,
+  type DecodeOptions,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type TrainingState,
+} from './checkpoint/checkpoint.ts';
+export { removeStaleTemps, writeFileAtomic } from './checkpoint/files.ts';
+export { type Dtype, decodeSafetensors, encodeSafetensors, type StoredTensor } from './checkpoint/safetensors.ts';
+export { CORPORA, type Corpus, findCorpus } from './data/corpora.ts';
+export { bytesPerId, type EncodedText, encodeText, type Ids, idArray, Utf8Scanner, withoutBom } from './data/encoded.ts';
+export { decodeUtf8, type EncodedFile, gunzipIfCompressed, isGzip, readEncodedFile, readFileBytes, readTextFile } from './data/text.ts';
+// ---- data and checkpoints (data section) --------------------------------------------------
+export { showChar, Vocab } from './data/vocab.ts';
 // ---- engine: tensors, the tape, primitives, composites -------------------------------------
 export * from './engine/index.ts';
 export { UserError } from './errors.ts';
-export { SizeError, DEFAULT_MEMORY_LIMIT, GRADCHECK_WORK_BUDGET, checkJob, checkMemory, checkArrayLength, jobBytes, parameterCount, gradcheckWork, type SizeJob } from './limits.ts';
-
+// ---- the fast path: kernel sets and the models on them (fast section) -----------------------
+export { type DType, type FastKernels, type FloatArray, type KernelName, referenceKernels } from './fast/kernels.ts';
+export { FastCharRNN, type FastModelShape, fastModelBytes } from './fast/model.ts';
+export { DTYPES, defaultThreads, type Engine, KERNEL_CHOICES, type KernelChoice, makeKernels, resolveKernels, samplingStepper } from './fast/select.ts';
+export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
+export { applyUpdate, clipGrads, gradsFinite } from './fast/update.ts';
+export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
+// ---- gradient checking (gradcheck section) -----------------------------------------------
+export {
+  type CharGradcheckOptions,
+  charCheckBatch,
+  charGradcheck,
+  charWellScaledParams,
+  compareGradients,
+  formatGradcheckTable,
+  type GradcheckOptions,
+  type GradcheckRow,
+  gradcheck,
+  NOISE,
+  numericNoiseFloor,
+  relativeError,
+  THRESHOLDS,
+  wellScaledParams,
+} from './gradcheck.ts';
+// ---- the tape's graph, drawn (graph section) ---------------------------------------------
+export {
+  type DescribeOptions,
+  describeGraph,
+  type GraphEdge,
+  GraphLabels,
+  type GraphNode,
+  type NodeKind,
+  type Summary,
+  type TapeGraph,
+} from './graph/describe.ts';
+export { type DotOptions, formatSummary, nodeText, nodeTooltip, toDot } from './graph/dot.ts';
+export {
+  charUnrolled,
+  DEFAULT_GRAPH_TEXT,
+  GRAPH_MODELS,
+  type GraphModel,
+  type GraphOptions,
+  minCharUnrolled,
+  modelGraph,
+  type Unrolled,
+} from './graph/models.ts';
+export { type SvgRenderer, svgRenderer } from './graph/svg.ts';
+// ---- looking inside a trained model (inspect section) ---------------------------------------
+export { type Guess, type Trace, type TraceOptions, traceActivations } from './inspect.ts';
+export {
+  checkArrayLength,
+  checkJob,
+  checkMemory,
+  DEFAULT_MEMORY_LIMIT,
+  GRADCHECK_WORK_BUDGET,
+  gradcheckWork,
+  jobBytes,
+  parameterCount,
+  SizeError,
+  type SizeJob,
+} from './limits.ts';
+export { charEvalLoss, charLossAndGrads } from './models/charrnn.paths.ts';
 // ---- models: char-rnn's RNN, LSTM and GRU in PyTorch's layout (charrnn section) -----------
 export * as charrnn from './models/charrnn.ts';
-export { CELL_KINDS, GATES, charLoss, stepper, cloneState, dropoutMasks, type CellKind, type CharRNNConfig, type State, type Batch, type DropoutMasks } from './models/charrnn.ts';
-export { charLossAndGrads, charEvalLoss } from './models/charrnn.paths.ts';
-export * as rnnManual from './models/rnn.manual.ts';
-export * as lstmManual from './models/lstm.manual.ts';
+export {
+  type Batch,
+  CELL_KINDS,
+  type CellKind,
+  type CharRNNConfig,
+  charLoss,
+  cloneState,
+  type DropoutMasks,
+  dropoutMasks,
+  GATES,
+  type State,
+  stepper,
+} from './models/charrnn.ts';
 export * as gruManual from './models/gru.manual.ts';
-
+export * as lstmManual from './models/lstm.manual.ts';
+export { type GradPath, lossAndGrads, type StepResult } from './models/paths.ts';
+export * as rnnManual from './models/rnn.manual.ts';
 // ---- models: the post's min-char-rnn family (tape-based) -----------------------------------
-export { type RNNConfig, type Params, paramShapes, initParams, configOf, inputWeight, rnnLoss, rnnStepper, zeroState } from './models/rnn.ts';
-
+export { configOf, initParams, inputWeight, type Params, paramShapes, type RNNConfig, rnnLoss, rnnStepper, zeroState } from './models/rnn.ts';
 // ---- models: hand-derived backprop, and the two gradient paths (manual models section) -----
 export * as rnn1Manual from './models/rnn1.manual.ts';
 export * as rnn2Manual from './models/rnn2.manual.ts';
 export * as rnnNManual from './models/rnnN.manual.ts';
-export { lossAndGrads, type GradPath, type StepResult } from './models/paths.ts';
-
-// ---- gradient checking (gradcheck section) -----------------------------------------------
+// ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
 export {
-  THRESHOLDS, NOISE, numericNoiseFloor, gradcheck, compareGradients, relativeError, formatGradcheckTable, wellScaledParams,
-  charGradcheck, charWellScaledParams, charCheckBatch,
-  type GradcheckOptions, type GradcheckRow, type CharGradcheckOptions,
-} from './gradcheck.ts';
-
-// ---- data and checkpoints (data section) --------------------------------------------------
-export { Vocab, showChar } from './data/vocab.ts';
-export { readTextFile, readEncodedFile, decodeUtf8, readFileBytes, isGzip, gunzipIfCompressed, type EncodedFile } from './data/text.ts';
-export { encodeText, idArray, bytesPerId, Utf8Scanner, withoutBom, type Ids, type EncodedText } from './data/encoded.ts';
-export { CORPORA, findCorpus, type Corpus } from './data/corpora.ts';
-export { encodeSafetensors, decodeSafetensors, type Dtype, type StoredTensor } from './checkpoint/safetensors.ts';
-export { CHECKPOINT_FORMAT, type Checkpoint, type TrainingState, type DecodeOptions, encodeCheckpoint, decodeCheckpoint, saveCheckpoint, loadCheckpoint, checkCheckpointPath } from './checkpoint/checkpoint.ts';
-export { writeFileAtomic, removeStaleTemps } from './checkpoint/files.ts';
-
+  type Bar,
+  barChart,
+  type ChartOptions,
+  Figure,
+  type HeatmapOptions,
+  type HeatmapPanel,
+  heatmaps,
+  layoutText,
+  lineChart,
+  pointChart,
+  type Rule,
+  renderChart,
+  type Series,
+  type TextHeatmapOptions,
+  textHeatmap,
+} from './plot.ts';
+export { type Cell, Table, table } from './table.ts';
+export { evalStripes, fingerprint, type IdArray, type Split, type SplitFractions, Stripes, splitData } from './train/data.ts';
+export {
+  checkSize,
+  estimateRun,
+  formatBytes,
+  formatFlops,
+  MAX_TRAINER_BYTES,
+  NOMINAL_FLOPS_PER_SECOND,
+  type RunSize,
+  type SizeOptions,
+} from './train/estimate.ts';
+export { type EvalEngine, type EvalResult, evaluate } from './train/evaluate.ts';
+export { type LoopOptions, type TrainEval, type TrainProgress, type TrainResult, type TrainSample, type TrainStep, trainLoop } from './train/loop.ts';
 // ---- training, evaluation and sampling (training section) ---------------------------------
 export * from './train/optim.ts';
-export { splitData, Stripes, evalStripes, fingerprint, type Split, type SplitFractions, type IdArray } from './train/data.ts';
-export { evaluate, type EvalResult, type EvalEngine } from './train/evaluate.ts';
-export { Trainer, TRAINER_DEFAULTS, DivergedError, checkOptions, checkTrainingSize, type TrainerOptions, type ResumeOptions, type ValRecord } from './train/trainer.ts';
-export { estimateRun, checkSize, formatBytes, formatFlops, NOMINAL_FLOPS_PER_SECOND, MAX_TRAINER_BYTES, type RunSize, type SizeOptions } from './train/estimate.ts';
-export { trainLoop, type LoopOptions, type TrainProgress, type TrainEval, type TrainSample, type TrainResult } from './train/loop.ts';
 export * from './train/sample.ts';
-
-// ---- looking inside a trained model (inspect section) ---------------------------------------
-export { traceActivations, type Trace, type TraceOptions, type Guess } from './inspect.ts';
-
-// ---- the fast path: kernel sets and the models on them (fast section) -----------------------
-export { referenceKernels, type FastKernels, type FloatArray, type DType, type KernelName } from './fast/kernels.ts';
-export { FastCharRNN, fastModelBytes, type FastModelShape } from './fast/model.ts';
-export { gradsFinite, clipGrads, applyUpdate } from './fast/update.ts';
-export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
-export { KERNEL_CHOICES, DTYPES, resolveKernels, defaultThreads, makeKernels, samplingStepper, type KernelChoice, type Engine } from './fast/select.ts';
-export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
-
-// ---- notebooks: charts and teaching modules (notebooks section) -----------------------------
-export { Figure, renderChart, lineChart, barChart, pointChart, heatmaps, textHeatmap, layoutText, type Series, type ChartOptions, type Rule, type Bar, type HeatmapPanel, type HeatmapOptions, type TextHeatmapOptions } from './plot.ts';
-export * as plantedBug from './lessons/planted-bug.ts';
-export * as finiteDifferences from './lessons/finite-differences.ts';
-export { trainMinChar, minCharEvalLoss, sampleMinChar, type MinCharOptions, type MinCharRun } from './lessons/minchar-train.ts';
-export { Table, table, type Cell } from './table.ts';
-export * as gradientFlow from './lessons/gradient-flow.ts';
-export { unitCorrelations, strongestUnits } from './lessons/neurons.ts';
+export {
+  checkOptions,
+  checkTrainingSize,
+  DivergedError,
+  type ResumeOptions,
+  TRAINER_DEFAULTS,
+  Trainer,
+  type TrainerOptions,
+  type ValRecord,
+} from './train/trainer.ts';

@@ -64,13 +64,16 @@ const showBytes = (n: number): string => (!Number.isFinite(n) || n >= 1e15 ? `${
 /** A SizeError when `bytes` exceeds `limit`: `what` says what would take them ("this model with batch 50 × seq 50"). */
 export function checkMemory(bytes: number, limit: number, what: string): void {
   if (!(bytes <= limit)) {
-    throw new SizeError(`${what} would need about ${showBytes(bytes)} of memory, more than the ${showBytes(limit)} this runtime allows: use a smaller --hidden, --layers, --batch or --seq`);
+    throw new SizeError(
+      `${what} would need about ${showBytes(bytes)} of memory, more than the ${showBytes(limit)} this runtime allows: use a smaller --hidden, --layers, --batch or --seq`,
+    );
   }
 }
 
 /** A SizeError when one array would be longer than a typed array can be (2^32 − 1 elements in Node 20). */
 export function checkArrayLength(n: number, what: string): void {
-  if (!(n <= 2 ** 32 - 1)) throw new SizeError(`${what} would need one array of ${n.toExponential(2)} numbers; at most ${2 ** 32 - 1} fit: use a smaller --hidden, --batch or --seq`);
+  if (!(n <= 2 ** 32 - 1))
+    throw new SizeError(`${what} would need one array of ${n.toExponential(2)} numbers; at most ${2 ** 32 - 1} fit: use a smaller --hidden, --batch or --seq`);
 }
 
 /** The whole check for a job: total memory and the largest single array (a layer's weights, a chunk's logits). */

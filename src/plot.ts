@@ -3,8 +3,8 @@
 // returns a Figure: its SVG text, which a Jupyter kernel (Deno's) displays when it is the value of
 // a cell, through the Symbol.for('Jupyter.display') method.
 //
-// vega and vega-lite are development dependencies, imported when the first chart is drawn, so the
-// command line and anything else that never draws do not load them (or need them installed).
+// vega and vega-lite are imported when the first chart is drawn, so the command line and anything
+// else that never draws do not load them (`rnn plot` draws with them).
 
 import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from './errors.ts';
@@ -28,7 +28,7 @@ function load(): Promise<Libraries> {
     ([vega, vl]) => ({ vega, vl }),
     () => {
       libraries = undefined;
-      throw new UserError('charts need the vega and vega-lite packages (development dependencies): run `npm install`');
+      throw new UserError('charts need the vega and vega-lite packages (dependencies of this one): run `npm install`');
     },
   );
   return libraries;

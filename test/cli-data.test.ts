@@ -1,9 +1,8 @@
 // `rnn data` and `--data NAME`: the bundled corpora by name, gzip files on the command line, and
 // the one-line errors for broken gzip files.
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
 import { CORPORA } from '../src/index.ts';
 import { cliSandbox, expectError } from './cli-helpers.ts';
 
@@ -37,11 +36,34 @@ describe('--data NAME and gzip files', () => {
   it('train reads a gzip file given by path, and a file in the current directory wins over a corpus name', () => {
     const text = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
     writeFileSync(f('t.gz'), gzipSync(Buffer.from(text)));
-    const r = rnn('train', '--data', 't.gz', '--hidden', '8', '--layers', '1', '--seq', '10', '--batch', '2', '--iters', '2', '--no-checkpoint', '--sample-every', '0', '--eval-every', '0');
+    const r = rnn(
+      'train',
+      '--data',
+      't.gz',
+      '--hidden',
+      '8',
+      '--layers',
+      '1',
+      '--seq',
+      '10',
+      '--batch',
+      '2',
+      '--iters',
+      '2',
+      '--no-checkpoint',
+      '--sample-every',
+      '0',
+      '--eval-every',
+      '0',
+    );
     expect(r.code, r.err).toBe(0);
     // A local file called "names" shadows the bundled corpus: its text is too short to train on.
     writeFileSync(f('names'), 'abc');
-    expectError(rnn('train', '--data', 'names', '--iters', '1', '--no-checkpoint'), 1, /training text has \d+ characters( \(\d+ in the training part\))?: too short/);
+    expectError(
+      rnn('train', '--data', 'names', '--iters', '1', '--no-checkpoint'),
+      1,
+      /training text has \d+ characters( \(\d+ in the training part\))?: too short/,
+    );
   });
 
   it('a broken gzip or an unknown name is one line on stderr, exit 1', () => {

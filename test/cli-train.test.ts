@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, cliSandbox, expectError } from './cli-helpers.ts';
-import { loadCheckpoint, type Checkpoint } from '../src/checkpoint/checkpoint.ts';
+import { type Checkpoint, loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import { BIN, cliSandbox, expectError, ROOT } from './cli-helpers.ts';
 
 const { dir, f, rnn } = cliSandbox('rnn-cli-train-');
 const FIX = join(ROOT, 'test', 'fixtures', 'pytorch');
@@ -52,7 +52,19 @@ describe('train → sample → eval', () => {
     }
     // The run is over: resuming says how to extend it; --epochs does.
     expectError(rnn('train', '--data', 'poem.txt', '--resume', 'poem.safetensors'), 1, /has finished all 2 epochs of its run; give --epochs N \(more than 2\)/);
-    const more = rnn('train', '--data', 'poem.txt', '--resume', 'poem.safetensors', '--epochs', '3', '--checkpoint', 'poem3.safetensors', '--sample-every', '0');
+    const more = rnn(
+      'train',
+      '--data',
+      'poem.txt',
+      '--resume',
+      'poem.safetensors',
+      '--epochs',
+      '3',
+      '--checkpoint',
+      'poem3.safetensors',
+      '--sample-every',
+      '0',
+    );
     expect(more.code, more.err).toBe(0);
     expect(loadCheckpoint(f('poem3.safetensors')).training!.iteration).toBe((latest.training!.iteration / 2) * 3);
     const seeded = () => rnn('sample', '--checkpoint', 'poem.safetensors', '--length', '50', '--seed', '9').out;
@@ -111,7 +123,22 @@ describe('train → sample → eval', () => {
     const before = readFileSync(f('div.safetensors'));
     // The same run with a learning rate a million times too large (the first run's options, lr replaced).
     const wild = SMALL.map((a, i) => (SMALL[i - 1] === '--lr' ? '1e4' : a));
-    const r = rnn('train', ...wild, '--model', 'rnn', '--optim', 'adam', '--clip', '1e9', '--iters', '60', '--checkpoint', 'div.safetensors', '--checkpoint-every', '0');
+    const r = rnn(
+      'train',
+      ...wild,
+      '--model',
+      'rnn',
+      '--optim',
+      'adam',
+      '--clip',
+      '1e9',
+      '--iters',
+      '60',
+      '--checkpoint',
+      'div.safetensors',
+      '--checkpoint-every',
+      '0',
+    );
     expectError(r, 1, /diverged.*(not overwritten|last good checkpoint)/);
     expect(readFileSync(f('div.safetensors')).equals(before)).toBe(true);
   });
@@ -124,7 +151,17 @@ describe('checkpoints written by PyTorch', () => {
     const vocab: string[] = JSON.parse(readFileSync(join(FIX, 'lstm-torch-vocab.json'), 'utf8'));
     expect([...s.out].filter((ch) => !vocab.includes(ch) && ch !== '\n')).toEqual([]);
     expectError(rnn('sample', '--checkpoint', join(FIX, 'lstm-torch-novocab.safetensors')), 1, /no vocabulary.*--vocab/);
-    const v = rnn('sample', '--checkpoint', join(FIX, 'lstm-torch-novocab.safetensors'), '--vocab', join(FIX, 'lstm-torch-vocab.json'), '--length', '100', '--seed', '1');
+    const v = rnn(
+      'sample',
+      '--checkpoint',
+      join(FIX, 'lstm-torch-novocab.safetensors'),
+      '--vocab',
+      join(FIX, 'lstm-torch-vocab.json'),
+      '--length',
+      '100',
+      '--seed',
+      '1',
+    );
     expect(v.code, v.err).toBe(0);
     expect(v.out).toBe(s.out); // same weights, same vocabulary, same seed
     const e = rnn('eval', '--checkpoint', join(FIX, 'lstm-torch.safetensors'), '--data', 'poem.txt');

@@ -1,15 +1,15 @@
 // The `rnn` command line, run as a real process (node bin/rnn.js …): help, exit codes, one-line
 // errors without stack traces, a short end-to-end train → sample run, and files left untouched on failure.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, cliSandbox, expectError } from './cli-helpers.ts';
 import { encodeCheckpoint } from '../src/checkpoint/checkpoint.ts';
-import { Trainer } from '../src/train/trainer.ts';
-import { ProgressPrinter, formatDuration } from '../src/cli/progress.ts';
-import type { TrainProgress } from '../src/train/loop.ts';
-import { reportError } from '../src/cli/run.ts';
 import type { Io } from '../src/cli/io.ts';
+import { formatDuration, ProgressPrinter } from '../src/cli/progress.ts';
+import { reportError } from '../src/cli/run.ts';
+import type { TrainProgress } from '../src/train/loop.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import { cliSandbox, expectError, ROOT } from './cli-helpers.ts';
 
 const { dir, f, rnn } = cliSandbox('rnn-cli-', 60_000);
 
@@ -50,7 +50,22 @@ describe('help and version', () => {
   });
 
   const options: Record<string, string[]> = {
-    train: ['data', 'layers', 'hidden', 'seq', 'lr', 'iters', 'time', 'seed', 'grad', 'checkpoint', 'checkpoint-every', 'sample-every', 'sample-length', 'resume'],
+    train: [
+      'data',
+      'layers',
+      'hidden',
+      'seq',
+      'lr',
+      'iters',
+      'time',
+      'seed',
+      'grad',
+      'checkpoint',
+      'checkpoint-every',
+      'sample-every',
+      'sample-length',
+      'resume',
+    ],
     sample: ['checkpoint', 'length', 'temperature', 'prime', 'seed'],
     gradcheck: ['model', 'layers', 'hidden', 'seq', 'batch', 'dropout', 'seed', 'data', 'text', 'samples', 'step'],
   };
@@ -94,7 +109,11 @@ describe('bad input files and checkpoints exit 1 with one line', () => {
     [['train', '--data', 'adir'], 1, /adir is a directory/],
     [['train', '--data', 'empty.txt'], 1, /empty/],
     [['train', '--data', 'latin1.txt'], 1, /not valid UTF-8.*offset 3/],
-    [['train', '--data', 'short.txt'], 1, /the training text has 6 characters \(5 in the training part\): too short for batch 50 × seq 50 \(needs at least 2501 in the training part\)/],
+    [
+      ['train', '--data', 'short.txt'],
+      1,
+      /the training text has 6 characters \(5 in the training part\): too short for batch 50 × seq 50 \(needs at least 2501 in the training part\)/,
+    ],
     [['gradcheck', '--model', 'minchar', '--text', 'hi', '--seq', '5'], 1, /has 2 characters; --seq 5 needs at least 6/],
     [['sample', '--checkpoint', 'missing.safetensors'], 1, /no such file/],
     [['sample'], 1, /no checkpoint at checkpoints\/model\.safetensors: train a model first/],
@@ -102,7 +121,11 @@ describe('bad input files and checkpoints exit 1 with one line', () => {
     [['sample', '--checkpoint', 'v9.safetensors'], 1, /format rnn-from-scratch\/9 is not supported/],
     [['sample', '--checkpoint', 'corrupt.safetensors'], 1, /corrupt\.safetensors/],
     [['sample', '--checkpoint', 'poem.txt'], 1, /poem\.txt/],
-    [['sample', '--checkpoint', 'good.safetensors', '--prime', 'hello Zürich'], 1, /the prime has characters not in the model's vocabulary: "Z", "ü", "i", "c"$/m],
+    [
+      ['sample', '--checkpoint', 'good.safetensors', '--prime', 'hello Zürich'],
+      1,
+      /the prime has characters not in the model's vocabulary: "Z", "ü", "i", "c"$/m,
+    ],
     [['train', '--data', 'other.txt', '--resume', 'good.safetensors'], 1, /the text has characters that the checkpoint's vocabulary lacks: "Z", "ë"/],
     [['train', '--data', 'poem.txt', '--resume', 'good.safetensors'], 1, /the text is not the one this run was trained on/],
     // options that define the run cannot change on resume: a usage error
@@ -168,8 +191,17 @@ describe('train, sample, resume, gradcheck', () => {
 
 describe('progress output', () => {
   const p: TrainProgress = {
-    iteration: 1200, totalIterations: 21150, epoch: 2.837, epochs: 50, sessionIterations: 200,
-    loss: 2.05, smoothLoss: 2.1, lr: 0.002, charsPerSecond: 12345.6, elapsedSeconds: 3, etaSeconds: 75,
+    iteration: 1200,
+    totalIterations: 21150,
+    epoch: 2.837,
+    epochs: 50,
+    sessionIterations: 200,
+    loss: 2.05,
+    smoothLoss: 2.1,
+    lr: 0.002,
+    charsPerSecond: 12345.6,
+    elapsedSeconds: 3,
+    etaSeconds: 75,
   };
 
   it('formats durations', () => {
@@ -205,7 +237,7 @@ describe('internal errors', () => {
 });
 
 describe('gradcheck --model', () => {
-  it('checks an LSTM by default (2 layers, 3 streams), with PyTorch\'s parameter names, and passes', () => {
+  it("checks an LSTM by default (2 layers, 3 streams), with PyTorch's parameter names, and passes", () => {
     const r = rnn('gradcheck', '--hidden', '3', '--seq', '3', '--text', 'hello world, hello');
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toMatch(/^gradcheck: lstm, 2 layer\(s\), hidden 3, seq 3, batch 3, dropout 0, /m);
@@ -219,7 +251,23 @@ describe('gradcheck --model', () => {
     ['rnn', '3', '0.3'],
     ['lstm', '1', '0.5'],
   ])('--model %s --layers %s --dropout %s passes', (model, layers, dropout) => {
-    const r = rnn('gradcheck', '--model', model, '--layers', layers, '--hidden', '4', '--seq', '4', '--batch', '2', '--dropout', dropout, '--text', 'First Citizen: hi');
+    const r = rnn(
+      'gradcheck',
+      '--model',
+      model,
+      '--layers',
+      layers,
+      '--hidden',
+      '4',
+      '--seq',
+      '4',
+      '--batch',
+      '2',
+      '--dropout',
+      dropout,
+      '--text',
+      'First Citizen: hi',
+    );
     expect(r.code, r.out + r.err).toBe(0);
     expect(r.out).toContain(`gradcheck: ${model}, ${layers} layer(s), hidden 4, seq 4, batch 2, dropout ${dropout}`);
     expect(r.out).toMatch(new RegExp(`^rnn\\.bias_hh_l${Number(layers) - 1} .*PASS$`, 'm'));

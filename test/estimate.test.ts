@@ -12,7 +12,7 @@ import { Trainer } from '../src/train/trainer.ts';
 const LSTM = { model: 'lstm', layers: 2, hidden: 128, seqLength: 50, batchSize: 50, optim: 'rmsprop', dtype: 'f32' } as const;
 
 describe('estimateRun', () => {
-  it('counts the parameters of char-rnn\'s 2 × 128 LSTM on 65 characters', () => {
+  it("counts the parameters of char-rnn's 2 × 128 LSTM on 65 characters", () => {
     // layer 0: W_ih 512×65, W_hh 512×128, two biases of 512; layer 1: W_ih and W_hh 512×128, two biases; decoder 65×128 + 65
     const byHand = 512 * 65 + 512 * 128 + 2 * 512 + 2 * 512 * 128 + 2 * 512 + 65 * 128 + 65;
     expect(byHand).toBe(240_321);
@@ -34,7 +34,11 @@ describe('estimateRun', () => {
   });
 
   it('counts the memory of parameters, gradients, optimizer slots and activations', () => {
-    const s = estimateRun(LSTM, 65), P = s.parameters, N = 50 * 50, H = 128, GH = 512;
+    const s = estimateRun(LSTM, 65),
+      P = s.parameters,
+      N = 50 * 50,
+      H = 128,
+      GH = 512;
     // float32 kernel memory: parameters, gradients and RMSprop's one slot (3P); per layer the gate
     // pre-activations (N × GH) and T + 1 steps of h and c; the logits (N × V); then the float64 copy (8P)
     const atLeast = 4 * (3 * P + 2 * (N * GH + 2 * 51 * 50 * H) + N * 65) + 8 * P;
@@ -52,7 +56,9 @@ describe('estimateRun', () => {
     }
     expect(err).toBeInstanceOf(UserError);
     // the closed-form guard of src/limits.ts speaks first (estimateRun walks the layers, so it comes second)
-    expect((err as Error).message).toMatch(/^a 2-layer LSTM with 100000 hidden units, vocabulary 8, batch 2 × seq 4 would need one array of 4\.00e\+10 numbers; at most 4294967295 fit/);
+    expect((err as Error).message).toMatch(
+      /^a 2-layer LSTM with 100000 hidden units, vocabulary 8, batch 2 × seq 4 would need one array of 4\.00e\+10 numbers; at most 4294967295 fit/,
+    );
     expect(() => checkSize(estimateRun(LSTM, 65), 1000)).toThrow(/more than the 1\.0 kB available: use fewer hidden units/);
     expect(() => checkSize(estimateRun(LSTM, 65))).not.toThrow();
   });

@@ -1,11 +1,16 @@
 // The size guard (src/limits.ts): its closed forms against the real layouts they stand for.
 import { describe, expect, it } from 'vitest';
-import { CELL_KINDS, SizeError, charrnn, checkJob, fastModelBytes, gradcheckWork, jobBytes, parameterCount } from '../src/index.ts';
+import { CELL_KINDS, charrnn, checkJob, fastModelBytes, gradcheckWork, jobBytes, parameterCount, SizeError } from '../src/index.ts';
 
 describe('limits', () => {
   it('parameterCount is the sum of charrnn.paramShapes', () => {
     for (const kind of CELL_KINDS) {
-      for (const [V, H, L] of [[1, 1, 1], [7, 3, 2], [65, 128, 3], [30, 17, 4]]) {
+      for (const [V, H, L] of [
+        [1, 1, 1],
+        [7, 3, 2],
+        [65, 128, 3],
+        [30, 17, 4],
+      ]) {
         const shapes = charrnn.paramShapes({ kind, vocabSize: V, hiddenSize: H, layers: L });
         expect(parameterCount({ kind, V, H, L })).toBe(shapes.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0));
       }
@@ -14,9 +19,20 @@ describe('limits', () => {
 
   it("jobBytes bounds the fast path's own arena from above, within a factor of 3", () => {
     for (const kind of CELL_KINDS) {
-      for (const [V, H, L, T, B] of [[10, 8, 1, 4, 2], [65, 128, 2, 50, 50], [200, 64, 3, 20, 8], [5, 300, 1, 1, 1]]) {
-        for (const [dtype, bytes] of [['f32', 4], ['f64', 8]] as const) {
-          for (const [optim, slots] of [['adagrad', 1], ['adam', 2]] as const) {
+      for (const [V, H, L, T, B] of [
+        [10, 8, 1, 4, 2],
+        [65, 128, 2, 50, 50],
+        [200, 64, 3, 20, 8],
+        [5, 300, 1, 1, 1],
+      ]) {
+        for (const [dtype, bytes] of [
+          ['f32', 4],
+          ['f64', 8],
+        ] as const) {
+          for (const [optim, slots] of [
+            ['adagrad', 1],
+            ['adam', 2],
+          ] as const) {
             const arena = fastModelBytes({ config: { kind, vocabSize: V, hiddenSize: H, layers: L }, B, T, optim, dropout: true }, dtype);
             const estimate = jobBytes({ kind, V, H, L, T, B, bytes, slots, tape: false });
             expect(estimate, `${kind} ${V} ${H} ${L} ${T} ${B} ${dtype} ${optim}`).toBeGreaterThanOrEqual(arena);

@@ -200,7 +200,7 @@ describe('trainLoop', () => {
     const latest = join(dir, 'a.safetensors'), best = join(dir, 'a.best.safetensors');
     const r = await trainLoop(t, {
       iters: 7, evalEvery: 3, checkpointPath: latest, bestPath: best,
-      onEval: (e) => evals.push(e.iteration), onCheckpoint: (p, it, kind) => saves.push(`${kind}@${it}`),
+      onEval: (e) => evals.push(e.iteration), onCheckpoint: (_path, it, kind) => saves.push(`${kind}@${it}`),
     });
     expect(r.stoppedBy).toBe('iters');
     expect(evals).toEqual([3, 6, 7]); // and once at the end of the session

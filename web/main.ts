@@ -11,6 +11,7 @@ import { UserError, decodeUtf8, type GradcheckRow } from '../src/index.ts';
 import shakespeareUrl from '../data/tinyshakespeare.txt?url';
 import { drawChart, type Series } from './chart.ts';
 import { gunzipInBrowser } from './gzip.ts';
+import { mountGraphPanel } from './graph-panel.ts';
 import { FIELDS, RunningAverage, readField, type FieldId } from './helpers.ts';
 import { currentPosition, renderTrace, type Trace } from './inspect-view.ts';
 import { UNTIL_PAUSED_EPOCHS, type FromWorker, type GradcheckAnswer, type GradcheckRequest, type ModelInfo, type ModelOptions, type ToWorker, type TrainRequest } from './protocol.ts';
@@ -467,3 +468,5 @@ setEpochs(epochsWanted());
 $('epochs-of').textContent = '';
 refreshButtons();
 void loadShakespeare();
+
+mountGraphPanel();

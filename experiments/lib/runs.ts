@@ -57,6 +57,9 @@ interface Record<M> {
   marks: Mark<M>[];
   seconds: number;
   iterations: number;
+  /** The totals above as they stood when the run reached each stop, so that an experiment sharing
+   * the run up to an earlier iteration reports its own part. */
+  clock?: { iteration: number; seconds: number; iterations: number }[];
 }
 
 /** Train (or resume, or find finished) the run `spec` under `dir`. */
@@ -119,6 +122,7 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
         },
       });
       account(trainer.iteration);
+      if (trainer.iteration === stop) rec.clock = [...(rec.clock ?? []).filter((c) => c.iteration !== stop), { iteration: stop, seconds: rec.seconds, iterations: rec.iterations }];
       if (loop.stoppedBy === 'signal') {
         save();
         throw new RunInterrupted(spec.name, trainer.iteration);
@@ -133,9 +137,12 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
     }
   }
   report.done(spec.name);
+  // a run trained past `until` by another experiment: the totals as they stood at `until`
+  const at = trainer.iteration > until ? rec.clock?.find((c) => c.iteration === until) : undefined;
+  const seconds = at?.seconds ?? rec.seconds, iterations = at?.iterations ?? rec.iterations;
   return {
     // a run shared with an experiment that trained it further reports only its own part
-    trainer, marks: rec.marks, history: trainer.history.filter((r) => r.iteration <= until).map((r) => ({ ...r })), seconds: rec.seconds, iterations: rec.iterations,
-    charsPerSecond: rec.seconds > 0 ? (rec.iterations * trainer.charsPerStep) / rec.seconds : NaN, resumed,
+    trainer, marks: rec.marks, history: trainer.history.filter((r) => r.iteration <= until).map((r) => ({ ...r })), seconds, iterations,
+    charsPerSecond: seconds > 0 ? (iterations * trainer.charsPerStep) / seconds : NaN, resumed,
   };
 }

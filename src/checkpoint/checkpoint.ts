@@ -15,14 +15,14 @@
 // Decoding treats every file as hostile: the header size is capped (safetensors.ts), nothing in it
 // is evaluated, and anything missing, misshapen or non-finite is a one-line UserError.
 
-import { UserError, clip, preview, showDims } from '../errors.ts';
-import { Tensor } from '../engine/tensor.ts';
-import { CELL_KINDS, configOf, paramShapes, type CellKind, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
-import { Vocab } from '../data/vocab.ts';
 import { readFileBytes } from '../data/text.ts';
-import { OPTIMIZERS, makeOptimizer, type OptimizerState, type OptimName } from '../train/optim.ts';
-import { decodeSafetensors, encodeSafetensors, type Dtype, type StoredTensor } from './safetensors.ts';
+import { Vocab } from '../data/vocab.ts';
+import { Tensor } from '../engine/tensor.ts';
+import { clip, preview, showDims, UserError } from '../errors.ts';
+import { CELL_KINDS, type CellKind, type CharRNNConfig, configOf, type Params, paramShapes, type State } from '../models/charrnn.ts';
+import { makeOptimizer, OPTIMIZERS, type OptimizerState, type OptimName } from '../train/optim.ts';
 import { writeFileAtomic } from './files.ts';
+import { type Dtype, decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'rnn-from-scratch/2';
 
@@ -62,7 +62,8 @@ export function encodeCheckpoint(c: Checkpoint, dtype: Dtype = 'F64'): Uint8Arra
   const tr = c.training;
   if (tr) {
     for (const [slot, arrays] of Object.entries(tr.optimizer.slots)) {
-      for (const [name, a] of Object.entries(arrays)) tensors[`${OPTIM}${slot}.${name}`] = { shape: [...(c.params[name]?.shape ?? [a.length])], data: a, dtype };
+      for (const [name, a] of Object.entries(arrays))
+        tensors[`${OPTIM}${slot}.${name}`] = { shape: [...(c.params[name]?.shape ?? [a.length])], data: a, dtype };
     }
     const B = tr.state.h[0].length / hiddenSize;
     tr.state.h.forEach((h, l) => (tensors[stateName('h', l)] = { shape: [B, hiddenSize], data: h, dtype }));
@@ -94,7 +95,8 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOp
   const format = metadata.format;
   const ours = format !== undefined;
   if (ours && format !== CHECKPOINT_FORMAT) {
-    if (format === 'rnn-from-scratch/1') fail('written by an earlier version of rnn-from-scratch (format 1, the min-char model before PyTorch names); train a new model with this version');
+    if (format === 'rnn-from-scratch/1')
+      fail('written by an earlier version of rnn-from-scratch (format 1, the min-char model before PyTorch names); train a new model with this version');
     if (format.startsWith('rnn-from-scratch/')) fail(`checkpoint format ${clip(format)} is not supported by this version (expects ${CHECKPOINT_FORMAT})`);
     fail(`has format ${preview(format)}: not an rnn-from-scratch checkpoint`);
   }
@@ -119,9 +121,11 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOp
     } catch (err) {
       return fail(`not a CharRNN model: ${(err as Error).message}`);
     }
-    if (config.hiddenSize < 1 || config.vocabSize < 1) fail(`not a CharRNN model: hidden size ${config.hiddenSize} and vocabulary size ${config.vocabSize} must be at least 1`);
+    if (config.hiddenSize < 1 || config.vocabSize < 1)
+      fail(`not a CharRNN model: hidden size ${config.hiddenSize} and vocabulary size ${config.vocabSize} must be at least 1`);
   }
-  if (4 * config.layers + 2 > Object.keys(tensors).length) fail(`config says ${config.layers} layers but the file holds only ${Object.keys(tensors).length} tensors`);
+  if (4 * config.layers + 2 > Object.keys(tensors).length)
+    fail(`config says ${config.layers} layers but the file holds only ${Object.keys(tensors).length} tensors`);
   const take = (name: string, shape: readonly number[]): Float64Array => {
     const t = tensors[name];
     if (!t) return fail(`tensor '${name}' is missing (expected for ${describeConfig(config)})`);
@@ -138,7 +142,8 @@ export function decodeCheckpoint(bytes: Uint8Array, what: string, opts: DecodeOp
   // The vocabulary: given by the caller, or from the metadata.
   let rawVocab: unknown = opts.vocab;
   if (rawVocab === undefined) {
-    if (metadata.vocab === undefined) fail(`has no vocabulary in its metadata; give one with --vocab FILE (a JSON array of ${config.vocabSize} characters, or the training text)`);
+    if (metadata.vocab === undefined)
+      fail(`has no vocabulary in its metadata; give one with --vocab FILE (a JSON array of ${config.vocabSize} characters, or the training text)`);
     rawVocab = json('vocab');
   }
   let vocab: Vocab;
@@ -163,7 +168,12 @@ function readConfig(raw: unknown, fail: Fail): CharRNNConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return fail(`metadata 'config' is not a JSON object`);
   const r = raw as Record<string, unknown>;
   if (!CELL_KINDS.includes(r.kind as CellKind)) fail(`config.kind is ${preview(r.kind)}, expected one of ${CELL_KINDS.join(', ')}`);
-  return { kind: r.kind as CellKind, vocabSize: count('config.vocabSize', r.vocabSize, 1, fail), hiddenSize: count('config.hiddenSize', r.hiddenSize, 1, fail), layers: count('config.layers', r.layers, 1, fail) };
+  return {
+    kind: r.kind as CellKind,
+    vocabSize: count('config.vocabSize', r.vocabSize, 1, fail),
+    hiddenSize: count('config.hiddenSize', r.hiddenSize, 1, fail),
+    layers: count('config.layers', r.layers, 1, fail),
+  };
 }
 
 function count(key: string, v: unknown, min: number, fail: Fail): number {
@@ -171,14 +181,20 @@ function count(key: string, v: unknown, min: number, fail: Fail): number {
 }
 
 function readTraining(
-  config: CharRNNConfig, expected: [string, number[]][], tensors: Record<string, StoredTensor>, json: (k: string) => unknown,
-  take: (name: string, shape: readonly number[]) => Float64Array, known: Set<string>, fail: Fail,
+  config: CharRNNConfig,
+  expected: [string, number[]][],
+  tensors: Record<string, StoredTensor>,
+  json: (k: string) => unknown,
+  take: (name: string, shape: readonly number[]) => Float64Array,
+  known: Set<string>,
+  fail: Fail,
 ): TrainingState {
   const opt = json('optimizer');
   if (typeof opt !== 'object' || opt === null) return fail(`metadata 'optimizer' is not a JSON object`);
   const { name, hyper, steps } = opt as Record<string, unknown>;
   if (!OPTIMIZERS.includes(name as OptimName)) fail(`optimizer ${preview(name)} is not supported (expects one of ${OPTIMIZERS.join(', ')})`);
-  if (typeof hyper !== 'object' || hyper === null || !Object.values(hyper).every((v) => typeof v === 'number' && Number.isFinite(v))) fail(`optimizer hyperparameters ${preview(hyper)} are not finite numbers`);
+  if (typeof hyper !== 'object' || hyper === null || !Object.values(hyper).every((v) => typeof v === 'number' && Number.isFinite(v)))
+    fail(`optimizer hyperparameters ${preview(hyper)} are not finite numbers`);
   const shapes = new Map(expected);
   // Every slot of the optimizer, even one with no tensors (saved before the first step), and no
   // other. NOTE: a Map, not `slots[slot] ??= {}`: a hostile slot name such as "__proto__" would
@@ -186,8 +202,10 @@ function readTraining(
   const slots = new Map(Object.keys(makeOptimizer(name as OptimName).state().slots).map((s): [string, Record<string, Float64Array>] => [s, {}]));
   for (const tname of Object.keys(tensors)) {
     if (!tname.startsWith(OPTIM)) continue;
-    const rest = tname.slice(OPTIM.length), dot = rest.indexOf('.');
-    const slot = rest.slice(0, dot), param = rest.slice(dot + 1);
+    const rest = tname.slice(OPTIM.length),
+      dot = rest.indexOf('.');
+    const slot = rest.slice(0, dot),
+      param = rest.slice(dot + 1);
     if (dot <= 0 || !slots.has(slot) || !shapes.has(param)) fail(`unexpected optimizer tensor '${clip(tname)}'`);
     slots.get(slot)![param] = take(tname, shapes.get(param)!);
     known.add(tname);
@@ -211,7 +229,12 @@ function readTraining(
   const train = json('train');
   if (typeof train !== 'object' || train === null || Array.isArray(train)) fail(`metadata 'train' is not a JSON object`);
   return {
-    optimizer: { name: name as OptimName, hyper: hyper as Record<string, number>, steps: count('optimizer.steps', steps, 0, fail), slots: Object.fromEntries(slots) },
+    optimizer: {
+      name: name as OptimName,
+      hyper: hyper as Record<string, number>,
+      steps: count('optimizer.steps', steps, 0, fail),
+      slots: Object.fromEntries(slots),
+    },
     iteration: count('iteration', json('iteration'), 0, fail),
     rngState: rng as number[],
     state,

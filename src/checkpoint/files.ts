@@ -2,11 +2,11 @@
 // so a crash (even kill -9) at any moment leaves either the old file or the new one, never a mix;
 // the temporary file a killed writer leaves behind is removed at the next save beside it.
 
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { UserError } from '../errors.ts';
 import { describeFsError } from '../data/text.ts';
+import { UserError } from '../errors.ts';
 
 /**
  * Write a checkpoint atomically: the bytes go to a fresh temporary file beside `path`, are flushed
@@ -26,9 +26,17 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     renameSync(tmp, path);
   } catch (err) {
     if (fd !== null) {
-      try { closeSync(fd); } catch { /* already failing; the original error is the one to report */ }
+      try {
+        closeSync(fd);
+      } catch {
+        /* already failing; the original error is the one to report */
+      }
     }
-    try { unlinkSync(tmp); } catch { /* it may never have been created */ }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* it may never have been created */
+    }
     throw new UserError(`cannot save checkpoint: ${describeFsError(err, path, 'write')}`);
   }
   syncDirectory(dir);
@@ -42,7 +50,8 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
  * NOTE: a pid reused by an unrelated process keeps its stale file until that process ends: safe, not tidy.
  */
 export function removeStaleTemps(path: string): string[] {
-  const dir = dirname(path), prefix = `${basename(path)}.tmp-`;
+  const dir = dirname(path),
+    prefix = `${basename(path)}.tmp-`;
   const removed: string[] = [];
   let names: string[];
   try {
@@ -88,7 +97,7 @@ export function checkCheckpointPath(path: string): void {
     // does not exist yet: fine
   }
   if (isDir) throw new UserError(`cannot save checkpoint: ${path} is a directory; give a file name`);
-  const dir = checkpointDirectory(path);
+  checkpointDirectory(path);
   const probe = tempName(path);
   try {
     closeSync(openSync(probe, 'wx', 0o644));
@@ -144,4 +153,3 @@ function syncDirectory(dir: string): void {
     if (fd !== null) closeSync(fd);
   }
 }
-

@@ -11,7 +11,7 @@
 // size before anything is allocated, the header is read with JSON.parse only, and every entry is
 // checked before a single value is read. Any problem is a UserError that says what is wrong.
 
-import { UserError, clip, preview, showDims } from '../errors.ts';
+import { clip, preview, showDims, UserError } from '../errors.ts';
 
 export type Dtype = 'F64' | 'F32';
 
@@ -81,7 +81,10 @@ interface Entry {
  * Parse a safetensors file. Every tensor comes back as a Float64Array (F32 values widened), with
  * the dtype it was stored in. `what` names the data in error messages ("checkpoint run/a.st").
  */
-export function decodeSafetensors(bytes: Uint8Array, what = 'safetensors data'): { tensors: Record<string, StoredTensor & { dtype: Dtype }>; metadata: Record<string, string> } {
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  what = 'safetensors data',
+): { tensors: Record<string, StoredTensor & { dtype: Dtype }>; metadata: Record<string, string> } {
   const fail = (msg: string): never => {
     throw new UserError(`${what}: ${msg}`);
   };

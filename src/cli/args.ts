@@ -21,6 +21,8 @@ export interface OptionSpec {
 
 export interface CommandSpec {
   name: string;
+  /** Placeholder for the arguments that are not options ("LOG…"); without it, none are accepted. */
+  positionals?: string;
   /** One line for the command list of `rnn --help`. */
   brief: string;
   summary: string;
@@ -32,12 +34,12 @@ export interface CommandSpec {
 export type ParsedOptions = Record<string, string | boolean | undefined>;
 
 /** Parse `argv` for `spec`. Returns null when --help was asked for (after printing nothing). */
-export function parseCommand(spec: CommandSpec, argv: string[]): { values: ParsedOptions; given: Set<string> } | null {
+export function parseCommand(spec: CommandSpec, argv: string[]): { values: ParsedOptions; given: Set<string>; positionals: string[] } | null {
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
   for (const o of spec.options) options[o.name] = { type: o.value ? 'string' : 'boolean' };
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: false, tokens: true });
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: spec.positionals !== undefined, tokens: true });
   } catch (err) {
     throw new UsageError(describeParseError(err, spec.name));
   }
@@ -50,7 +52,7 @@ export function parseCommand(spec: CommandSpec, argv: string[]): { values: Parse
   }
   const values: ParsedOptions = { ...parsed.values };
   for (const o of spec.options) if (values[o.name] === undefined && o.default !== undefined) values[o.name] = o.default;
-  return { values, given };
+  return { values, given, positionals: parsed.positionals };
 }
 
 function describeParseError(err: unknown, command: string): string {
@@ -134,7 +136,7 @@ export function formatHelp(spec: CommandSpec): string {
   rows.push(['--help', 'show this help and exit']);
   const width = Math.max(...rows.map(([l]) => l.length)) + 2;
   const lines = [
-    `usage: rnn ${spec.name} [options]`,
+    `usage: rnn ${spec.name}${spec.positionals ? ` ${spec.positionals}` : ''} [options]`,
     '',
     spec.summary,
     '',

@@ -2,9 +2,37 @@
 // (autodiff), the hand-derived backprop, and central finite differences. `--model lstm|gru|rnn`
 // checks char-rnn's models (B streams, optional dropout), `--model minchar` the post's min-char-rnn.
 
-import { CELL_KINDS, GRADCHECK_WORK_BUDGET, NOISE, SizeError, THRESHOLDS, UserError, charGradcheck, checkJob, gradcheckWork, parameterCount, charrnn, formatGradcheckTable, gradcheck, numericNoiseFloor, paramShapes, readTextFile } from '../index.ts';
-import { UsageError, choiceOption, seedOption, formatHelp, fractionOption, intOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, memoryLimit, resolveDataPath, type Io } from './io.ts';
+import {
+  CELL_KINDS,
+  charGradcheck,
+  charrnn,
+  checkJob,
+  formatGradcheckTable,
+  GRADCHECK_WORK_BUDGET,
+  gradcheck,
+  gradcheckWork,
+  NOISE,
+  numericNoiseFloor,
+  parameterCount,
+  paramShapes,
+  readTextFile,
+  SizeError,
+  THRESHOLDS,
+  UserError,
+} from '../index.ts';
+import {
+  type CommandSpec,
+  choiceOption,
+  formatHelp,
+  fractionOption,
+  intOption,
+  parseCommand,
+  positiveNumberOption,
+  seedOption,
+  stringOption,
+  UsageError,
+} from './args.ts';
+import { DEFAULT_DATA, type Io, memoryLimit, resolveDataPath } from './io.ts';
 
 const MODELS = [...CELL_KINDS, 'minchar'] as const;
 /** B > 1 by default, so the check covers streams that share weights but not state. */
@@ -15,18 +43,44 @@ export const gradcheckSpec: CommandSpec = {
   brief: 'check gradients: tape vs hand-derived backprop vs finite differences',
   summary: 'Check the gradients of a small model on one chunk of text: tape vs hand-derived backprop vs central finite differences.',
   options: [
-    { name: 'model', value: 'lstm|gru|rnn|minchar', default: 'lstm', help: "char-rnn's LSTM, GRU or tanh RNN (PyTorch's equations and names), or minchar: the post's min-char-rnn (Wxh, Whh1, …)" },
+    {
+      name: 'model',
+      value: 'lstm|gru|rnn|minchar',
+      default: 'lstm',
+      help: "char-rnn's LSTM, GRU or tanh RNN (PyTorch's equations and names), or minchar: the post's min-char-rnn (Wxh, Whh1, …)",
+    },
     { name: 'layers', value: 'N', defaultNote: '2; 1 for minchar', help: 'stacked layers' },
     { name: 'hidden', value: 'N', default: '10', help: 'hidden units per layer' },
     { name: 'seq', value: 'N', default: '10', help: 'time steps in the chunk' },
-    { name: 'batch', value: 'N', default: String(DEFAULT_BATCH), help: 'parallel streams (not for minchar); stream b reads characters b·seq … b·seq + seq of the text' },
+    {
+      name: 'batch',
+      value: 'N',
+      default: String(DEFAULT_BATCH),
+      help: 'parallel streams (not for minchar); stream b reads characters b·seq … b·seq + seq of the text',
+    },
     { name: 'dropout', value: 'P', default: '0', help: 'dropout probability (not for minchar); one set of masks is drawn and used by all three gradients' },
     { name: 'seed', value: 'N', default: '1', help: 'random seed for the parameters, the starting state and the masks' },
-    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'take the text from this file (plain or gzip), or a bundled corpus (see rnn data)' },
+    {
+      name: 'data',
+      value: 'FILE',
+      defaultNote: 'the bundled data/tinyshakespeare.txt',
+      help: 'take the text from this file (plain or gzip), or a bundled corpus (see rnn data)',
+    },
     { name: 'text', value: 'STRING', help: 'take the text from this string instead' },
-    { name: 'samples', value: 'K', defaultNote: 'all entries, or 100 per parameter above 20,000 parameters', help: 'random entries per parameter checked against finite differences (0 = all); a check whose finite differences would exceed about 2e10 multiply-adds (about a minute) is refused unless K > 0 is given' },
+    {
+      name: 'samples',
+      value: 'K',
+      defaultNote: 'all entries, or 100 per parameter above 20,000 parameters',
+      help: 'random entries per parameter checked against finite differences (0 = all); a check whose finite differences would exceed about 2e10 multiply-adds (about a minute) is refused unless K > 0 is given',
+    },
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
-    { name: 'kernels', value: 'ts|wasm', default: 'ts', help: "hand-derived gradients from the readable *.manual.ts models (ts) or from the fast path on the WebAssembly kernels (not for minchar); always float64" },
+    {
+      name: 'kernels',
+      value: 'ts|wasm',
+      default: 'ts',
+      help: 'hand-derived gradients from the readable *.manual.ts models (ts) or from the fast path on the WebAssembly kernels (not for minchar); always float64',
+    },
+    { name: 'json', help: 'print one JSON document (settings, every row, thresholds, pass) instead of the table' },
   ],
   notes: [
     'The chunk is the start of the text: seq+1 characters for minchar, seq·batch+1 for the others.',
@@ -34,7 +88,10 @@ export const gradcheckSpec: CommandSpec = {
     'predictions for lstm, gru and rnn, the sum over the seq predictions for minchar.',
     'Exit code 0 when every row passes, 1 otherwise.',
   ],
-  examples: ['rnn gradcheck --model gru --layers 3 --hidden 8 --seq 6 --batch 2 --dropout 0.3', 'rnn gradcheck --model minchar --layers 2 --hidden 8 --seq 6 --text "hello world"'],
+  examples: [
+    'rnn gradcheck --model gru --layers 3 --hidden 8 --seq 6 --batch 2 --dropout 0.3',
+    'rnn gradcheck --model minchar --layers 2 --hidden 8 --seq 6 --text "hello world"',
+  ],
 };
 
 export function gradcheckCommand(argv: string[], io: Io): number {
@@ -77,9 +134,13 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   // parameter unless --samples says otherwise.
   const vocabSize = new Set(chars).size;
   // Sizes first, in closed form (paramShapes below makes 4 entries per layer): memory, then time.
-  const job = { kind: minchar ? 'rnn' as const : model, V: vocabSize, H: hidden, L: layers, T: seq, B: minchar ? 1 : batch };
+  const job = { kind: minchar ? ('rnn' as const) : model, V: vocabSize, H: hidden, L: layers, T: seq, B: minchar ? 1 : batch };
   // the tape's activations, and five float64 copies of the parameters (values, three gradients, a perturbed copy)
-  checkJob({ ...job, bytes: 8, slots: 3, tape: true }, memoryLimit(io), `a gradient check of a ${layers}-layer ${job.kind.toUpperCase()} with ${hidden} hidden units, seq ${seq}${minchar ? '' : ` × batch ${batch}`}`);
+  checkJob(
+    { ...job, bytes: 8, slots: 3, tape: true },
+    memoryLimit(io),
+    `a gradient check of a ${layers}-layer ${job.kind.toUpperCase()} with ${hidden} hidden units, seq ${seq}${minchar ? '' : ` × batch ${batch}`}`,
+  );
   const tensors = minchar ? 3 * layers + 2 : 4 * layers + 2;
   const autoSamples = parameterCount(job) > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0;
   const checked = (k: number): number => (k === 0 ? parameterCount(job) : Math.min(parameterCount(job), k * tensors));
@@ -97,6 +158,26 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const result = minchar
     ? gradcheck({ layers, hidden, text, seqLength: seq, seed, step, samples })
     : charGradcheck({ kind: model, layers, hidden, text, seqLength: seq, batch, dropout, seed, step, samples, kernels });
+  const terms = minchar ? 1 : seq * batch; // per-prediction losses in the loss (see NOISE)
+  const floor = numericNoiseFloor(result.loss, step, terms);
+  if (v.json) {
+    const settings = minchar ? { model, layers, hidden, seq } : { model, layers, hidden, seq, batch, dropout, kernels };
+    const doc = {
+      ...settings,
+      seed,
+      step,
+      samples,
+      vocabSize: result.vocabSize,
+      text,
+      loss: result.loss,
+      thresholds: { tapeVsManual: THRESHOLDS.tapeVsManual, vsNumeric: THRESHOLDS.vsNumeric },
+      noiseFloors: { tapeVsManual: NOISE.tapeVsManualAbs, vsNumeric: floor },
+      rows: result.rows,
+      pass: result.pass,
+    };
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return result.pass ? 0 : 1;
+  }
   const sampling =
     `${samples === 0 ? 'all entries' : `${samples} random entries per parameter`}` +
     `${samplesGiven === undefined && samples > 0 ? ` (the model has ${total} parameters; --samples 0 checks them all)` : ''}`;
@@ -114,8 +195,6 @@ export function gradcheckCommand(argv: string[], io: Io): number {
     );
   }
   io.out(formatGradcheckTable(result.rows).replace(/\n?$/, '\n'));
-  const terms = minchar ? 1 : seq * batch; // per-prediction losses in the loss (see NOISE)
-  const floor = numericNoiseFloor(result.loss, step, terms);
   const floorFormula = `${NOISE.numericRoundingFactor}·ε·max(|loss|, 1)${terms > NOISE.termsMeasured ? `·√(${terms}/${NOISE.termsMeasured})` : ''}/h`;
   io.out(
     '\nrelative error = |a − n| / max(|a|, |n|, 1e-12), entry by entry; the table shows the largest per parameter.\n' +

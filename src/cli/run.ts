@@ -11,7 +11,9 @@ import { UsageError } from './args.ts';
 import { dataCommand, dataSpec } from './data.ts';
 import { evalCommand, evalSpec } from './eval.ts';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
-import { packageVersion, type Io } from './io.ts';
+import { graphCommand, graphSpec } from './graph.ts';
+import { type Io, packageVersion } from './io.ts';
+import { plotCommand, plotSpec } from './plot.ts';
 import { sampleCommand, sampleSpec } from './sample.ts';
 import { trainCommand, trainSpec } from './train.ts';
 
@@ -22,7 +24,9 @@ const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) =>
   sample: { brief: sampleSpec.brief, run: sampleCommand },
   eval: { brief: evalSpec.brief, run: evalCommand },
   gradcheck: { brief: gradcheckSpec.brief, run: gradcheckCommand },
+  plot: { brief: plotSpec.brief, run: plotCommand },
   data: { brief: dataSpec.brief, run: dataCommand },
+  graph: { brief: graphSpec.brief, run: graphCommand },
 };
 
 export function mainHelp(): string {

@@ -1,6 +1,6 @@
 // `rnn sample`: stream text from a model to stdout as it is generated (char-rnn's sample.lua).
 
-import { Rng, Vocab, sampleStream, samplingStepper } from '../index.ts';
+import { Rng, Vocab, resolveKernels, sampleStream, samplingStepper } from '../index.ts';
 import { choiceOption, formatHelp, intOption, seedOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
@@ -21,6 +21,7 @@ export const sampleSpec: CommandSpec = {
     { name: 'seed', value: 'N', default: '123', help: 'random seed (the same seed gives the same text)' },
     { name: 'kernels', value: 'auto|wasm|ts', default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
     { name: 'dtype', value: 'f32|f64', default: 'f32', help: 'precision of the forward steps (ts with f64: the readable float64 model)' },
+    { name: 'json', help: 'print one JSON document when done (text: the characters generated after the prime; the prime; every setting) instead of streaming' },
   ],
   notes: [
     'Without --prime, the first character is drawn uniformly from the vocabulary (as char-rnn does).',
@@ -51,7 +52,13 @@ export function sampleCommand(argv: string[], io: Io): number {
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
   const engine = samplingStepper(c.params, kernels, dtype);
   try {
-    return streamOut(io, sampleStream(c.params, Vocab.fromJSON(c.vocab), { length, temperature, topK, argmax: v.argmax === true, prime, rng: new Rng(seed), stepper: engine.stepper }), prime);
+    const argmax = v.argmax === true;
+    const chars = sampleStream(c.params, Vocab.fromJSON(c.vocab), { length, temperature, topK, argmax, prime, rng: new Rng(seed), stepper: engine.stepper });
+    if (!v.json) return streamOut(io, chars, prime);
+    const text = [...chars].join('');
+    const doc = { checkpoint: path, prime, text, length, temperature, topK: topK ?? null, argmax, seed, kernels: resolveKernels(kernels), dtype };
+    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    return 0;
   } finally {
     engine.dispose();
   }

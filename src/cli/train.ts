@@ -2,23 +2,77 @@
 // best checkpoints, samples; Ctrl-C stops after the current iteration and still saves; --resume
 // continues a run exactly where it stopped.
 
-import { CELL_KINDS, DivergedError, estimateRun, formatBytes, formatFlops, UserError, OPTIMIZERS, TRAINER_DEFAULTS, Trainer, Vocab, checkCheckpointPath, checkOptions, checkTrainingSize, loadCheckpoint, readEncodedFile, trainLoop, type TrainerOptions } from '../index.ts';
-import { UsageError, choiceOption, formatHelp, listChars, fractionOption, intOption, parseCommand, positiveNumberOption, seedOption, stringOption, type CommandSpec } from './args.ts';
-import { DEFAULT_DATA, memoryLimit, resolveDataPath, type Io } from './io.ts';
-import { ProgressPrinter, formatDuration, formatElapsed, framedSample, thousands } from './progress.ts';
+import {
+  CELL_KINDS,
+  checkCheckpointPath,
+  checkOptions,
+  checkTrainingSize,
+  DivergedError,
+  estimateRun,
+  formatBytes,
+  formatFlops,
+  loadCheckpoint,
+  OPTIMIZERS,
+  readEncodedFile,
+  TRAINER_DEFAULTS,
+  Trainer,
+  type TrainerOptions,
+  trainLoop,
+  UserError,
+  Vocab,
+} from '../index.ts';
+import {
+  type CommandSpec,
+  choiceOption,
+  formatHelp,
+  fractionOption,
+  intOption,
+  listChars,
+  parseCommand,
+  positiveNumberOption,
+  seedOption,
+  stringOption,
+  UsageError,
+} from './args.ts';
+import { DEFAULT_DATA, type Io, memoryLimit, resolveDataPath } from './io.ts';
+import { logPathFor, TrainLog } from './log.ts';
+import { formatDuration, formatElapsed, framedSample, ProgressPrinter, thousands } from './progress.ts';
 
 export const DEFAULT_CHECKPOINT = 'checkpoints/model.safetensors';
 const D = TRAINER_DEFAULTS;
 
 /** The options that define a run; they come from the checkpoint when resuming. */
-const RUN_OPTIONS = ['model', 'layers', 'hidden', 'seq', 'batch', 'optim', 'lr', 'lr-decay', 'decay-after', 'clip', 'clip-mode', 'dropout', 'train-frac', 'val-frac', 'seed', 'dtype'];
+const RUN_OPTIONS = [
+  'model',
+  'layers',
+  'hidden',
+  'seq',
+  'batch',
+  'optim',
+  'lr',
+  'lr-decay',
+  'decay-after',
+  'clip',
+  'clip-mode',
+  'dropout',
+  'train-frac',
+  'val-frac',
+  'seed',
+  'dtype',
+];
 
 export const trainSpec: CommandSpec = {
   name: 'train',
   brief: 'train a character-level RNN, LSTM or GRU on a text file',
-  summary: "Train a character-level language model on a UTF-8 text file, as karpathy/char-rnn's train.lua does: B parallel streams, truncated backprop over --seq characters with the state carried across batches, validation on held-out text.",
+  summary:
+    "Train a character-level language model on a UTF-8 text file, as karpathy/char-rnn's train.lua does: B parallel streams, truncated backprop over --seq characters with the state carried across batches, validation on held-out text.",
   options: [
-    { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help: 'training text (UTF-8, plain or gzip), or the name of a bundled corpus (see rnn data)' },
+    {
+      name: 'data',
+      value: 'FILE',
+      defaultNote: 'the bundled data/tinyshakespeare.txt',
+      help: 'training text (UTF-8, plain or gzip), or the name of a bundled corpus (see rnn data)',
+    },
     { name: 'model', value: 'lstm|gru|rnn', default: D.model, help: 'cell type (PyTorch nn.LSTM / nn.GRU / nn.RNN equations)' },
     { name: 'layers', value: 'N', default: String(D.layers), help: 'stacked layers' },
     { name: 'hidden', value: 'N', default: String(D.hidden), help: 'hidden units per layer' },
@@ -35,17 +89,55 @@ export const trainSpec: CommandSpec = {
     { name: 'iters', value: 'N', help: 'stop after N more iterations (before the last epoch ends)' },
     { name: 'time', value: 'SECONDS', help: 'stop after this long (checkpoint saved; --resume continues)' },
     { name: 'train-frac', value: 'X', default: String(D.trainFrac), help: 'fraction of the text to train on (the first part)' },
-    { name: 'val-frac', value: 'X', default: String(D.valFrac), help: 'fraction held out for validation (the next part; the rest is test; alone, it sets --train-frac to 1 - X)' },
+    {
+      name: 'val-frac',
+      value: 'X',
+      default: String(D.valFrac),
+      help: 'fraction held out for validation (the next part; the rest is test; alone, it sets --train-frac to 1 - X)',
+    },
     { name: 'eval-every', value: 'N', default: '1000', help: 'validate (and save) every N iterations; 0 = only at the end' },
     { name: 'seed', value: 'N', default: String(D.seed), help: 'random seed for initialisation and dropout' },
     { name: 'grad', value: 'manual|tape', default: D.grad, help: 'gradients by hand-derived backprop (faster) or by the autodiff tape (float64, TypeScript)' },
-    { name: 'kernels', value: 'auto|wasm|ts', default: D.kernels, help: 'numeric kernels of the manual path: WebAssembly SIMD, or the reference TypeScript loops (auto: wasm when built)' },
-    { name: 'dtype', value: 'f32|f64', defaultNote: 'f32; f64 with --grad tape', help: 'training precision (f64 with --kernels ts runs the readable hand-derived models)' },
-    { name: 'threads', value: '1|2', defaultNote: '2 with the WebAssembly kernels', help: 'threads splitting the large matrix products (results do not depend on it)' },
-    { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'latest checkpoint; the best by validation goes to FILE with .best before the extension' },
+    {
+      name: 'kernels',
+      value: 'auto|wasm|ts',
+      default: D.kernels,
+      help: 'numeric kernels of the manual path: WebAssembly SIMD, or the reference TypeScript loops (auto: wasm when built)',
+    },
+    {
+      name: 'dtype',
+      value: 'f32|f64',
+      defaultNote: 'f32; f64 with --grad tape',
+      help: 'training precision (f64 with --kernels ts runs the readable hand-derived models)',
+    },
+    {
+      name: 'threads',
+      value: '1|2',
+      defaultNote: '2 with the WebAssembly kernels',
+      help: 'threads splitting the large matrix products (results do not depend on it)',
+    },
+    {
+      name: 'checkpoint',
+      value: 'FILE',
+      default: DEFAULT_CHECKPOINT,
+      help: 'latest checkpoint; the best by validation goes to FILE with .best before the extension',
+    },
     { name: 'no-checkpoint', help: 'do not save checkpoints' },
     { name: 'checkpoint-every', value: 'N', default: '100', help: 'also save the latest checkpoint every N iterations (0 = only at validations and the end)' },
-    { name: 'save-dtype', value: 'f32|f64', defaultNote: 'as --dtype', help: 'checkpoint precision (f32 halves the file; with --dtype f64, resuming from it is then not bit-exact)' },
+    {
+      name: 'save-dtype',
+      value: 'f32|f64',
+      defaultNote: 'as --dtype',
+      help: 'checkpoint precision (f32 halves the file; with --dtype f64, resuming from it is then not bit-exact)',
+    },
+    {
+      name: 'log',
+      value: 'FILE',
+      defaultNote: 'beside the checkpoint, e.g. checkpoints/model.log.jsonl',
+      help: 'training log, one JSON line per logged step and per validation (see rnn plot); a resumed run continues it',
+    },
+    { name: 'no-log', help: 'write no training log' },
+    { name: 'log-every', value: 'N', default: '1', help: 'log every N-th step' },
     { name: 'sample-every', value: 'N', defaultNote: 'as --eval-every', help: 'print a sample every N iterations (0 = never)' },
     { name: 'sample-length', value: 'N', default: '200', help: 'characters per sample' },
     { name: 'resume', value: 'FILE', help: 'continue a run from its checkpoint, exactly as if never interrupted' },
@@ -110,10 +202,20 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   if (given.has('checkpoint') && v['no-checkpoint']) throw new UsageError('--checkpoint and --no-checkpoint contradict each other');
   const checkpointPath = v['no-checkpoint'] ? undefined : stringOption('checkpoint', v.checkpoint);
   const bestPath = checkpointPath === undefined ? undefined : bestPathFor(checkpointPath);
+  if (given.has('log') && v['no-log']) throw new UsageError('--log and --no-log contradict each other');
+  const logPath = v['no-log']
+    ? undefined
+    : given.has('log')
+      ? stringOption('log', v.log)
+      : checkpointPath === undefined
+        ? undefined
+        : logPathFor(checkpointPath);
+  const logEvery = intOption('log-every', v['log-every'], 1);
   const resumePath = v.resume === undefined ? undefined : stringOption('resume', v.resume);
   if (resumePath !== undefined) {
     const fixed = RUN_OPTIONS.filter((o) => given.has(o));
-    if (fixed.length > 0) throw new UsageError(`--${fixed[0]} cannot change when resuming: the run continues with its checkpoint's options (start a new run to change them)`);
+    if (fixed.length > 0)
+      throw new UsageError(`--${fixed[0]} cannot change when resuming: the run continues with its checkpoint's options (start a new run to change them)`);
   }
 
   // Everything is read and checked before anything is written, and sizes before anything is allocated.
@@ -123,10 +225,13 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     const c = loadCheckpoint(resumePath);
     const vocab = Vocab.fromJSON(c.vocab);
     const text = readEncodedFile(dataPath, vocab);
-    if (text.unknown.length > 0) throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${listChars(text.unknown.map((u) => u.ch))}`);
+    if (text.unknown.length > 0)
+      throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${listChars(text.unknown.map((u) => u.ch))}`);
     const changes = {
-      epochs: given.has('epochs') ? options.epochs : undefined, grad: given.has('grad') ? options.grad : undefined,
-      kernels: given.has('kernels') ? options.kernels : undefined, threads: given.has('threads') ? options.threads : undefined,
+      epochs: given.has('epochs') ? options.epochs : undefined,
+      grad: given.has('grad') ? options.grad : undefined,
+      kernels: given.has('kernels') ? options.kernels : undefined,
+      threads: given.has('threads') ? options.threads : undefined,
     };
     trainer = Trainer.fromCheckpoint(text, c, changes, limit);
   } else {
@@ -144,21 +249,28 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   const saveDtype = given.has('save-dtype') ? choiceOption('save-dtype', v['save-dtype'], ['f32', 'f64'] as const) : trainer.options.dtype;
   const dtype = saveDtype === 'f32' ? 'F32' : 'F64';
   if (trainer.done) {
-    throw new UserError(`${resumePath} has finished all ${trainer.options.epochs} epochs of its run; give --epochs N (more than ${trainer.options.epochs}) to train it further`);
+    throw new UserError(
+      `${resumePath} has finished all ${trainer.options.epochs} epochs of its run; give --epochs N (more than ${trainer.options.epochs}) to train it further`,
+    );
   }
   if (checkpointPath !== undefined) checkCheckpointPath(checkpointPath);
+  const log = logPath === undefined ? undefined : new TrainLog(logPath, trainer.charsPerStep, resumePath === undefined ? undefined : trainer.iteration);
+  const dataName = given.has('data') ? String(v.data) : 'data/tinyshakespeare.txt (bundled)';
+  log?.start(trainer.iteration, dataName, trainer.options);
 
-  const o = trainer.options, c = trainer.config;
+  const o = trainer.options,
+    c = trainer.config;
   const size = estimateRun(o, c.vocabSize);
   const from = resumePath ? `resuming ${resumePath} at iteration ${thousands(trainer.iteration)}` : `seed ${o.seed}`;
   io.out(
     `data: ${shownData}: ${thousands(trainer.split.train.length + trainer.split.val.length + trainer.split.test.length)} characters, vocabulary ${trainer.vocab.size}; ` +
       `train ${thousands(trainer.split.train.length)}, validation ${thousands(trainer.split.val.length)}, test ${thousands(trainer.split.test.length)}\n` +
       `model: ${c.layers}-layer ${c.kind.toUpperCase()}, ${c.hiddenSize} hidden, dropout ${o.dropout}; ${o.grad} gradients on ${trainer.engine}; ` +
-        `${thousands(size.parameters)} parameters, about ${formatBytes(size.bytes)} of memory and ${formatFlops(size.flopsPerStep)} per iteration\n` +
+      `${thousands(size.parameters)} parameters, about ${formatBytes(size.bytes)} of memory and ${formatFlops(size.flopsPerStep)} per iteration\n` +
       `training: batch ${o.batchSize} x seq ${o.seqLength}, ${o.optim} lr ${o.lr} (x${o.lrDecay} per epoch after ${o.decayAfter}), clip ${o.clipMode} ${o.clip}; ` +
       `${thousands(trainer.chunks)} iterations per epoch, ${o.epochs} epochs = ${thousands(trainer.totalIterations)} iterations; ${from}\n` +
-      (checkpointPath ? `saving to ${checkpointPath} (best: ${bestPath})\n` : ''),
+      (checkpointPath ? `saving to ${checkpointPath} (best: ${bestPath})\n` : '') +
+      (logPath ? `logging to ${logPath}\n` : ''),
   );
 
   const printer = new ProgressPrinter(io);
@@ -178,11 +290,28 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     const result = await trainLoop(trainer, {
-      iters, timeSeconds: time, evalEvery, checkpointEvery, sampleEvery, sampleLength, checkpointPath, bestPath,
-      dtype, signal: controller.signal, trainInfo: { data: given.has('data') ? String(v.data) : 'data/tinyshakespeare.txt (bundled)' },
+      iters,
+      timeSeconds: time,
+      evalEvery,
+      checkpointEvery,
+      sampleEvery,
+      sampleLength,
+      checkpointPath,
+      bestPath,
+      dtype,
+      signal: controller.signal,
+      trainInfo: { data: dataName },
       progressMs: io.isTTY ? 500 : 1000,
       onProgress: (p) => printer.update(p),
-      onEval: (e) => printer.print(`validation at iteration ${thousands(e.iteration)} (epoch ${e.epoch.toFixed(2)}): ${e.loss.toFixed(4)} nats/char = ${e.bitsPerChar.toFixed(4)} bits/char${e.best ? ' (best so far)' : ''}`),
+      onStep: (s) => {
+        if (s.iteration % logEvery === 0) log?.step(s);
+      },
+      onEval: (e) => {
+        log?.val(e);
+        printer.print(
+          `validation at iteration ${thousands(e.iteration)} (epoch ${e.epoch.toFixed(2)}): ${e.loss.toFixed(4)} nats/char = ${e.bitsPerChar.toFixed(4)} bits/char${e.best ? ' (best so far)' : ''}`,
+        );
+      },
       onSample: (s) => printer.print(framedSample(`sample at iteration ${thousands(s.iteration)}`, s.text)),
     });
     const { progress: p, stoppedBy } = result;
@@ -191,14 +320,17 @@ export async function trainCommand(argv: string[], io: Io): Promise<number> {
     io.out(
       `${why}: ${thousands(p.sessionIterations)} iterations (${thousands(p.sessionIterations * trainer.charsPerStep)} characters) in ${formatElapsed(p.elapsedSeconds)}, ` +
         `${thousands(p.charsPerSecond)} chars/s; iteration ${thousands(p.iteration)} of ${thousands(p.totalIterations)}, train loss ${p.smoothLoss.toFixed(3)} nats/char` +
-        (trainer.bestVal !== null ? `, best validation ${trainer.bestVal.toFixed(4)} nats/char (${(trainer.bestVal / Math.LN2).toFixed(4)} bits/char)` : '') + '\n',
+        (trainer.bestVal !== null ? `, best validation ${trainer.bestVal.toFixed(4)} nats/char (${(trainer.bestVal / Math.LN2).toFixed(4)} bits/char)` : '') +
+        '\n',
     );
     if (sampleEvery === 0 || trainer.iteration % sampleEvery !== 0) io.out(framedSample(`sample (${sampleLength} characters)`, trainer.sample(sampleLength)));
     if (checkpointPath !== undefined) {
       io.out(`checkpoint saved to ${checkpointPath} (iteration ${thousands(trainer.iteration)})\n`);
       io.out(`sample more:  npx rnn sample --checkpoint ${checkpointPath}\n`);
       if (!trainer.done) {
-        io.out(`continue:     npx rnn train --resume ${checkpointPath}${given.has('data') ? ` --data ${String(v.data)}` : ''}  (about ${formatDuration(((p.totalIterations - p.iteration) * trainer.charsPerStep) / Math.max(p.charsPerSecond, 1))} left)\n`);
+        io.out(
+          `continue:     npx rnn train --resume ${checkpointPath}${given.has('data') ? ` --data ${String(v.data)}` : ''}  (about ${formatDuration(((p.totalIterations - p.iteration) * trainer.charsPerStep) / Math.max(p.charsPerSecond, 1))} left)\n`,
+        );
       }
     }
     return stoppedBy === 'signal' ? 130 : 0;

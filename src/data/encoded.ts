@@ -56,16 +56,34 @@ export class Utf8Scanner {
     }
     this.offset += chunk.length;
     const len = b.length;
-    let i = 0, n = 0;
+    let i = 0,
+      n = 0;
     while (i < len) {
       const lead = b[i];
-      if (lead < 0x80) { out[n++] = lead; i++; continue; }
+      if (lead < 0x80) {
+        out[n++] = lead;
+        i++;
+        continue;
+      }
       // [continuation bytes needed, allowed range of the first one], as in firstUtf8Error
-      let need: number, lo = 0x80, hi = 0xbf, cp: number;
-      if (lead >= 0xc2 && lead <= 0xdf) { need = 1; cp = lead & 0x1f; }
-      else if (lead >= 0xe0 && lead <= 0xef) { need = 2; cp = lead & 0x0f; if (lead === 0xe0) lo = 0xa0; if (lead === 0xed) hi = 0x9f; }
-      else if (lead >= 0xf0 && lead <= 0xf4) { need = 3; cp = lead & 0x07; if (lead === 0xf0) lo = 0x90; if (lead === 0xf4) hi = 0x8f; }
-      else throw this.bad(`byte ${hex(lead)} at offset ${base + i} cannot start a character`);
+      let need: number,
+        lo = 0x80,
+        hi = 0xbf,
+        cp: number;
+      if (lead >= 0xc2 && lead <= 0xdf) {
+        need = 1;
+        cp = lead & 0x1f;
+      } else if (lead >= 0xe0 && lead <= 0xef) {
+        need = 2;
+        cp = lead & 0x0f;
+        if (lead === 0xe0) lo = 0xa0;
+        if (lead === 0xed) hi = 0x9f;
+      } else if (lead >= 0xf0 && lead <= 0xf4) {
+        need = 3;
+        cp = lead & 0x07;
+        if (lead === 0xf0) lo = 0x90;
+        if (lead === 0xf4) hi = 0x8f;
+      } else throw this.bad(`byte ${hex(lead)} at offset ${base + i} cannot start a character`);
       const have = Math.min(need, len - 1 - i);
       for (let k = 1; k <= have; k++) {
         const c = b[i + k];
@@ -141,7 +159,10 @@ export class Encoder {
   readonly ids: Ids;
   filled = 0;
 
-  constructor(readonly vocab: Vocab, length: number) {
+  constructor(
+    readonly vocab: Vocab,
+    length: number,
+  ) {
     vocab.chars.forEach((ch, id) => (this.idOf[ch.codePointAt(0)!] = id));
     this.ids = idArray(length, vocab.size);
   }
@@ -167,7 +188,13 @@ export function encodeText(text: string, vocab?: Vocab): EncodedText {
   const enc = new Encoder(v, cps.length);
   enc.add(cps, cps.length);
   if (enc.filled !== cps.length) {
-    throw new UserError(`characters not in the vocabulary: ${v.unknown(text).slice(0, 20).map((c) => JSON.stringify(c)).join(', ')}`);
+    throw new UserError(
+      `characters not in the vocabulary: ${v
+        .unknown(text)
+        .slice(0, 20)
+        .map((c) => JSON.stringify(c))
+        .join(', ')}`,
+    );
   }
   return { vocab: v, ids: enc.ids };
 }

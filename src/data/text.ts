@@ -2,11 +2,11 @@
 // empty, a broken gzip, not UTF-8) becomes a one-line UserError that says which, and where for bad
 // bytes. A gzip-compressed file is recognised by its first two bytes and read as the text it holds.
 
-import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { constants as bufferConstants } from 'node:buffer';
+import { closeSync, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '../errors.ts';
-import { CharCounts, Encoder, Utf8Scanner, checkIdLength, withoutBom, type EncodedText } from './encoded.ts';
+import { CharCounts, checkIdLength, type EncodedText, Encoder, Utf8Scanner, withoutBom } from './encoded.ts';
 import type { Vocab } from './vocab.ts';
 
 /** The text of a UTF-8 file, plain or gzip-compressed, without a leading byte-order mark. */
@@ -33,9 +33,14 @@ export function gunzipIfCompressed(bytes: Uint8Array, what: string): Uint8Array 
       throw new UserError(`${what} decompresses to more than ${bufferConstants.MAX_LENGTH} bytes, more than one buffer can hold; decompress it first (gunzip)`);
     }
     const code = (err as NodeJS.ErrnoException | null)?.code;
-    const detail = code === 'Z_BUF_ERROR' ? 'the compressed data ends too soon (truncated)'
-      : code === 'Z_DATA_ERROR' ? `the compressed data is damaged (${err instanceof Error ? err.message : String(err)})`
-      : err instanceof Error ? err.message : String(err);
+    const detail =
+      code === 'Z_BUF_ERROR'
+        ? 'the compressed data ends too soon (truncated)'
+        : code === 'Z_DATA_ERROR'
+          ? `the compressed data is damaged (${err instanceof Error ? err.message : String(err)})`
+          : err instanceof Error
+            ? err.message
+            : String(err);
     throw new UserError(`${what} starts like a gzip file but cannot be decompressed: ${detail}`);
   }
 }
@@ -67,8 +72,12 @@ export function readFileBytes(path: string, kind: string): Uint8Array {
 function openRegularFile(path: string, kind: string): { fd: number; size: number } {
   const check = (st: Stats): void => {
     if (st.isDirectory()) throw new UserError(`${path} is a directory, not ${kind}`);
-    if (!st.isFile()) throw new UserError(`${path} is ${st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file'}, not ${kind}: only regular files are read`);
-    if (st.size > bufferConstants.MAX_LENGTH) throw new UserError(`${path} has ${st.size} bytes, more than the ${bufferConstants.MAX_LENGTH} one buffer can hold`);
+    if (!st.isFile())
+      throw new UserError(
+        `${path} is ${st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file'}, not ${kind}: only regular files are read`,
+      );
+    if (st.size > bufferConstants.MAX_LENGTH)
+      throw new UserError(`${path} has ${st.size} bytes, more than the ${bufferConstants.MAX_LENGTH} one buffer can hold`);
   };
   let fd: number;
   try {
@@ -139,7 +148,12 @@ function openChunks(path: string): { chunks(): Iterable<Uint8Array>; close(): vo
       closeSync(fd);
       ok = true;
       const text = withoutBom(gunzipIfCompressed(readFileBytes(path, 'a text file'), path));
-      return { *chunks() { for (let at = 0; at < text.length; at += CHUNK) yield text.subarray(at, at + CHUNK); }, close() {} };
+      return {
+        *chunks() {
+          for (let at = 0; at < text.length; at += CHUNK) yield text.subarray(at, at + CHUNK);
+        },
+        close() {},
+      };
     }
     const skip = got === 3 && withoutBom(head).length === 0 ? 3 : 0;
     const buf = new Uint8Array(CHUNK);
@@ -172,14 +186,21 @@ function readAt(fd: number, buf: Uint8Array, position: number, path: string): nu
 export function describeFsError(err: unknown, path: string, verb: string): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   switch (code) {
-    case 'ENOENT': return verb === 'read' ? `no such file: ${path}` : `cannot ${verb} ${path}: no such file or directory`;
+    case 'ENOENT':
+      return verb === 'read' ? `no such file: ${path}` : `cannot ${verb} ${path}: no such file or directory`;
     case 'EACCES':
-    case 'EPERM': return `cannot ${verb} ${path}: permission denied`;
-    case 'EISDIR': return `cannot ${verb} ${path}: it is a directory`;
-    case 'ENOTDIR': return `cannot ${verb} ${path}: a component of the path is not a directory`;
-    case 'ENOSPC': return `cannot ${verb} ${path}: no space left on device`;
-    case 'EROFS': return `cannot ${verb} ${path}: read-only file system`;
-    default: return `cannot ${verb} ${path}: ${err instanceof Error ? err.message : String(err)}`;
+    case 'EPERM':
+      return `cannot ${verb} ${path}: permission denied`;
+    case 'EISDIR':
+      return `cannot ${verb} ${path}: it is a directory`;
+    case 'ENOTDIR':
+      return `cannot ${verb} ${path}: a component of the path is not a directory`;
+    case 'ENOSPC':
+      return `cannot ${verb} ${path}: no space left on device`;
+    case 'EROFS':
+      return `cannot ${verb} ${path}: read-only file system`;
+    default:
+      return `cannot ${verb} ${path}: ${err instanceof Error ? err.message : String(err)}`;
   }
 }
 
@@ -192,7 +213,10 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   const body = hasBom ? bytes.subarray(3) : bytes;
   if (body.length === 0) throw new UserError(`${what} is empty`);
   // NOTE: V8's strings hold at most 2^29 − 24 UTF-16 units; beyond, decoding would be a RangeError
-  if (body.length > MAX_STRING) throw new UserError(`${what} has ${body.length} bytes: too large to hold as one string (at most ${MAX_STRING}); rnn train and rnn eval stream texts of any size`);
+  if (body.length > MAX_STRING)
+    throw new UserError(
+      `${what} has ${body.length} bytes: too large to hold as one string (at most ${MAX_STRING}); rnn train and rnn eval stream texts of any size`,
+    );
   try {
     // ignoreBOM: true keeps a second BOM (a real U+FEFF in the text); we removed the first ourselves.
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
@@ -213,13 +237,24 @@ export function firstUtf8Error(b: Uint8Array, start = 0): { offset: number; prob
   let i = start;
   while (i < b.length) {
     const lead = b[i];
-    if (lead < 0x80) { i++; continue; }
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
     // [number of continuation bytes, allowed range of the first one]
-    let n: number, lo = 0x80, hi = 0xbf;
+    let n: number,
+      lo = 0x80,
+      hi = 0xbf;
     if (lead >= 0xc2 && lead <= 0xdf) n = 1;
-    else if (lead >= 0xe0 && lead <= 0xef) { n = 2; if (lead === 0xe0) lo = 0xa0; if (lead === 0xed) hi = 0x9f; }
-    else if (lead >= 0xf0 && lead <= 0xf4) { n = 3; if (lead === 0xf0) lo = 0x90; if (lead === 0xf4) hi = 0x8f; }
-    else return { offset: i, problem: `byte ${hex(lead)} at offset ${i} cannot start a character` };
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      n = 2;
+      if (lead === 0xe0) lo = 0xa0;
+      if (lead === 0xed) hi = 0x9f;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      n = 3;
+      if (lead === 0xf0) lo = 0x90;
+      if (lead === 0xf4) hi = 0x8f;
+    } else return { offset: i, problem: `byte ${hex(lead)} at offset ${i} cannot start a character` };
     for (let k = 1; k <= n; k++) {
       if (i + k >= b.length) return { offset: i, problem: `truncated multi-byte character at offset ${i} (the data ends inside it)` };
       const c = b[i + k];

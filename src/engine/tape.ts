@@ -47,7 +47,12 @@ function reverseTopo(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-export function runBackward(root: Tensor, seed?: Tensor): void {
+/**
+ * `observe`, when given, is called once with every tensor of the graph (leaves too) and its whole
+ * gradient, summed over all uses, just before the tape lets go of it: intermediate gradients are
+ * otherwise freed as soon as they are used (the graph drawing in src/graph/ shows them).
+ */
+export function runBackward(root: Tensor, seed?: Tensor, observe?: (t: Tensor, grad: Tensor) => void): void {
   if (!root.requiresGrad) throw new Error('backward(): this tensor does not depend on any tensor that requires a gradient');
   if (seed === undefined) {
     if (root.size !== 1) throw new Error(`backward(): the output has shape ${fmtShape(root.shape)}; pass a seed gradient or reduce it to a scalar`);
@@ -66,6 +71,7 @@ export function runBackward(root: Tensor, seed?: Tensor): void {
   for (const t of order) {
     const sum = sums.get(t);
     sums.delete(t); // free intermediate gradients as soon as they are used
+    if (sum && observe) observe(t, sum.total());
     if (!t.node) {
       // a leaf: keep its gradient
       if (sum) t.grad = t.grad ? new Tensor(K.add(t.grad.data, sum.total().data), t.shape) : sum.total(true);

@@ -19,6 +19,16 @@ export function gradsFinite(m: FastCharRNN): boolean {
 export function clipGrads(m: FastCharRNN, mode: 'value' | 'norm', c: number): number {
   const gs = Object.values(m.grads);
   if (mode === 'value') return gs.reduce((cut, g) => cut + m.k.clip(g, g.length, c), 0);
+  const norm = gradNorm(m);
+  if (!Number.isFinite(norm)) return norm;
+  const coef = c / (norm + 1e-6);
+  if (coef < 1) for (const g of gs) m.k.scale(g, g.length, coef);
+  return norm;
+}
+
+/** The L2 norm of all the model's gradients together, as optim.ts's globalNorm. */
+export function gradNorm(m: FastCharRNN): number {
+  const gs = Object.values(m.grads);
   let sumSq = 0;
   for (const g of gs) sumSq += m.k.sumSquares(g, g.length);
   let norm = Math.sqrt(sumSq);
@@ -30,9 +40,6 @@ export function clipGrads(m: FastCharRNN, mode: 'value' | 'norm', c: number): nu
     for (const g of gs) for (const x of g) s += (x / max) * (x / max);
     norm = max * Math.sqrt(s);
   }
-  if (!Number.isFinite(norm)) return norm;
-  const coef = c / (norm + 1e-6);
-  if (coef < 1) for (const g of gs) m.k.scale(g, g.length, coef);
   return norm;
 }
 

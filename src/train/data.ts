@@ -9,9 +9,9 @@
 // Because each stripe is read in order, the hidden state at the end of chunk k is the right context
 // for chunk k + 1: that is what lets truncated BPTT carry the state across batches.
 
+import type { Ids } from '../data/encoded.ts';
 import { UserError } from '../errors.ts';
 import type { Batch } from '../models/charrnn.ts';
-import type { Ids } from '../data/encoded.ts';
 
 /** Encoded text: one id per character (encoded.ts makes the narrowest of these; Int32Array is accepted too). */
 export type IdArray = Ids | Int32Array;
@@ -47,13 +47,22 @@ export class Stripes {
   readonly chunks: number;
 
   /** `total`: the whole text's length, when `ids` is a part of it (named in the too-short message). */
-  constructor(readonly ids: IdArray, readonly B: number, readonly T: number, what = 'the training text', total = ids.length) {
-    if (!(Number.isSafeInteger(B) && B > 0 && Number.isSafeInteger(T) && T > 0)) throw new UserError(`batch and seq must be positive integers, got ${B} and ${T}`);
+  constructor(
+    readonly ids: IdArray,
+    readonly B: number,
+    readonly T: number,
+    what = 'the training text',
+    total = ids.length,
+  ) {
+    if (!(Number.isSafeInteger(B) && B > 0 && Number.isSafeInteger(T) && T > 0))
+      throw new UserError(`batch and seq must be positive integers, got ${B} and ${T}`);
     this.stripeLength = Math.floor((ids.length - 1) / B);
     this.chunks = Math.floor(this.stripeLength / T);
     if (this.chunks < 1) {
       const part = total === ids.length ? '' : ` (${ids.length} in the training part)`;
-      throw new UserError(`${what} has ${total} character${total === 1 ? '' : 's'}${part}: too short for batch ${B} × seq ${T} (needs at least ${B * T + 1}${part ? ' in the training part' : ''}); use a smaller --batch or --seq`);
+      throw new UserError(
+        `${what} has ${total} character${total === 1 ? '' : 's'}${part}: too short for batch ${B} × seq ${T} (needs at least ${B * T + 1}${part ? ' in the training part' : ''}); use a smaller --batch or --seq`,
+      );
     }
   }
 
@@ -61,7 +70,8 @@ export class Stripes {
   batch(k: number): Batch {
     if (!(Number.isInteger(k) && k >= 0 && k < this.chunks)) throw new Error(`chunk ${k} is out of range (0 to ${this.chunks - 1})`);
     const { B, T, ids, stripeLength: S } = this;
-    const inputs = new Int32Array(T * B), targets = new Int32Array(T * B);
+    const inputs = new Int32Array(T * B),
+      targets = new Int32Array(T * B);
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) {
         const at = b * S + k * T + t;

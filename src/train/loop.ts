@@ -42,6 +42,23 @@ export interface TrainEval {
   best: boolean;
 }
 
+/** One training step, for a log: the step's loss, learning rate and gradient norm. */
+export interface TrainStep {
+  iteration: number;
+  /** Epochs completed, fractional. */
+  epoch: number;
+  /** Loss of this step, nats per character. */
+  loss: number;
+  /** The learning rate this step was taken with. */
+  lr: number;
+  /** Global L2 norm of the gradients, before clipping. */
+  gradNorm: number;
+  /** Training characters per second in this call so far. */
+  charsPerSecond: number;
+  /** Seconds since this call started. */
+  elapsedSeconds: number;
+}
+
 export interface TrainSample {
   iteration: number;
   text: string;
@@ -72,6 +89,8 @@ export interface LoopOptions {
   /** Clock in milliseconds (default performance.now). */
   now?: () => number;
   onProgress?: (p: TrainProgress) => void;
+  /** After every step (before its validation, checkpoint or sample). */
+  onStep?: (s: TrainStep) => void;
   onEval?: (e: TrainEval) => void;
   onSample?: (s: TrainSample) => void;
   onCheckpoint?: (path: string, iteration: number, kind: 'latest' | 'best') => void;
@@ -139,6 +158,7 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
     if (trainer.iteration >= target) { stoppedBy = 'iters'; break; }
     if (timeSeconds !== undefined && now() - start >= timeSeconds * 1000) { stoppedBy = 'time'; break; }
 
+    const lr = trainer.lr;
     try {
       trainer.step();
     } catch (err) {
@@ -150,6 +170,11 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
     }
     session++;
     const it = trainer.iteration;
+    if (opts.onStep) {
+      const elapsedSeconds = (now() - start) / 1000;
+      const charsPerSecond = elapsedSeconds > 0 ? (session * trainer.charsPerStep) / elapsedSeconds : 0;
+      opts.onStep({ iteration: it, epoch: trainer.epoch, loss: trainer.lastLoss, lr, gradNorm: trainer.lastGradNorm, charsPerSecond, elapsedSeconds });
+    }
     const evaluated = evalEvery > 0 && it % evalEvery === 0 && !trainer.done;
     if (evaluated) validate();
     if (evaluated || (checkpointEvery > 0 && it % checkpointEvery === 0)) save(opts.checkpointPath, 'latest');

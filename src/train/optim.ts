@@ -17,7 +17,7 @@
 // the operations in the same order as PyTorch's (ε added after dividing √v by √(1 − β₂ᵗ)).
 
 import type { Tensor } from '../engine/tensor.ts';
-import { UserError, clip, preview } from '../errors.ts';
+import { clip, preview, UserError } from '../errors.ts';
 
 export type Grads = Record<string, Tensor>;
 
@@ -94,7 +94,8 @@ const RULES: { [N in OptimName]: Rule } = {
     update(w, g, [m, v], { beta1, beta2, eps }, lr, t) {
       const stepSize = lr / (1 - beta1 ** t); // lr / bias correction of m
       const root2 = Math.sqrt(1 - beta2 ** t); // √(bias correction of v)
-      const a1 = 1 - beta1, a2 = 1 - beta2;
+      const a1 = 1 - beta1,
+        a2 = 1 - beta2;
       for (let i = 0; i < w.length; i++) {
         m[i] = beta1 * m[i] + a1 * g[i];
         v[i] = beta2 * v[i] + a2 * g[i] * g[i];
@@ -224,11 +225,15 @@ export function makeOptimizer(name: OptimName, hyper: Partial<Record<string, num
 export function restoreOptimizer(state: OptimizerState): Optimizer {
   const name = checkName(state?.name);
   const hyper = checkHyper(name, state.hyper ?? {}, true);
-  if (!Number.isSafeInteger(state.steps) || state.steps < 0) throw new UserError(`${name} state: step count must be a non-negative integer, got ${preview(state.steps)}`);
+  if (!Number.isSafeInteger(state.steps) || state.steps < 0)
+    throw new UserError(`${name} state: step count must be a non-negative integer, got ${preview(state.steps)}`);
   const { slots } = RULES[name];
   const given = state.slots ?? {};
-  for (const slot of Object.keys(given)) if (!slots.includes(slot)) throw new UserError(`${name} state has an unknown slot "${clip(slot)}" (expected ${slots.join(', ')})`);
-  const names = Object.keys(given[slots[0]] ?? {}).sort().join(', ');
+  for (const slot of Object.keys(given))
+    if (!slots.includes(slot)) throw new UserError(`${name} state has an unknown slot "${clip(slot)}" (expected ${slots.join(', ')})`);
+  const names = Object.keys(given[slots[0]] ?? {})
+    .sort()
+    .join(', ');
   for (const slot of slots) {
     const byParam = given[slot];
     if (!byParam) throw new UserError(`${name} state lacks slot "${slot}"`);
@@ -239,7 +244,8 @@ export function restoreOptimizer(state: OptimizerState): Optimizer {
       // mem, sq and v are (averages of) squares; a negative one would put NaN in the next step.
       const squares = slot !== 'm';
       for (let i = 0; i < a.length; i++) {
-        if (!Number.isFinite(a[i]) || (squares && a[i] < 0)) throw new UserError(`${name} state: slot ${slot} of "${param}" has an invalid entry ${a[i]} at ${i}`);
+        if (!Number.isFinite(a[i]) || (squares && a[i] < 0))
+          throw new UserError(`${name} state: slot ${slot} of "${param}" has an invalid entry ${a[i]} at ${i}`);
       }
     }
   }
@@ -277,6 +283,16 @@ export function clipElementwise(grads: Grads, c: number): number {
 export function clipGlobalNorm(grads: Grads, maxNorm: number): number {
   if (!(Number.isFinite(maxNorm) && maxNorm > 0)) throw new Error(`clipGlobalNorm: maxNorm must be a positive number, got ${maxNorm}`);
   const all = Object.values(grads);
+  const norm = globalNorm(grads);
+  if (!Number.isFinite(norm)) return norm;
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef < 1) for (const g of all) for (let i = 0; i < g.data.length; i++) g.data[i] *= coef;
+  return norm;
+}
+
+/** ‖g‖ = √(Σ g²) over all gradient entries together (NaN or ∞ when an entry is). */
+export function globalNorm(grads: Grads): number {
+  const all = Object.values(grads);
   let sumSq = 0;
   for (const g of all) for (const x of g.data) sumSq += x * x;
   let norm = Math.sqrt(sumSq);
@@ -288,9 +304,6 @@ export function clipGlobalNorm(grads: Grads, maxNorm: number): number {
     for (const g of all) for (const x of g.data) s += (x / max) * (x / max);
     norm = max * Math.sqrt(s);
   }
-  if (!Number.isFinite(norm)) return norm;
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (const g of all) for (let i = 0; i < g.data.length; i++) g.data[i] *= coef;
   return norm;
 }
 
@@ -316,7 +329,8 @@ export interface LrSchedule {
 export function learningRate(s: LrSchedule, epoch: number): number {
   if (!(Number.isFinite(s.lr) && s.lr > 0)) throw new UserError(`learning rate must be a positive number, got ${s.lr}`);
   if (!(Number.isFinite(s.decay) && s.decay > 0 && s.decay <= 1)) throw new UserError(`learning-rate decay must be in (0, 1], got ${s.decay}`);
-  if (!(Number.isSafeInteger(s.decayAfter) && s.decayAfter >= 0)) throw new UserError(`decay-after must be a non-negative integer (epochs), got ${s.decayAfter}`);
+  if (!(Number.isSafeInteger(s.decayAfter) && s.decayAfter >= 0))
+    throw new UserError(`decay-after must be a non-negative integer (epochs), got ${s.decayAfter}`);
   if (!(Number.isSafeInteger(epoch) && epoch >= 0)) throw new Error(`learningRate: epoch must be a non-negative integer, got ${epoch}`);
   const n = Math.max(0, epoch - Math.max(s.decayAfter, 1) + 1);
   return n === 0 ? s.lr : s.lr * s.decay ** n;

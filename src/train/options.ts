@@ -1,10 +1,10 @@
 // The options of a char-rnn training run (train.lua's flags), their defaults, and their checks.
 
-import { UserError, clip, preview } from '../errors.ts';
-import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
-import type { GradPath } from '../models/paths.ts';
+import { clip, preview, UserError } from '../errors.ts';
 import type { DType } from '../fast/kernels.ts';
 import { DTYPES, KERNEL_CHOICES, type KernelChoice } from '../fast/select.ts';
+import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
+import type { GradPath } from '../models/paths.ts';
 import { OPTIMIZERS, type OptimName } from './optim.ts';
 
 /** Hyperparameters of a run. */
@@ -33,10 +33,26 @@ export interface TrainerOptions {
 
 /** char-rnn's defaults (train.lua), for every model kind. */
 export const TRAINER_DEFAULTS: Readonly<TrainerOptions> = Object.freeze({
-  model: 'lstm', layers: 2, hidden: 128, seqLength: 50, batchSize: 50,
-  optim: 'rmsprop', lr: 2e-3, lrDecay: 0.97, decayAfter: 10,
-  clip: 5, clipMode: 'value', dropout: 0, epochs: 50, trainFrac: 0.95, valFrac: 0.05,
-  seed: 123, grad: 'manual', kernels: 'auto', dtype: 'f32', threads: 0,
+  model: 'lstm',
+  layers: 2,
+  hidden: 128,
+  seqLength: 50,
+  batchSize: 50,
+  optim: 'rmsprop',
+  lr: 2e-3,
+  lrDecay: 0.97,
+  decayAfter: 10,
+  clip: 5,
+  clipMode: 'value',
+  dropout: 0,
+  epochs: 50,
+  trainFrac: 0.95,
+  valFrac: 0.05,
+  seed: 123,
+  grad: 'manual',
+  kernels: 'auto',
+  dtype: 'f32',
+  threads: 0,
 });
 
 /** What a checkpoint written before the fast kernels existed trained with: the readable float64 path. */
@@ -70,12 +86,14 @@ export function checkOptions(o: TrainerOptions): void {
   if (!(o.clip > 0)) bad(`clip must be a positive number, got ${preview(o.clip)}`);
   if (o.clipMode !== 'value' && o.clipMode !== 'norm') bad(`clipMode must be 'value' or 'norm', got ${preview(o.clipMode)}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) bad(`dropout must be in [0, 1), got ${preview(o.dropout)}`);
-  if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1)) bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${preview(o.trainFrac)} and ${o.valFrac}`);
+  if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1))
+    bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${preview(o.trainFrac)} and ${o.valFrac}`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${preview(o.seed)}`);
   if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got ${preview(o.grad)}`);
   if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got ${preview(o.kernels)}`);
   if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got ${preview(o.dtype)}`);
   if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${preview(o.threads)}`);
   if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64: use dtype f64 (--dtype f64) or the manual gradients');
-  if (o.grad === 'tape' && o.kernels === 'wasm') bad('the tape runs on the engine\'s TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)');
+  if (o.grad === 'tape' && o.kernels === 'wasm')
+    bad("the tape runs on the engine's TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)");
 }

@@ -17,27 +17,47 @@
 // rng's state, the carried state), and the data position follows from the iteration, so a resumed
 // run takes exactly the steps the uninterrupted run would have taken.
 
+import type { Checkpoint } from '../checkpoint/checkpoint.ts';
+import { type EncodedText, encodeText } from '../data/encoded.ts';
+import { showChar, Vocab } from '../data/vocab.ts';
 import { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { UserError } from '../errors.ts';
-import { cloneState, dropoutMasks, initParams, zeroState, type Batch, type CharRNNConfig, type DropoutMasks, type Params, type State } from '../models/charrnn.ts';
-import { charLossAndGrads } from '../models/charrnn.paths.ts';
-import { Vocab, showChar } from '../data/vocab.ts';
-import { encodeText, type EncodedText } from '../data/encoded.ts';
-import { DEFAULT_MEMORY_LIMIT, checkJob } from '../limits.ts';
-import type { Checkpoint } from '../checkpoint/checkpoint.ts';
-import { allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer, type Optimizer, type OptimizerState } from './optim.ts';
-import { Stripes, evalStripes, fingerprint, splitData, type Split } from './data.ts';
-import { evaluate } from './evaluate.ts';
-import { sample, type SampleOptions } from './sample.ts';
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
-import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
+import { applyUpdate, clipGrads, gradNorm, gradsFinite } from '../fast/update.ts';
+import { checkJob, DEFAULT_MEMORY_LIMIT } from '../limits.ts';
+import { charLossAndGrads } from '../models/charrnn.paths.ts';
+import {
+  type Batch,
+  type CharRNNConfig,
+  cloneState,
+  type DropoutMasks,
+  dropoutMasks,
+  initParams,
+  type Params,
+  type State,
+  zeroState,
+} from '../models/charrnn.ts';
+import { evalStripes, fingerprint, type Split, Stripes, splitData } from './data.ts';
 import { checkSize, estimateRun } from './estimate.ts';
-import { BEFORE_FAST, TRAINER_DEFAULTS, checkOptions, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
+import { evaluateWholeChunks } from './evaluate.ts';
+import {
+  allFinite,
+  clipElementwise,
+  clipGlobalNorm,
+  globalNorm,
+  learningRate,
+  makeOptimizer,
+  type Optimizer,
+  type OptimizerState,
+  restoreOptimizer,
+} from './optim.ts';
+import { BEFORE_FAST, checkOptions, definedOnly, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions } from './options.ts';
+import { type SampleOptions, sample } from './sample.ts';
 
-export { TRAINER_DEFAULTS, checkOptions, type TrainerOptions, type ResumeOptions };
+export { checkOptions, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions };
 
 /** Training stopped because the loss blew up; the parameters were not updated by the bad step. */
 export class DivergedError extends UserError {}
@@ -62,6 +82,8 @@ export class Trainer {
   smoothLoss: number;
   /** Loss of the last step; NaN before the first. */
   lastLoss = NaN;
+  /** The global L2 norm of the last step's gradients, before clipping. */
+  lastGradNorm = NaN;
   firstLoss: number | null;
   /** Every validation of the run so far (across resumes). */
   readonly history: ValRecord[];
@@ -182,22 +204,27 @@ export class Trainer {
     if (typeof saved.options !== 'object' || saved.options === null) damaged('no options');
     const o: TrainerOptions = { ...BEFORE_FAST, ...(saved.options as TrainerOptions), ...definedOnly(changes) };
     checkOptions(o);
-    if (o.model !== c.config.kind || o.layers !== c.config.layers || o.hidden !== c.config.hiddenSize) throw new UserError('checkpoint: its training options do not match its model');
+    if (o.model !== c.config.kind || o.layers !== c.config.layers || o.hidden !== c.config.hiddenSize)
+      throw new UserError('checkpoint: its training options do not match its model');
     checkTrainingSize(o, c.config.vocabSize, limit);
     const vocab = Vocab.fromJSON(c.vocab);
     let ids: EncodedText['ids'];
     if (typeof text === 'string') {
       const missing = vocab.unknown(text);
-      if (missing.length > 0) throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.slice(0, 10).map(showChar).join(', ')}`);
+      if (missing.length > 0)
+        throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.slice(0, 10).map(showChar).join(', ')}`);
       ids = encodeText(text, vocab).ids;
     } else {
-      if (text.vocab.size !== vocab.size || text.vocab.chars.some((ch, i) => ch !== vocab.chars[i])) throw new Error('fromCheckpoint: the text was encoded with another vocabulary');
+      if (text.vocab.size !== vocab.size || text.vocab.chars.some((ch, i) => ch !== vocab.chars[i]))
+        throw new Error('fromCheckpoint: the text was encoded with another vocabulary');
       ids = text.ids;
     }
     if (typeof saved.data !== 'string') damaged('no data fingerprint');
     const print = fingerprint(ids);
     if (print !== saved.data) {
-      throw new UserError(`the text is not the one this run was trained on (${ids.length} characters here, ${saved.data.split(':')[0].slice(0, 20)} then): resuming needs the same text`);
+      throw new UserError(
+        `the text is not the one this run was trained on (${ids.length} characters here, ${saved.data.split(':')[0].slice(0, 20)} then): resuming needs the same text`,
+      );
     }
     const B = tr.state.h[0].length / c.config.hiddenSize;
     if (B !== o.batchSize) throw new UserError(`checkpoint: carried state has ${B} streams but the run's batch size is ${o.batchSize}`);
@@ -205,9 +232,20 @@ export class Trainer {
     for (const [name, t] of Object.entries(c.params)) params[name] = new Tensor(Float64Array.from(t.data), t.shape);
     const p = readProgress(saved.progress);
     checkOptimizerComplete(tr.optimizer, tr.iteration, Object.keys(params));
-    return new Trainer(o, vocab, splitData(ids, { train: o.trainFrac, val: o.valFrac }), print, params, restoreOptimizer(tr.optimizer), new Rng(tr.rngState), cloneState(tr.state), {
-      iteration: tr.iteration, ...p,
-    });
+    return new Trainer(
+      o,
+      vocab,
+      splitData(ids, { train: o.trainFrac, val: o.valFrac }),
+      print,
+      params,
+      restoreOptimizer(tr.optimizer),
+      new Rng(tr.rngState),
+      cloneState(tr.state),
+      {
+        iteration: tr.iteration,
+        ...p,
+      },
+    );
   }
 
   /** The lowest validation loss so far (nats/char), or null before the first validation. */
@@ -259,8 +297,11 @@ export class Trainer {
     else {
       const { loss, grads, state } = charLossAndGrads(o.grad, this.params, batch, this.state, masks);
       this.checkLoss(loss, allFinite(grads));
-      if (o.clipMode === 'norm') clipGlobalNorm(grads, o.clip);
-      else clipElementwise(grads, o.clip);
+      if (o.clipMode === 'norm') this.lastGradNorm = clipGlobalNorm(grads, o.clip);
+      else {
+        this.lastGradNorm = globalNorm(grads);
+        clipElementwise(grads, o.clip);
+      }
       this.optimizer.step(this.params, grads, this.lr);
       this.state = state;
       this.lastLoss = loss;
@@ -273,7 +314,8 @@ export class Trainer {
 
   /** The fast path's step: the same checks, in the same order, before anything is updated. */
   private fastStep(batch: Batch, masks: DropoutMasks | undefined): void {
-    const fast = this.fast!, o = this.options;
+    const fast = this.fast!,
+      o = this.options;
     fast.saveState(); // a diverged step must leave the carried state as it was
     const loss = fast.run(batch, masks, true);
     try {
@@ -282,7 +324,9 @@ export class Trainer {
       fast.restoreState();
       throw e;
     }
-    clipGrads(fast, o.clipMode, o.clip);
+    if (o.clipMode === 'value') this.lastGradNorm = gradNorm(fast);
+    const norm = clipGrads(fast, o.clipMode, o.clip);
+    if (o.clipMode === 'norm') this.lastGradNorm = norm;
     applyUpdate(fast, this.lr, this.optimizer.hyper);
     this.paramsStale = true;
     this.lastLoss = loss;
@@ -294,24 +338,33 @@ export class Trainer {
     if (!Number.isFinite(loss)) throw new DivergedError(`the loss became ${loss} ${at}: training diverged (try a lower --lr)`);
     if (!gradsFinite) throw new DivergedError(`a gradient became NaN or infinite ${at}: training diverged (try a lower --lr)`);
     if (this.firstLoss === null) this.firstLoss = loss;
-    else if (loss > 3 * this.firstLoss) throw new DivergedError(`the loss ${loss.toFixed(3)} ${at} is more than 3× the first loss ${this.firstLoss.toFixed(3)}: training diverged (try a lower --lr)`);
+    else if (loss > 3 * this.firstLoss)
+      throw new DivergedError(
+        `the loss ${loss.toFixed(3)} ${at} is more than 3× the first loss ${this.firstLoss.toFixed(3)}: training diverged (try a lower --lr)`,
+      );
   }
 
-  /** Mean validation loss (nats/char) over the whole validation split; NaN if there is none. Records it. */
+  /** Mean validation loss (nats/char) over the whole chunks of the validation split; NaN if there is none. Records it. */
   validate(): number {
     const o = this.options;
-    const loss = this.split.val.length < 2 ? NaN : this.fast ? this.fastEvaluate() : evaluate(this.params, this.split.val, o.batchSize, o.seqLength).loss;
+    const loss =
+      this.split.val.length < 2
+        ? NaN
+        : this.fast
+          ? this.fastEvaluate()
+          : evaluateWholeChunks(this.params, evalStripes(this.split.val, o.batchSize, o.seqLength)!);
     if (Number.isFinite(loss)) this.history.push({ iteration: this.iteration, loss });
     return loss;
   }
 
-  /** evaluate() on the fast path (same stripes, same mean), leaving the carried training state alone. */
+  /** evaluateWholeChunks() on the fast path (same stripes, same mean), leaving the carried training state alone. */
   private fastEvaluate(): number {
-    const fast = this.fast!, o = this.options;
+    const fast = this.fast!,
+      o = this.options;
     const stripes = evalStripes(this.split.val, o.batchSize, o.seqLength)!;
     if (stripes.B !== fast.B || stripes.T !== fast.T) {
       // a validation text too short for B stripes of T: a model sized for it, on the same kernels and precision
-      return evaluate(this.params, this.split.val, o.batchSize, o.seqLength, undefined, { kernels: fast.k.name, dtype: fast.k.dtype }).loss;
+      return evaluateWholeChunks(this.params, stripes, { kernels: fast.k.name, dtype: fast.k.dtype });
     }
     fast.saveState(); // the carried training state, put back afterwards
     fast.zeroState();
@@ -333,7 +386,12 @@ export class Trainer {
   checkpoint(extra: Record<string, unknown> = {}): Checkpoint {
     const params: Params = {};
     for (const [name, t] of Object.entries(this.params)) params[name] = t.clone();
-    const progress: Progress = { iteration: this.iteration, smoothLoss: this.smoothLoss, firstLoss: this.firstLoss, history: this.history.map((r) => ({ ...r })) };
+    const progress: Progress = {
+      iteration: this.iteration,
+      smoothLoss: this.smoothLoss,
+      firstLoss: this.firstLoss,
+      history: this.history.map((r) => ({ ...r })),
+    };
     return {
       config: { ...this.config },
       vocab: this.vocab.toJSON(),
@@ -355,8 +413,22 @@ export class Trainer {
  */
 export function checkTrainingSize(o: TrainerOptions, V: number, limit = DEFAULT_MEMORY_LIMIT): void {
   const slots = { adagrad: 1, rmsprop: 1, adam: 2 }[o.optim] ?? 2;
-  const job = { kind: o.model, V, H: o.hidden, L: o.layers, T: o.seqLength, B: o.batchSize, bytes: o.dtype === 'f32' ? 4 as const : 8 as const, slots, tape: o.grad === 'tape' };
-  checkJob(job, limit, `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`);
+  const job = {
+    kind: o.model,
+    V,
+    H: o.hidden,
+    L: o.layers,
+    T: o.seqLength,
+    B: o.batchSize,
+    bytes: o.dtype === 'f32' ? (4 as const) : (8 as const),
+    slots,
+    tape: o.grad === 'tape',
+  };
+  checkJob(
+    job,
+    limit,
+    `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`,
+  );
 }
 
 /**
@@ -370,7 +442,9 @@ function checkOptimizerComplete(state: OptimizerState, iteration: number, names:
     const missing = names.filter((n) => !Object.hasOwn(byParam, n));
     if (missing.length === names.length && iteration === 0) continue;
     if (missing.length > 0) {
-      damaged(`the optimizer state '${slot}' lacks ${missing.length} of the ${names.length} parameters, e.g. optim.${slot}.${missing[0]}; resuming would restart it from zero`);
+      damaged(
+        `the optimizer state '${slot}' lacks ${missing.length} of the ${names.length} parameters, e.g. optim.${slot}.${missing[0]}; resuming would restart it from zero`,
+      );
     }
   }
 }
@@ -387,5 +461,9 @@ function readProgress(raw: unknown): Omit<Progress, 'iteration'> {
   if (typeof smoothLoss !== 'number') bad('smoothLoss');
   if (firstLoss !== null && typeof firstLoss !== 'number') bad('firstLoss');
   if (!Array.isArray(history) || !history.every((r) => typeof r?.iteration === 'number' && typeof r?.loss === 'number')) bad('history');
-  return { smoothLoss: smoothLoss as number, firstLoss: firstLoss as number | null, history: (history as ValRecord[]).map((r) => ({ iteration: r.iteration, loss: r.loss })) };
+  return {
+    smoothLoss: smoothLoss as number,
+    firstLoss: firstLoss as number | null,
+    history: (history as ValRecord[]).map((r) => ({ iteration: r.iteration, loss: r.loss })),
+  };
 }

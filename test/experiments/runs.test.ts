@@ -56,6 +56,15 @@ describe('trainRun', () => {
     expect(again.marks.map((m) => m.iteration)).toEqual([4, 8]);
   });
 
+  it('a run trained past what an experiment asks reports that experiment\'s part: iterations, time, history', async () => {
+    const full = await trainRun(join(root, 'a'), spec(12), quiet);
+    const part = await trainRun(join(root, 'a'), spec(8), quiet);
+    expect(part.trainer.iteration).toBe(12);
+    expect(part.iterations).toBe(8);
+    expect(part.seconds).toBeLessThan(full.seconds);
+    expect(part.history.map((h) => h.iteration)).toEqual(full.history.filter((h) => h.iteration <= 8).map((h) => h.iteration));
+  });
+
   it('refuses a folder trained with other options, naming it', async () => {
     const other = { ...spec(12), options: { ...spec(12).options, hidden: 9 } };
     await expect(trainRun(join(root, 'a'), other, quiet)).rejects.toThrow(/run tiny in .* was trained with other options or data/);

@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Trainer, decodeCheckpoint, encodeCheckpoint, removeStaleTemps, saveCheckpoint, type Checkpoint } from '../../src/index.ts';
-import { TEXT, TINY, expectOneLineError, rnnInProcess, rnnInProcessEnv, rnnProcess, sandbox, sha256, tempsBeside, type Outcome } from './helpers.ts';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint, removeStaleTemps, saveCheckpoint, Trainer } from '../../src/index.ts';
+import { expectOneLineError, type Outcome, rnnInProcess, rnnInProcessEnv, rnnProcess, sandbox, TEXT, TINY, tempsBeside } from './helpers.ts';
 
 const box = sandbox('rnn-cases-');
 let cases = 0;
@@ -38,16 +38,28 @@ describe('sizes are refused before anything is allocated (exit 2, the amount and
 
   it('eval and train refuse what exceeds a lowered limit (RNN_MEMORY_LIMIT), naming both amounts', async () => {
     const env = { RNN_MEMORY_LIMIT: '20000' };
-    expectOneLineError(count(await rnnInProcessEnv(env, 'eval', '--checkpoint', box.checkpoint, '--data', box.data, '--kernels', 'ts')), 2, /would need about \d+ kB of memory, more than the 20 kB this runtime allows/);
+    expectOneLineError(
+      count(await rnnInProcessEnv(env, 'eval', '--checkpoint', box.checkpoint, '--data', box.data, '--kernels', 'ts')),
+      2,
+      /would need about \d+ kB of memory, more than the 20 kB this runtime allows/,
+    );
     expectOneLineError(count(await rnnInProcessEnv(env, 'train', '--data', box.data, '--hidden', '64', '--no-checkpoint')), 2, /more than the 20 kB/);
-    expectOneLineError(count(await rnnInProcessEnv(env, 'train', '--resume', box.checkpoint, '--data', box.data, '--checkpoint', box.f('r.safetensors'), '--iters', '1')), 2, /more than the 20 kB/);
+    expectOneLineError(
+      count(await rnnInProcessEnv(env, 'train', '--resume', box.checkpoint, '--data', box.data, '--checkpoint', box.f('r.safetensors'), '--iters', '1')),
+      2,
+      /more than the 20 kB/,
+    );
   });
 
   it('a checkpoint whose saved options ask for an absurd chunk (seq 10^9) is refused on resume', async () => {
     const c = base();
     (c.training!.train.options as Record<string, unknown>).seqLength = 1e9;
     const path = write('seq1e9.safetensors', c);
-    expectOneLineError(count(await rnnInProcess('train', '--resume', path, '--data', box.data, '--checkpoint', box.f('r.safetensors'), '--iters', '1')), 2, /seq 1000000000 would need/);
+    expectOneLineError(
+      count(await rnnInProcess('train', '--resume', path, '--data', box.data, '--checkpoint', box.f('r.safetensors'), '--iters', '1')),
+      2,
+      /seq 1000000000 would need/,
+    );
   });
 });
 
@@ -75,13 +87,43 @@ describe('large texts in bounded memory: encoded ids are typed arrays, never a J
   writeFileSync(big, unit.repeat(Math.ceil(24e6 / [...unit].length)));
   const heap = ['--max-old-space-size=64'];
   it('train on 24 MB with a 64 MB heap', () => {
-    const r = count(rnnProcess(box.dir, ['train', '--data', big, '--iters', '2', '--hidden', '8', '--layers', '1', '--batch', '4', '--seq', '8', '--val-frac', '0', '--kernels', 'ts', '--no-checkpoint'], { nodeArgs: heap, timeoutMs: 180_000 }));
+    const r = count(
+      rnnProcess(
+        box.dir,
+        [
+          'train',
+          '--data',
+          big,
+          '--iters',
+          '2',
+          '--hidden',
+          '8',
+          '--layers',
+          '1',
+          '--batch',
+          '4',
+          '--seq',
+          '8',
+          '--val-frac',
+          '0',
+          '--kernels',
+          'ts',
+          '--no-checkpoint',
+        ],
+        { nodeArgs: heap, timeoutMs: 180_000 },
+      ),
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/24,\d{3},\d{3} characters, vocabulary 31;/);
   });
   it('eval on 24 MB, with characters outside the vocabulary, with a 64 MB heap', () => {
-    const r = count(rnnProcess(box.dir, ['eval', '--checkpoint', box.checkpoint, '--data', big, '--kernels', 'wasm', '--dtype', 'f32', '--batch', '1000', '--seq', '50'], { nodeArgs: heap, timeoutMs: 300_000 }));
+    const r = count(
+      rnnProcess(box.dir, ['eval', '--checkpoint', box.checkpoint, '--data', big, '--kernels', 'wasm', '--dtype', 'f32', '--batch', '1000', '--seq', '50'], {
+        nodeArgs: heap,
+        timeoutMs: 300_000,
+      }),
+    );
     expect(r.code, r.err).toBe(0);
     // the checkpoint's vocabulary (TEXT's) lacks some of these characters: they are counted and left out
     expect(r.err).toMatch(/^rnn: warning: 1,500,000 character\(s\) of .*big\.txt are not in the model's vocabulary and were left out: "#", "é"\n$/);
@@ -95,7 +137,10 @@ describe('hostile checkpoints: no input reaches an internal error, messages stay
   function deepShape(): string {
     const bytes = readFileSync(box.checkpoint);
     const n = Number(bytes.readBigUInt64LE(0));
-    const header = bytes.subarray(8, 8 + n).toString('utf8').replace(/"shape":\[\d+(,\d+)*\]/, `"shape":${deep}`);
+    const header = bytes
+      .subarray(8, 8 + n)
+      .toString('utf8')
+      .replace(/"shape":\[\d+(,\d+)*\]/, `"shape":${deep}`);
     const json = Buffer.from(header.trimEnd());
     const out = Buffer.alloc(8 + json.length + bytes.length - 8 - n);
     out.writeBigUInt64LE(BigInt(json.length));
@@ -107,7 +152,11 @@ describe('hostile checkpoints: no input reaches an internal error, messages stay
   }
   it('a shape nested 200,000 levels deep: sample, eval and train --resume each give one short line', async () => {
     const path = deepShape();
-    for (const args of [['sample', '--checkpoint', path], ['eval', '--checkpoint', path, '--data', box.data], ['train', '--resume', path, '--data', box.data, '--checkpoint', box.f('r.safetensors')]]) {
+    for (const args of [
+      ['sample', '--checkpoint', path],
+      ['eval', '--checkpoint', path, '--data', box.data],
+      ['train', '--resume', path, '--data', box.data, '--checkpoint', box.f('r.safetensors')],
+    ]) {
       const r = count(await rnnInProcess(...args));
       expectOneLineError(r, 1, /has shape \[\[\[\[…/);
       expect(r.err.length).toBeLessThan(300);
@@ -118,18 +167,37 @@ describe('hostile checkpoints: no input reaches an internal error, messages stay
     const progress = c.training!.train.progress as { history: { iteration: number; loss: number }[] };
     progress.history = Array.from({ length: 200_000 }, (_, i) => ({ iteration: 0, loss: 4 - i * 1e-5 }));
     const path = write('history.safetensors', c);
-    const r = count(await rnnInProcess('train', '--resume', path, '--data', box.data, '--checkpoint', box.f('h.safetensors'), '--iters', '1', '--kernels', 'ts'));
+    const r = count(
+      await rnnInProcess('train', '--resume', path, '--data', box.data, '--checkpoint', box.f('h.safetensors'), '--iters', '1', '--kernels', 'ts'),
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/best validation 2\.0000 nats\/char/);
   });
 });
 
 describe('faithful resumes or none', () => {
-  const resume = (path: string): Promise<Outcome> => rnnInProcess('train', '--resume', path, '--data', box.data, '--checkpoint', box.f('out.safetensors'), '--iters', '1', '--kernels', 'ts');
+  const resume = (path: string): Promise<Outcome> =>
+    rnnInProcess('train', '--resume', path, '--data', box.data, '--checkpoint', box.f('out.safetensors'), '--iters', '1', '--kernels', 'ts');
   it.each([
-    ['one optimizer tensor missing', (c: Checkpoint) => delete c.training!.optimizer.slots.m['decoder.bias'], /optimizer state 'm' lacks 1 of the 6 parameters, e\.g\. optim\.m\.decoder\.bias; resuming would restart it from zero/],
-    ['every optimizer tensor missing', (c: Checkpoint) => { c.training!.optimizer.slots = { m: {}, v: {} }; }, /optimizer state 'm' lacks 6 of the 6 parameters/],
-    ['the step count edited', (c: Checkpoint) => { c.training!.optimizer.steps = 1; }, /the optimizer has taken 1 steps but the run is at iteration 3/],
+    [
+      'one optimizer tensor missing',
+      (c: Checkpoint) => delete c.training!.optimizer.slots.m['decoder.bias'],
+      /optimizer state 'm' lacks 1 of the 6 parameters, e\.g\. optim\.m\.decoder\.bias; resuming would restart it from zero/,
+    ],
+    [
+      'every optimizer tensor missing',
+      (c: Checkpoint) => {
+        c.training!.optimizer.slots = { m: {}, v: {} };
+      },
+      /optimizer state 'm' lacks 6 of the 6 parameters/,
+    ],
+    [
+      'the step count edited',
+      (c: Checkpoint) => {
+        c.training!.optimizer.steps = 1;
+      },
+      /the optimizer has taken 1 steps but the run is at iteration 3/,
+    ],
   ])('%s: refused (exit 1), while sample still works', async (_, edit, message) => {
     const c = base();
     edit(c);
@@ -149,7 +217,11 @@ describe('honest numbers: a loss that overflowed is an error, not a score', () =
     const c = base();
     for (const t of Object.values(c.params)) for (let i = 0; i < t.data.length; i++) t.data[i] = i % 2 ? value : -value;
     const path = write(`extreme-${dtype}.safetensors`, { ...c, training: undefined });
-    expectOneLineError(count(await rnnInProcess('eval', '--checkpoint', path, '--data', box.data, '--dtype', dtype, '--kernels', 'ts')), 1, /the loss on .* is (NaN|Infinity): the model's outputs overflowed/);
+    expectOneLineError(
+      count(await rnnInProcess('eval', '--checkpoint', path, '--data', box.data, '--dtype', dtype, '--kernels', 'ts')),
+      1,
+      /the loss on .* is (NaN|Infinity): the model's outputs overflowed/,
+    );
   });
 });
 
@@ -162,7 +234,11 @@ describe('conflicting options are usage errors; small texts are counted right', 
   });
   it('a 1-character file is reported as 1 character (0 of them in the training part)', async () => {
     writeFileSync(box.f('one.txt'), 'x');
-    expectOneLineError(count(await rnnInProcess('train', '--data', box.f('one.txt'), '--no-checkpoint')), 1, /the training text has 1 character \(0 in the training part\): too short/);
+    expectOneLineError(
+      count(await rnnInProcess('train', '--data', box.f('one.txt'), '--no-checkpoint')),
+      1,
+      /the training text has 1 character \(0 in the training part\): too short/,
+    );
   });
 });
 

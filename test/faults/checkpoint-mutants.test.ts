@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/index.ts';
-import { expectOneLineError, rnnInProcess, rnnProcess, sandbox, sha256, type Outcome } from './helpers.ts';
+import { expectOneLineError, type Outcome, rnnInProcess, rnnProcess, sandbox, sha256 } from './helpers.ts';
 import { mutant } from './mutants.ts';
 
 const MUTANTS = 300;
@@ -24,7 +24,10 @@ function expectHandled(r: Outcome, what: string): void {
   counts.runs++;
   counts.byCode.set(r.code ?? -1, (counts.byCode.get(r.code ?? -1) ?? 0) + 1);
   if (r.code === 0) {
-    expect(r.err.split('\n').filter((l) => l !== '' && !l.startsWith('rnn: warning: ')), what).toEqual([]);
+    expect(
+      r.err.split('\n').filter((l) => l !== '' && !l.startsWith('rnn: warning: ')),
+      what,
+    ).toEqual([]);
     return;
   }
   expect([1, 2], `${what}: exit ${r.code}: ${r.err.slice(0, 300)}`).toContain(r.code);
@@ -33,8 +36,13 @@ function expectHandled(r: Outcome, what: string): void {
 
 describe(`${MUTANTS} seeded checkpoint mutants (seed ${SEED})`, () => {
   afterAll(() => {
-    const codes = [...counts.byCode].sort().map(([c, n]) => `exit ${c}: ${n}`).join(', ');
-    console.log(`fault suite: ${counts.mutants} checkpoint mutants, ${counts.runs} in-process runs of sample/eval/train --resume (${codes}), ${counts.spawned} spawned; ${counts.accepted} mutants still loaded`);
+    const codes = [...counts.byCode]
+      .sort()
+      .map(([c, n]) => `exit ${c}: ${n}`)
+      .join(', ');
+    console.log(
+      `fault suite: ${counts.mutants} checkpoint mutants, ${counts.runs} in-process runs of sample/eval/train --resume (${codes}), ${counts.spawned} spawned; ${counts.accepted} mutants still loaded`,
+    );
     rmSync(box.dir, { recursive: true, force: true });
   });
 
@@ -56,7 +64,21 @@ describe(`${MUTANTS} seeded checkpoint mutants (seed ${SEED})`, () => {
         }
         expectHandled(await rnnInProcess('sample', '--checkpoint', path, '--length', '20', '--kernels', 'ts'), `sample, ${what}`);
         expectHandled(await rnnInProcess('eval', '--checkpoint', path, '--data', box.data, '--kernels', 'ts', '--batch', '2', '--seq', '4'), `eval, ${what}`);
-        const resumed = await rnnInProcess('train', '--resume', path, '--data', box.data, '--checkpoint', out, '--iters', '1', '--kernels', 'ts', '--sample-length', '1');
+        const resumed = await rnnInProcess(
+          'train',
+          '--resume',
+          path,
+          '--data',
+          box.data,
+          '--checkpoint',
+          out,
+          '--iters',
+          '1',
+          '--kernels',
+          'ts',
+          '--sample-length',
+          '1',
+        );
         expectHandled(resumed, `train --resume, ${what}`);
         if (resumed.code === 0) expect(() => decodeCheckpoint(readFileSync(out), 'resumed')).not.toThrow();
         else expect(existsSync(out), `${what}: a failed resume wrote ${out}`).toBe(false);

@@ -4,12 +4,12 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { Trainer, saveCheckpoint } from '../../src/index.ts';
 import { run } from '../../src/cli/run.ts';
+import { saveCheckpoint, Trainer } from '../../src/index.ts';
 import { BIN } from '../cli-helpers.ts';
 
 export { BIN };
@@ -18,7 +18,18 @@ export { BIN };
 export const TEXT = 'The quick brown fox jumps over the lazy dog; PACK MY BOX WITH FIVE DOZEN JUGS.\n'.repeat(6);
 
 /** Options of the tiny run: small enough that a spawned `train` spends its time starting Node. */
-export const TINY = { model: 'lstm', layers: 1, hidden: 4, batchSize: 2, seqLength: 4, optim: 'adam', kernels: 'ts', dtype: 'f64', threads: 1, seed: 7 } as const;
+export const TINY = {
+  model: 'lstm',
+  layers: 1,
+  hidden: 4,
+  batchSize: 2,
+  seqLength: 4,
+  optim: 'adam',
+  kernels: 'ts',
+  dtype: 'f64',
+  threads: 1,
+  seed: 7,
+} as const;
 
 export interface Sandbox {
   dir: string;
@@ -52,7 +63,8 @@ export async function rnnInProcess(...argv: string[]): Promise<Outcome> {
 }
 
 export async function rnnInProcessEnv(env: Record<string, string>, ...argv: string[]): Promise<Outcome> {
-  let out = '', err = '';
+  let out = '',
+    err = '';
   const code = await run(argv, { out: (s) => void (out += s), err: (s) => void (err += s), isTTY: false, columns: 80, env });
   return { code, out, err };
 }
@@ -60,7 +72,10 @@ export async function rnnInProcessEnv(env: Record<string, string>, ...argv: stri
 /** The real executable, in `cwd`, with a time limit (a regression must not hang the suite). */
 export function rnnProcess(cwd: string, args: string[], opts: { timeoutMs?: number; nodeArgs?: string[]; env?: Record<string, string> } = {}): Outcome {
   const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
-    encoding: 'utf8', cwd, timeout: opts.timeoutMs ?? 60_000, env: { ...process.env, RNN_DEBUG: '', ...opts.env },
+    encoding: 'utf8',
+    cwd,
+    timeout: opts.timeoutMs ?? 60_000,
+    env: { ...process.env, RNN_DEBUG: '', ...opts.env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -83,4 +98,3 @@ export const sha256 = (path: string): string => createHash('sha256').update(read
 export function tempsBeside(dir: string, name: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`${name}.tmp-`)) : [];
 }
-

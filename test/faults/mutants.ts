@@ -24,7 +24,7 @@ interface Parts {
 
 function split(bytes: Uint8Array): Parts {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
-  const text = new TextDecoder().decode(bytes.subarray(8, 8 + n)).replace(/[\s\0]+$/, ""); // the header may be padded
+  const text = new TextDecoder().decode(bytes.subarray(8, 8 + n)).replace(/[\s\0]+$/, ''); // the header may be padded
   return { header: JSON.parse(text) as Record<string, unknown>, data: bytes.subarray(8 + n) };
 }
 
@@ -53,7 +53,14 @@ const META_EDITS: [string, (m: Meta, r: Rand) => void][] = [
   ['config hidden 0', (m) => (m.config = JSON.stringify({ ...JSON.parse(m.config), hiddenSize: 0 }))],
   ['config kind deep', (m) => (m.config = m.config.replace('"lstm"', DEEP))],
   ['config not JSON', (m) => (m.config = m.config.slice(0, -2))],
-  ['vocab duplicated', (m) => { const v = JSON.parse(m.vocab) as string[]; v[1] = v[0]; m.vocab = JSON.stringify(v); }],
+  [
+    'vocab duplicated',
+    (m) => {
+      const v = JSON.parse(m.vocab) as string[];
+      v[1] = v[0];
+      m.vocab = JSON.stringify(v);
+    },
+  ],
   ['vocab too short', (m) => (m.vocab = JSON.stringify((JSON.parse(m.vocab) as string[]).slice(1)))],
   ['vocab deep', (m) => (m.vocab = DEEP)],
   ['vocab a number', (m) => (m.vocab = '12')],
@@ -64,16 +71,86 @@ const META_EDITS: [string, (m: Meta, r: Rand) => void][] = [
   ['iteration 1e300', (m) => (m.iteration = '1e300')],
   ['rng deep', (m) => (m.rng = DEEP)],
   ['rng three words', (m) => (m.rng = JSON.stringify((JSON.parse(m.rng) as number[]).slice(1)))],
-  ['train options batch 1e9', (m) => { const t = JSON.parse(m.train); t.options.batchSize = 1e9; m.train = JSON.stringify(t); }],
-  ['train options seq 1e9', (m) => { const t = JSON.parse(m.train); t.options.seqLength = 1e9; m.train = JSON.stringify(t); }],
-  ['train options hidden differs', (m) => { const t = JSON.parse(m.train); t.options.hidden = 5; m.train = JSON.stringify(t); }],
-  ['train options model deep', (m) => { const t = JSON.parse(m.train); t.options.model = '__DEEP__'; m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP); }],
-  ['train options lr deep', (m) => { const t = JSON.parse(m.train); t.options.lr = '__DEEP__'; m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP); }],
-  ['train options missing', (m) => { const t = JSON.parse(m.train); delete t.options; m.train = JSON.stringify(t); }],
-  ['train progress missing', (m) => { const t = JSON.parse(m.train); delete t.progress; m.train = JSON.stringify(t); }],
-  ['train history 200,000 entries', (m) => { const t = JSON.parse(m.train); t.progress.history = Array.from({ length: 200_000 }, (_, i) => ({ iteration: i, loss: 3 - i * 1e-6 })); m.train = JSON.stringify(t); }],
-  ['train history deep', (m) => { const t = JSON.parse(m.train); t.progress.history = '__DEEP__'; m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP); }],
-  ['train data fingerprint deep', (m) => { const t = JSON.parse(m.train); t.data = '__DEEP__'; m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP); }],
+  [
+    'train options batch 1e9',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.options.batchSize = 1e9;
+      m.train = JSON.stringify(t);
+    },
+  ],
+  [
+    'train options seq 1e9',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.options.seqLength = 1e9;
+      m.train = JSON.stringify(t);
+    },
+  ],
+  [
+    'train options hidden differs',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.options.hidden = 5;
+      m.train = JSON.stringify(t);
+    },
+  ],
+  [
+    'train options model deep',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.options.model = '__DEEP__';
+      m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP);
+    },
+  ],
+  [
+    'train options lr deep',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.options.lr = '__DEEP__';
+      m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP);
+    },
+  ],
+  [
+    'train options missing',
+    (m) => {
+      const t = JSON.parse(m.train);
+      delete t.options;
+      m.train = JSON.stringify(t);
+    },
+  ],
+  [
+    'train progress missing',
+    (m) => {
+      const t = JSON.parse(m.train);
+      delete t.progress;
+      m.train = JSON.stringify(t);
+    },
+  ],
+  [
+    'train history 200,000 entries',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.progress.history = Array.from({ length: 200_000 }, (_, i) => ({ iteration: i, loss: 3 - i * 1e-6 }));
+      m.train = JSON.stringify(t);
+    },
+  ],
+  [
+    'train history deep',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.progress.history = '__DEEP__';
+      m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP);
+    },
+  ],
+  [
+    'train data fingerprint deep',
+    (m) => {
+      const t = JSON.parse(m.train);
+      t.data = '__DEEP__';
+      m.train = JSON.stringify(t).replace(DEEP_MARK, DEEP);
+    },
+  ],
   ['format other', (m) => (m.format = 'rnn-from-scratch/9')],
   ['format removed', (m) => delete m.format],
   ['metadata value a number', (m, r) => ((m as Record<string, unknown>)[pick(r, Object.keys(m))] = 42)],
@@ -92,7 +169,13 @@ const ENTRY_EDITS: [string, (e: Record<string, unknown>, r: Rand) => void][] = [
   ['offsets swapped', (e) => (e.data_offsets = [...(e.data_offsets as number[])].reverse())],
   ['offsets past the end', (e) => (e.data_offsets = [(e.data_offsets as number[])[0], 1e12])],
   ['offsets deep', (e) => (e.data_offsets = '__DEEP__')],
-  ['entry a string', (e) => { for (const k of Object.keys(e)) delete e[k]; e.x = 'y'; }],
+  [
+    'entry a string',
+    (e) => {
+      for (const k of Object.keys(e)) delete e[k];
+      e.x = 'y';
+    },
+  ],
 ];
 
 export interface Mutant {

@@ -23,8 +23,23 @@ afterAll(() => {
 
 /** A tiny run that saves every iteration, for as long as it is allowed to live (or its resume). */
 const trainArgs = (checkpoint: string, extra: string[] = [], resume = false): string[] => [
-  'train', '--data', box.data, '--checkpoint', checkpoint, '--kernels', 'ts', '--threads', '1', '--checkpoint-every', '1', '--eval-every', '0', '--sample-length', '1',
-  ...(resume ? ['--resume', checkpoint] : ['--model', 'lstm', '--layers', '1', '--hidden', '4', '--batch', '2', '--seq', '4']), ...extra,
+  'train',
+  '--data',
+  box.data,
+  '--checkpoint',
+  checkpoint,
+  '--kernels',
+  'ts',
+  '--threads',
+  '1',
+  '--checkpoint-every',
+  '1',
+  '--eval-every',
+  '0',
+  '--sample-length',
+  '1',
+  ...(resume ? ['--resume', checkpoint] : ['--model', 'lstm', '--layers', '1', '--hidden', '4', '--batch', '2', '--seq', '4']),
+  ...extra,
 ];
 
 const loads = (path: string): number => decodeCheckpoint(readFileSync(path), path).training!.iteration;
