@@ -8,10 +8,13 @@
 // This is a benchmark, not a test.
 
 import { Rng } from '../src/engine/random.ts';
-import { referenceKernels, type DType, type FastKernels, type FloatArray } from '../src/fast/kernels.ts';
-import { fusedKernels, instantiateAs, type FusedKernels } from '../test/fast/compile-as.ts';
+import { type DType, type FastKernels, type FloatArray, referenceKernels } from '../src/fast/kernels.ts';
+import { type FusedKernels, fusedKernels, instantiateAs } from '../test/fast/compile-as.ts';
 
-const B = 50, H = 128, V = 65, P = 250_000;
+const B = 50,
+  H = 128,
+  V = 65,
+  P = 250_000;
 
 type Kernels = FusedKernels | FastKernels;
 
@@ -39,13 +42,24 @@ function workloads(k: Kernels, rng: Rng): Record<string, [() => void, number]> {
     for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rng.uniform();
     return a;
   };
-  const pre = fill(B * 4 * H, -4, 4), a = k.alloc(B * 4 * H), bhh = fill(4 * H, -0.1, 0.1);
-  const cPrev = fill(B * H, -1, 1), c = k.alloc(B * H), tanhC = k.alloc(B * H), h = k.alloc(B * H);
-  const dh = fill(B * H, -1, 1), dc = fill(B * H, -1, 1), dcIn = dc.slice(), da = k.alloc(B * 4 * H);
-  const logits = fill(B * V, -3, 3), Y = k.alloc(B * V);
+  const pre = fill(B * 4 * H, -4, 4),
+    a = k.alloc(B * 4 * H),
+    bhh = fill(4 * H, -0.1, 0.1);
+  const cPrev = fill(B * H, -1, 1),
+    c = k.alloc(B * H),
+    tanhC = k.alloc(B * H),
+    h = k.alloc(B * H);
+  const dh = fill(B * H, -1, 1),
+    dc = fill(B * H, -1, 1),
+    dcIn = dc.slice(),
+    da = k.alloc(B * 4 * H);
+  const logits = fill(B * V, -3, 3),
+    Y = k.alloc(B * V);
   const targets = k.allocInt(B);
   for (let i = 0; i < B; i++) targets[i] = rng.int(V);
-  const w = fill(P, -0.1, 0.1), g = fill(P, -1e-3, 1e-3), sq = fill(P, 0, 1e-6);
+  const w = fill(P, -0.1, 0.1),
+    g = fill(P, -1e-3, 1e-3),
+    sq = fill(P, 0, 1e-6);
   k.lstmForward(a, bhh, cPrev, c, tanhC, h, B, H);
   const gates = a.slice();
   const gatesIn = k.alloc(B * 4 * H);
@@ -66,6 +80,7 @@ console.log(`fused kernels, ${dtype}, B ${B}, H ${H}, V ${V}, rmsprop n ${P}; ns
 console.log('(lstmForward/softmax include re-copying their input, a.set / Y.set, on both sides)');
 console.log(`${'kernel'.padEnd(22)}${'wasm'.padStart(9)}${'ts'.padStart(9)}${'speed-up'.padStart(10)}`);
 for (const name of Object.keys(wasm)) {
-  const tw = time(...wasm[name]), tt = time(...ts[name]);
+  const tw = time(...wasm[name]),
+    tt = time(...ts[name]);
   console.log(`${name.padEnd(22)}${tw.toFixed(2).padStart(9)}${tt.toFixed(2).padStart(9)}${(tt / tw).toFixed(1).padStart(9)}×`);
 }

@@ -14,8 +14,8 @@
 //   sample      gemmNT / gemmNN, one row              M 1     K 128/512  N 512/2048
 //   min-char    gemmNN, one row                       M 1     K 100   N 100
 
-import { wasmAvailable, wasmKernels } from '../src/fast/wasm.ts';
 import type { DType } from '../src/fast/kernels.ts';
+import { wasmAvailable, wasmKernels } from '../src/fast/wasm.ts';
 
 type Layout = 'gemmNN' | 'gemmNT' | 'gemmTN';
 const SHAPES: [string, Layout, number, number, number][] = [
@@ -44,7 +44,9 @@ async function run(dtype: DType, relaxed: boolean, threads: 1 | 2): Promise<stri
   await k.whenThreadsReady();
   const row = [];
   for (const [, layout, M, K, N] of SHAPES) {
-    const A = k.alloc(M * K), B = k.alloc(K * N), C = k.alloc(M * N);
+    const A = k.alloc(M * K),
+      B = k.alloc(K * N),
+      C = k.alloc(M * N);
     for (let i = 0; i < A.length; i++) A[i] = ((i * 7) % 13) / 13 - 0.5;
     for (let i = 0; i < B.length; i++) B[i] = ((i * 5) % 11) / 11 - 0.5;
     const flop = 2 * M * K * N;
@@ -63,7 +65,7 @@ async function run(dtype: DType, relaxed: boolean, threads: 1 | 2): Promise<stri
       times.push((performance.now() - t0) / calls);
     }
     times.sort((a, b) => a - b);
-    const gflops = ((flop / (times[times.length >> 1] * 1e-3)) / 1e9).toFixed(1);
+    const gflops = (flop / (times[times.length >> 1] * 1e-3) / 1e9).toFixed(1);
     // with two threads: the share of the products that the set chose to split (see SplitChooser)
     const shared = Math.round((100 * (k.threadStats().splits - split0)) / (reps * calls));
     row.push(threads === 2 ? `${gflops} (${shared}%)` : gflops);
@@ -76,7 +78,7 @@ const header = ['shape', 'layout', 'M', 'K', 'N'];
 const cols: [string, string[]][] = [];
 for (const dtype of ['f32', 'f64'] as DType[]) {
   for (const relaxed of support.relaxed ? [false, true] : [false]) {
-    for (const threads of support.threads ? [1, 2] as const : [1] as const) {
+    for (const threads of support.threads ? ([1, 2] as const) : ([1] as const)) {
       cols.push([`${dtype} ${relaxed ? 'fma' : 'plain'} ${threads}t`, await run(dtype, relaxed, threads)]);
     }
   }
@@ -90,11 +92,18 @@ for (const r of table) console.log(r.map((s, j) => (j < 2 ? s.padEnd(widths[j]) 
 // A closer look at the hand-off: 50 forward steps of one LSTM layer (2×128's shapes), each a product
 // h·W_hhᵀ followed by the cell's elementwise kernel, as the model runs them.
 async function steps(threads: 1 | 2): Promise<number> {
-  const B = 50, H = 128, T = 50;
+  const B = 50,
+    H = 128,
+    T = 50;
   const k = wasmKernels({ dtype: 'f32', threads, bytes: 8 << 20 });
   await k.whenThreadsReady();
-  const W = k.alloc(4 * H * H), a = k.alloc(B * 4 * H), bhh = k.alloc(4 * H);
-  const h = k.alloc(B * H), c0 = k.alloc(B * H), c = k.alloc(B * H), tanhC = k.alloc(B * H);
+  const W = k.alloc(4 * H * H),
+    a = k.alloc(B * 4 * H),
+    bhh = k.alloc(4 * H);
+  const h = k.alloc(B * H),
+    c0 = k.alloc(B * H),
+    c = k.alloc(B * H),
+    tanhC = k.alloc(B * H);
   for (let i = 0; i < W.length; i++) W[i] = (((i * 7) % 13) / 13 - 0.5) * 0.2;
   const sequence = () => {
     for (let t = 0; t < T; t++) {

@@ -18,8 +18,11 @@ import { WORKLOADS } from './workload.ts';
 
 const { values: opts } = parseArgs({
   options: {
-    json: { type: 'boolean', default: false }, reps: { type: 'string', default: '5' }, window: { type: 'string', default: '1' },
-    only: { type: 'string' }, f64: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    reps: { type: 'string', default: '5' },
+    window: { type: 'string', default: '1' },
+    only: { type: 'string' },
+    f64: { type: 'boolean', default: false },
   },
 });
 const names = opts.only ? opts.only.split(',') : Object.keys(WORKLOADS);
@@ -34,22 +37,31 @@ for (const n of names) {
   if (opts.f64) rows.push([n, 'wasm', 'f64', 1]);
 }
 
-const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}` +
+const machine =
+  `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}` +
   (wasm.ok ? `, WebAssembly SIMD${wasm.relaxed ? ' + relaxed (FMA)' : ''}` : `, no WebAssembly kernels (${wasm.reason})`);
 if (!opts.json) {
   console.log(`machine: ${machine}`);
   console.log(`chars/s: median of ${opts.reps} windows of ≥ ${opts.window}s after a warm-up; GFLOP/s: the matrix products' share\n`);
-  console.log(`${'workload'.padEnd(58)} ${'kernels'.padEnd(10)} ${'chars/s'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'peak MB'.padStart(8)}`);
+  console.log(
+    `${'workload'.padEnd(58)} ${'kernels'.padEnd(10)} ${'chars/s'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)} ${'GFLOP/s'.padStart(8)} ${'peak MB'.padStart(8)}`,
+  );
 }
 const results = [];
 for (const [n, kernels, dtype, threads] of rows) {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', new URL('./workload.ts', import.meta.url).pathname, n, kernels, dtype, String(threads), opts.reps!, opts.window!], { encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', new URL('./workload.ts', import.meta.url).pathname, n, kernels, dtype, String(threads), opts.reps!, opts.window!],
+    { encoding: 'utf8' },
+  );
   const r = JSON.parse(out.trim().split('\n').at(-1)!);
   results.push({ ...r, what: WORKLOADS[n].what });
   if (!opts.json) {
     const fmt = (x: number) => Math.round(x).toLocaleString('en-US').padStart(9);
     const label = `${kernels} ${dtype}${kernels === 'wasm' ? ` ×${threads}` : ''}`;
-    console.log(`${`${n} ${WORKLOADS[n].what}`.padEnd(58)} ${label.padEnd(10)} ${fmt(r.median)} ${fmt(r.min)} ${fmt(r.max)} ${r.gflops.toFixed(1).padStart(8)} ${r.peakMB.toFixed(0).padStart(8)}`);
+    console.log(
+      `${`${n} ${WORKLOADS[n].what}`.padEnd(58)} ${label.padEnd(10)} ${fmt(r.median)} ${fmt(r.min)} ${fmt(r.max)} ${r.gflops.toFixed(1).padStart(8)} ${r.peakMB.toFixed(0).padStart(8)}`,
+    );
   }
 }
 if (opts.json) console.log(JSON.stringify({ machine, reps: Number(opts.reps), windowSec: Number(opts.window), unit: 'chars/s', results }, null, 2));

@@ -11,7 +11,10 @@ import '@tensorflow/tfjs-backend-wasm';
 const backend = process.argv[2] ?? 'wasm';
 await tf.setBackend(backend);
 await tf.ready();
-const V = 65, H = 128, B = 50, T = 50;
+const V = 65,
+  H = 128,
+  B = 50,
+  T = 50;
 const model = tf.sequential();
 model.add(tf.layers.lstm({ units: H, returnSequences: true, inputShape: [T, V] }));
 model.add(tf.layers.lstm({ units: H, returnSequences: true }));
@@ -31,4 +34,6 @@ for (const end = Date.now() + 20_000; Date.now() < end && times.length < 15; ) {
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
-console.log(`TensorFlow.js ${tf.version.tfjs} ${backend}: ${Math.round((B * T) / (median / 1000)).toLocaleString('en-US')} chars/s (median of ${times.length} steps)`);
+console.log(
+  `TensorFlow.js ${tf.version.tfjs} ${backend}: ${Math.round((B * T) / (median / 1000)).toLocaleString('en-US')} chars/s (median of ${times.length} steps)`,
+);

@@ -5,12 +5,26 @@
 
 import { readFileSync } from 'node:fs';
 import {
-  Rng, Trainer, Vocab, charrnn, sampleStream, fastStepper, fastStepperBytes, makeKernels, resolveKernels,
-  type CharRNNConfig, type DType, type KernelChoice, type TrainerOptions,
+  type CharRNNConfig,
+  charrnn,
+  type DType,
+  fastStepper,
+  fastStepperBytes,
+  type KernelChoice,
+  makeKernels,
+  Rng,
+  resolveKernels,
+  sampleStream,
+  Trainer,
+  type TrainerOptions,
+  Vocab,
 } from '../src/index.ts';
 
 export const WORKLOADS: Record<string, { what: string; train?: Partial<TrainerOptions>; sample?: Omit<CharRNNConfig, 'vocabSize'> }> = {
-  W1: { what: 'min-char-rnn: RNN 1×100, seq 25, batch 1, Adagrad', train: { model: 'rnn', layers: 1, hidden: 100, seqLength: 25, batchSize: 1, optim: 'adagrad', lr: 0.1, lrDecay: 1 } },
+  W1: {
+    what: 'min-char-rnn: RNN 1×100, seq 25, batch 1, Adagrad',
+    train: { model: 'rnn', layers: 1, hidden: 100, seqLength: 25, batchSize: 1, optim: 'adagrad', lr: 0.1, lrDecay: 1 },
+  },
   W2: { what: 'char-rnn default: LSTM 2×128, seq 50, batch 50, RMSprop', train: {} },
   W3: { what: 'LSTM 3×512, seq 50, batch 50, RMSprop', train: { layers: 3, hidden: 512 } },
   W4: { what: 'sampling 2,000 chars from the W2 model', sample: { kind: 'lstm', hiddenSize: 128, layers: 2 } },
@@ -19,7 +33,8 @@ export const WORKLOADS: Record<string, { what: string; train?: Partial<TrainerOp
 
 /** Multiply-adds per character of one forward step (the matrix products only). */
 export function macsPerChar(c: CharRNNConfig): number {
-  const G = { rnn: 1, lstm: 4, gru: 3 }[c.kind], H = c.hiddenSize;
+  const G = { rnn: 1, lstm: 4, gru: 3 }[c.kind],
+    H = c.hiddenSize;
   return c.layers * G * H * H + (c.layers - 1) * G * H * H + c.vocabSize * H; // recurrent + inputs above layer 0 + decoder
 }
 
@@ -27,7 +42,10 @@ async function main(): Promise<void> {
   const [name, kernels, dtype, threads, reps, windowSec] = process.argv.slice(2);
   const w = WORKLOADS[name];
   const text = readFileSync(new URL('../data/tinyshakespeare.txt', import.meta.url), 'utf8');
-  let work: () => number, config: CharRNNConfig, flopsPerChar: number, dispose = () => {};
+  let work: () => number,
+    config: CharRNNConfig,
+    flopsPerChar: number,
+    dispose = () => {};
   if (w.train) {
     const t = Trainer.fromText(text, { ...w.train, kernels: kernels as KernelChoice, dtype: dtype as DType, threads: Number(threads) });
     config = t.config;
@@ -51,21 +69,32 @@ async function main(): Promise<void> {
     dispose = () => k?.dispose();
   }
   const end0 = performance.now() + 1000 * Number(windowSec); // warm-up: let the JIT tier up
-  do work(); while (performance.now() < end0);
+  do work();
+  while (performance.now() < end0);
   const rates: number[] = [];
   for (let r = 0; r < Number(reps); r++) {
     let chars = 0;
     const t0 = performance.now();
-    do chars += work(); while (performance.now() - t0 < 1000 * Number(windowSec));
+    do chars += work();
+    while (performance.now() - t0 < 1000 * Number(windowSec));
     rates.push(chars / ((performance.now() - t0) / 1000));
   }
   dispose();
   rates.sort((a, b) => a - b);
   const median = rates[Math.floor(rates.length / 2)];
-  console.log(JSON.stringify({
-    workload: name, kernels, dtype, threads: Number(threads), median, min: rates[0], max: rates.at(-1),
-    gflops: (median * flopsPerChar) / 1e9, peakMB: process.resourceUsage().maxRSS / 1024,
-  }));
+  console.log(
+    JSON.stringify({
+      workload: name,
+      kernels,
+      dtype,
+      threads: Number(threads),
+      median,
+      min: rates[0],
+      max: rates.at(-1),
+      gflops: (median * flopsPerChar) / 1e9,
+      peakMB: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();

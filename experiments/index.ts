@@ -1,7 +1,7 @@
 // The experiments, in the order `--all` runs them (and the index lists them).
 
-import type { Experiment } from './lib/experiment.ts';
 import latex from './latex.ts';
+import type { Experiment } from './lib/experiment.ts';
 import linux from './linux.ts';
 import names from './names.ts';
 import shakespeareLarger from './shakespeare-larger.ts';

@@ -2,9 +2,9 @@
 // samples look like C (balanced braces, comments, macros) but use variables they never declared.
 
 import { lineChart } from '../src/index.ts';
-import { bracketBalance, cLineShare, nestingErrors, undeclaredIdentifiers } from './lib/measures.ts';
 import { codeRun, meanOf } from './lib/code.ts';
 import type { Experiment } from './lib/experiment.ts';
+import { bracketBalance, cLineShare, nestingErrors, undeclaredIdentifiers } from './lib/measures.ts';
 import { fenced, mdTable } from './lib/report.ts';
 
 function measure(text: string) {
@@ -13,9 +13,15 @@ function measure(text: string) {
   return {
     unmatchedClose: b['{}'].unmatchedClose + b['()'].unmatchedClose + b['[]'].unmatchedClose,
     unclosedAtEnd: b['{}'].unclosed + b['()'].unclosed + b['[]'].unclosed,
-    braces: b['{}'], parens: b['()'], brackets: b['[]'],
-    nestingErrors: nestingErrors(text), cLines: cLineShare(text), used: u.used, undeclared: u.undeclared.length,
-    undeclaredShare: u.used === 0 ? 0 : u.undeclared.length / u.used, undeclaredNames: u.undeclared.slice(0, 15),
+    braces: b['{}'],
+    parens: b['()'],
+    brackets: b['[]'],
+    nestingErrors: nestingErrors(text),
+    cLines: cLineShare(text),
+    used: u.used,
+    undeclared: u.undeclared.length,
+    undeclaredShare: u.used === 0 ? 0 : u.undeclared.length / u.used,
+    undeclaredNames: u.undeclared.slice(0, 15),
   };
 }
 
@@ -26,24 +32,52 @@ const experiment: Experiment = {
   async run(ctx) {
     const quick = ctx.quick;
     const r = await codeRun(ctx, {
-      name: quick ? 'linux-quick' : 'linux-lstm-2x512', corpus: 'linux', prime: '\n',
-      options: quick ? { layers: 1, hidden: 16, seqLength: 20, batchSize: 5, epochs: 1, seed: 1, trainFrac: 0.9, valFrac: 0.05 }
+      name: quick ? 'linux-quick' : 'linux-lstm-2x512',
+      corpus: 'linux',
+      prime: '\n',
+      options: quick
+        ? { layers: 1, hidden: 16, seqLength: 20, batchSize: 5, epochs: 1, seed: 1, trainFrac: 0.9, valFrac: 0.05 }
         : { layers: 2, hidden: 512, seqLength: 50, batchSize: 50, epochs: 1, seed: 123, trainFrac: 0.9, valFrac: 0.05 },
-      until: quick ? 10 : Infinity, evalEvery: quick ? 5 : 250,
-      length: quick ? 300 : 2000, count: quick ? 2 : 10, temperatures: [0.8, 1.0], measure,
+      until: quick ? 10 : Infinity,
+      evalEvery: quick ? 5 : 250,
+      length: quick ? 300 : 2000,
+      count: quick ? 2 : 10,
+      temperatures: [0.8, 1.0],
+      measure,
     });
-    const t = r.run.trainer, o = t.options;
+    const t = r.run.trainer,
+      o = t.options;
     const f = (x: number, d = 1): string => x.toFixed(d);
     const row = (label: string, ms: ReturnType<typeof measure>[]): (string | number)[] => [
-      label, f(meanOf(ms, (m) => m.unmatchedClose)), f(meanOf(ms, (m) => m.unclosedAtEnd)), f(meanOf(ms, (m) => m.nestingErrors)),
-      `${f(100 * meanOf(ms, (m) => m.cLines), 0)}%`, f(meanOf(ms, (m) => m.used)), `${f(100 * meanOf(ms, (m) => m.undeclaredShare), 0)}%`,
+      label,
+      f(meanOf(ms, (m) => m.unmatchedClose)),
+      f(meanOf(ms, (m) => m.unclosedAtEnd)),
+      f(meanOf(ms, (m) => m.nestingErrors)),
+      `${f(100 * meanOf(ms, (m) => m.cLines), 0)}%`,
+      f(meanOf(ms, (m) => m.used)),
+      `${f(100 * meanOf(ms, (m) => m.undeclaredShare), 0)}%`,
     ];
-    const table = mdTable(['text (mean of samples)', 'unmatched closing brackets', 'brackets still open at the end', 'nesting errors', 'lines ending as C does', 'identifiers used', 'of them never declared'], [
-      ...r.sampled.map((s) => row(`sampled, temperature ${s.temperature}`, s.measures)), row('validation text windows', r.real),
-    ]);
-    const curve = await lineChart([{ name: 'validation', x: r.run.history.map((h) => h.iteration), y: r.run.history.map((h) => h.loss) }], { title: 'Validation loss', xTitle: 'iteration', yTitle: 'nats per character', points: true });
+    const table = mdTable(
+      [
+        'text (mean of samples)',
+        'unmatched closing brackets',
+        'brackets still open at the end',
+        'nesting errors',
+        'lines ending as C does',
+        'identifiers used',
+        'of them never declared',
+      ],
+      [...r.sampled.map((s) => row(`sampled, temperature ${s.temperature}`, s.measures)), row('validation text windows', r.real)],
+    );
+    const curve = await lineChart([{ name: 'validation', x: r.run.history.map((h) => h.iteration), y: r.run.history.map((h) => h.loss) }], {
+      title: 'Validation loss',
+      xTitle: 'iteration',
+      yTitle: 'nats per character',
+      points: true,
+    });
     const best = Math.min(...r.run.history.map((h) => h.loss));
-    const s1 = r.sampled[0], real = r.real;
+    const s1 = r.sampled[0],
+      real = r.real;
     const finding = `after ${t.epoch.toFixed(2)} epochs (${best.toFixed(3)} nats/char; the paper's best LSTM: 0.84), samples at 0.8 have ${f(meanOf(s1.measures, (m) => m.unmatchedClose))} unmatched closing brackets per 2,000 characters (real code: ${f(meanOf(real, (m) => m.unmatchedClose))}) and leave ${f(100 * meanOf(s1.measures, (m) => m.undeclaredShare), 0)}% of the identifiers they use undeclared (real windows: ${f(100 * meanOf(real, (m) => m.undeclaredShare), 0)}%)`;
     const markdown = `
 ## What was run
@@ -71,7 +105,10 @@ Undeclared names in the first sample at 0.8: ${s1.measures[0].undeclaredNames.ma
 
 ## Two samples (temperature 0.8)
 
-${s1.samples.slice(0, 2).map((s) => fenced(s)).join('\n\n')}
+${s1.samples
+  .slice(0, 2)
+  .map((s) => fenced(s))
+  .join('\n\n')}
 
 ## Against the blog post
 
@@ -83,7 +120,21 @@ ${s1.samples.slice(0, 2).map((s) => fenced(s)).join('\n\n')}
   declared in it, against ${f(100 * meanOf(real, (m) => m.undeclaredShare), 0)}% in real windows of the same length.
 - A larger budget (the paper trained 3-layer models to convergence) would lower the loss toward the paper's 0.84 nats/char.
 `;
-    return { finding, markdown, figures: { 'validation.svg': curve }, data: { options: o, iteration: t.iteration, epoch: t.epoch, bestVal: best, charsPerSecond: r.run.charsPerSecond, sampled: r.sampled, real: r.real, history: r.run.history } };
+    return {
+      finding,
+      markdown,
+      figures: { 'validation.svg': curve },
+      data: {
+        options: o,
+        iteration: t.iteration,
+        epoch: t.epoch,
+        bestVal: best,
+        charsPerSecond: r.run.charsPerSecond,
+        sampled: r.sampled,
+        real: r.real,
+        history: r.run.history,
+      },
+    };
   },
 };
 

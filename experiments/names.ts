@@ -2,8 +2,8 @@
 // writes are names that were not in the list. We train on names.txt, sample 10,000 names and count.
 
 import { lineChart } from '../src/index.ts';
+import { type Experiment, sampleLines } from './lib/experiment.ts';
 import { lines, shareIn } from './lib/measures.ts';
-import { sampleLines, type Experiment } from './lib/experiment.ts';
 import { mdTable } from './lib/report.ts';
 
 const experiment: Experiment = {
@@ -16,7 +16,14 @@ const experiment: Experiment = {
     const options = quick
       ? { model: 'lstm' as const, layers: 1, hidden: 16, seqLength: 20, batchSize: 5, epochs: 2, seed: 1 }
       : { model: 'lstm' as const, layers: 2, hidden: 128, seqLength: 50, batchSize: 50, epochs: 50, seed: 123, dropout: 0.25 };
-    const run = await ctx.train({ name: quick ? 'names-quick' : 'names-lstm-2x128', text, data: 'names', options, until: Infinity, evalEvery: quick ? 10 : 100 });
+    const run = await ctx.train({
+      name: quick ? 'names-quick' : 'names-lstm-2x128',
+      text,
+      data: 'names',
+      options,
+      until: Infinity,
+      evalEvery: quick ? 10 : 100,
+    });
     const { trainer } = run;
     const count = quick ? 200 : 10_000;
     const sampled = sampleLines(trainer.params, trainer.vocab, count, { seed: 2015, meanLength: 7 }).map((s) => s.trim());
@@ -31,7 +38,12 @@ const experiment: Experiment = {
     const shareNew = 1 - shareIn(nonEmpty, all);
     const pick = (xs: string[], n: number): string[] => [...new Set(xs)].slice(0, n);
     const lenOf = (xs: string[]): number => xs.reduce((s, x) => s + [...x].length, 0) / Math.max(xs.length, 1);
-    const curve = await lineChart([{ name: 'validation', x: run.history.map((h) => h.iteration), y: run.history.map((h) => h.loss / Math.LN2) }], { title: 'Validation loss', xTitle: 'iteration', yTitle: 'bits per character', points: true });
+    const curve = await lineChart([{ name: 'validation', x: run.history.map((h) => h.iteration), y: run.history.map((h) => h.loss / Math.LN2) }], {
+      title: 'Validation loss',
+      xTitle: 'iteration',
+      yTitle: 'bits per character',
+      points: true,
+    });
     const o = trainer.options;
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
     const finding = `${pct(shareNew)} of ${count.toLocaleString('en-US')} sampled names are not in the list of 8,000 (the blog: about 90%)`;
@@ -48,13 +60,16 @@ ${(Math.min(...run.history.map((h) => h.loss)) / Math.LN2).toFixed(3)} bits/char
 
 ## The count
 
-${mdTable(['', 'names', 'share'], [
-      ['sampled (non-empty lines)', nonEmpty.length, ''],
-      ['not in the list of 8,000', novel.length, pct(novel.length / nonEmpty.length)],
-      ['in the list', copied.length, pct(copied.length / nonEmpty.length)],
-      ['…of which only in the validation part (never trained on)', heldOutHits.length, pct(heldOutHits.length / Math.max(copied.length, 1))],
-      ['distinct among the sampled', distinct, pct(distinct / nonEmpty.length)],
-    ])}
+${mdTable(
+  ['', 'names', 'share'],
+  [
+    ['sampled (non-empty lines)', nonEmpty.length, ''],
+    ['not in the list of 8,000', novel.length, pct(novel.length / nonEmpty.length)],
+    ['in the list', copied.length, pct(copied.length / nonEmpty.length)],
+    ['…of which only in the validation part (never trained on)', heldOutHits.length, pct(heldOutHits.length / Math.max(copied.length, 1))],
+    ['distinct among the sampled', distinct, pct(distinct / nonEmpty.length)],
+  ],
+)}
 
 Mean length: ${lenOf(nonEmpty).toFixed(2)} characters sampled, ${lenOf([...all]).toFixed(2)} in the list.
 
@@ -72,7 +87,24 @@ Names from the list (the first 20 distinct): ${pick(copied, 20).join(', ')}
   this short: expect the share of copied names to grow unless dropout holds it back (the validation curve above shows where
   the model stands).
 `;
-    return { finding, markdown, figures: { 'validation.svg': curve }, data: { options: o, count, sampled: nonEmpty.length, novel: novel.length, copied: copied.length, heldOutHits: heldOutHits.length, distinct, history: run.history, charsPerSecond: run.charsPerSecond, examplesNew: pick(novel, 200), examplesCopied: pick(copied, 100) } };
+    return {
+      finding,
+      markdown,
+      figures: { 'validation.svg': curve },
+      data: {
+        options: o,
+        count,
+        sampled: nonEmpty.length,
+        novel: novel.length,
+        copied: copied.length,
+        heldOutHits: heldOutHits.length,
+        distinct,
+        history: run.history,
+        charsPerSecond: run.charsPerSecond,
+        examplesNew: pick(novel, 200),
+        examplesCopied: pick(copied, 100),
+      },
+    };
   },
 };
 

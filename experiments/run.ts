@@ -44,8 +44,18 @@ async function main(): Promise<void> {
   let args;
   try {
     args = parseArgs({
-      args: process.argv.slice(2), allowPositionals: true, strict: true,
-      options: { list: { type: 'boolean' }, all: { type: 'boolean' }, quick: { type: 'boolean' }, force: { type: 'boolean' }, runs: { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      args: process.argv.slice(2),
+      allowPositionals: true,
+      strict: true,
+      options: {
+        list: { type: 'boolean' },
+        all: { type: 'boolean' },
+        quick: { type: 'boolean' },
+        force: { type: 'boolean' },
+        runs: { type: 'string' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (err) {
     fail(`${err instanceof Error ? err.message.split('\n')[0] : String(err)} (see --help)`, 2);
@@ -112,10 +122,15 @@ async function main(): Promise<void> {
 function writeIndex(): void {
   const path = join(HERE, 'README.md');
   const text = readFileSync(path, 'utf8');
-  const begin = '<!-- results: begin -->', end = '<!-- results: end -->';
-  const i = text.indexOf(begin), j = text.indexOf(end);
+  const begin = '<!-- results: begin -->',
+    end = '<!-- results: end -->';
+  const i = text.indexOf(begin),
+    j = text.indexOf(end);
   if (i < 0 || j < i) return;
-  const lines = indexLines(join(HERE, 'results'), EXPERIMENTS.map((e) => e.name));
+  const lines = indexLines(
+    join(HERE, 'results'),
+    EXPERIMENTS.map((e) => e.name),
+  );
   const list = lines.length > 0 ? lines.join('\n') : '(none finished yet)';
   writeFileAtomic(path, new TextEncoder().encode(`${text.slice(0, i + begin.length)}\n${list}\n${text.slice(j)}`));
 }

@@ -2,15 +2,17 @@
 // (4 or 8 lines of 5 or 7 characters); do the generated poems keep the form, and are they new?
 // With 6,758 distinct characters the input weights and the decoder, not the recurrence, are the work.
 
-import { lineChart, type CharRNNConfig } from '../src/index.ts';
+import { type CharRNNConfig, lineChart } from '../src/index.ts';
+import { type Experiment, peakMemoryMB, sampleLines } from './lib/experiment.ts';
 import { lines, poemForm, poemLines, shareIn } from './lib/measures.ts';
-import { peakMemoryMB, sampleLines, type Experiment } from './lib/experiment.ts';
 import { fenced, mdTable } from './lib/report.ts';
 
 /** Multiply-adds per character of one training step's forward pass, by part. */
 function costs(c: CharRNNConfig): { recurrent: number; decoder: number; parameters: { embedding: number; recurrent: number; decoder: number } } {
   const g = 4 * c.hiddenSize; // LSTM gates
-  const H = c.hiddenSize, V = c.vocabSize, L = c.layers;
+  const H = c.hiddenSize,
+    V = c.vocabSize,
+    L = c.layers;
   // layer 0's input product is a row lookup (one-hot input): no multiply-adds
   const recurrent = L * g * H + (L - 1) * g * H;
   return { recurrent, decoder: V * H, parameters: { embedding: g * V, recurrent: L * g * H + (L - 1) * g * H + L * 2 * g, decoder: V * H + V } };
@@ -39,18 +41,31 @@ const experiment: Experiment = {
     const gen = poemForm(poems.join('\n'));
     const real = poemForm(trainText);
     const genLines = poems.flatMap((p) => poemLines(p).map((l) => l.text)).filter((l) => l !== '');
-    const novelPoems = 1 - shareIn(poems.map((p) => p.trim()), trainPoems);
+    const novelPoems =
+      1 -
+      shareIn(
+        poems.map((p) => p.trim()),
+        trainPoems,
+      );
     const novelLines = 1 - shareIn(genLines, trainLines);
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-    const formTable = mdTable(['', 'poems', 'lines of 5 or 7 characters', '4 or 8 lines of one length (5 or 7)', '，。 alternating'], [
-      ['sampled', gen.poems, pct(gen.fiveOrSeven / gen.lines), pct(gen.regular / gen.poems), pct(gen.alternating / gen.poems)],
-      ['training text', real.poems, pct(real.fiveOrSeven / real.lines), pct(real.regular / real.poems), pct(real.alternating / real.poems)],
-    ]);
-    const curve = await lineChart([{ name: 'validation', x: run.history.map((h) => h.iteration), y: run.history.map((h) => h.loss / Math.LN2) }], { title: 'Validation loss', xTitle: 'iteration', yTitle: 'bits per character', points: true });
+    const formTable = mdTable(
+      ['', 'poems', 'lines of 5 or 7 characters', '4 or 8 lines of one length (5 or 7)', '，。 alternating'],
+      [
+        ['sampled', gen.poems, pct(gen.fiveOrSeven / gen.lines), pct(gen.regular / gen.poems), pct(gen.alternating / gen.poems)],
+        ['training text', real.poems, pct(real.fiveOrSeven / real.lines), pct(real.regular / real.poems), pct(real.alternating / real.poems)],
+      ],
+    );
+    const curve = await lineChart([{ name: 'validation', x: run.history.map((h) => h.iteration), y: run.history.map((h) => h.loss / Math.LN2) }], {
+      title: 'Validation loss',
+      xTitle: 'iteration',
+      yTitle: 'bits per character',
+      points: true,
+    });
     const o = trainer.options;
     const p = cost.parameters;
     const total = p.embedding + p.recurrent + p.decoder;
-    const finding = `${pct(gen.regular / gen.poems)} of sampled poems have a regulated form (4 or 8 lines of 5 or 7) and ${pct(gen.fiveOrSeven / Math.max(gen.lines, 1))} of their lines 5 or 7 characters; ${pct(novelLines)} of their lines are new; the 6,758-character decoder is ${(100 * cost.decoder / (cost.decoder + cost.recurrent)).toFixed(0)}% of the multiply-adds`;
+    const finding = `${pct(gen.regular / gen.poems)} of sampled poems have a regulated form (4 or 8 lines of 5 or 7) and ${pct(gen.fiveOrSeven / Math.max(gen.lines, 1))} of their lines 5 or 7 characters; ${pct(novelLines)} of their lines are new; the 6,758-character decoder is ${((100 * cost.decoder) / (cost.decoder + cost.recurrent)).toFixed(0)}% of the multiply-adds`;
     const bestVal = Math.min(...run.history.map((h) => h.loss));
     const markdown = `
 ## What was run
@@ -84,8 +99,8 @@ Parameters: ${total.toLocaleString('en-US')} in all: the input weights of layer 
 the recurrent and upper-layer weights and biases ${p.recurrent.toLocaleString('en-US')}, the decoder ${p.decoder.toLocaleString('en-US')}.
 Per character, a forward pass takes ${cost.recurrent.toLocaleString('en-US')} multiply-adds in the LSTM layers (layer 0's input is a row
 lookup, free) and ${cost.decoder.toLocaleString('en-US')} in the decoder, so the decoder and its ${trainer.vocab.size.toLocaleString('en-US')}-way softmax are
-${(100 * cost.decoder / (cost.decoder + cost.recurrent)).toFixed(0)}% of the arithmetic; with char-rnn's 65 characters it would be
-${(100 * 65 * o.hidden / (65 * o.hidden + cost.recurrent)).toFixed(0)}%. Training ran at ${Math.round(run.charsPerSecond).toLocaleString('en-US')} characters per
+${((100 * cost.decoder) / (cost.decoder + cost.recurrent)).toFixed(0)}% of the arithmetic; with char-rnn's 65 characters it would be
+${((100 * 65 * o.hidden) / (65 * o.hidden + cost.recurrent)).toFixed(0)}%. Training ran at ${Math.round(run.charsPerSecond).toLocaleString('en-US')} characters per
 second (the same LSTM on War and Peace: see [training-stages](../training-stages/README.md)), and the process peaked at
 ${peakMemoryMB().toFixed(0)} MB resident (the optimizer keeps one slot per parameter).
 
@@ -99,7 +114,25 @@ ${pct(gen.alternating / gen.poems)} alternate their punctuation (training: ${pct
 The budget: ${trainer.epoch.toFixed(2)} epochs. Form is learnt early; a larger budget would go to the words: with 6,758 characters,
 most of them rare, the loss keeps falling long after the line lengths and the punctuation are right.
 `;
-    return { finding, markdown, figures: { 'validation.svg': curve }, data: { options: o, iteration: trainer.iteration, bestVal, sampled: gen, training: real, novelPoems, novelLines, costs: cost, charsPerSecond: run.charsPerSecond, peakMemoryMB: peakMemoryMB(), poems, history: run.history } };
+    return {
+      finding,
+      markdown,
+      figures: { 'validation.svg': curve },
+      data: {
+        options: o,
+        iteration: trainer.iteration,
+        bestVal,
+        sampled: gen,
+        training: real,
+        novelPoems,
+        novelLines,
+        costs: cost,
+        charsPerSecond: run.charsPerSecond,
+        peakMemoryMB: peakMemoryMB(),
+        poems,
+        history: run.history,
+      },
+    };
   },
 };
 

@@ -3,10 +3,10 @@
 // a startup…"), above one more diverse text with more mistakes. We sample the War and Peace LSTM,
 // trained further than in the training-stages experiment, and measure both claims.
 
-import { charEntropy, distinctWordRatio, knownWordShare, longestRepeat, vocabulary } from './lib/measures.ts';
-import { fastSample, type Experiment } from './lib/experiment.ts';
-import { fenced, mdTable } from './lib/report.ts';
 import { lineChart } from '../src/index.ts';
+import { type Experiment, fastSample } from './lib/experiment.ts';
+import { charEntropy, distinctWordRatio, knownWordShare, longestRepeat, vocabulary } from './lib/measures.ts';
+import { fenced, mdTable } from './lib/report.ts';
 import { warpeaceRun } from './training-stages.ts';
 
 const SETTINGS = [
@@ -32,29 +32,54 @@ const experiment: Experiment = {
     const seeds = quick ? [1] : [1, 2, 3];
     const known = vocabulary(text.slice(0, trainer.split.train.length));
     const rows = SETTINGS.map((s) => {
-      const samples = seeds.map((seed) => fastSample(trainer.params, trainer.vocab, { length, prime: PRIME, seed, temperature: s.temperature, argmax: s.argmax }));
+      const samples = seeds.map((seed) =>
+        fastSample(trainer.params, trainer.vocab, { length, prime: PRIME, seed, temperature: s.temperature, argmax: s.argmax }),
+      );
       const mean = (f: (t: string) => number): number => samples.reduce((a, t) => a + f(t), 0) / samples.length;
       const repeats = samples.map((t) => longestRepeat(t));
       return {
-        label: s.label, knownWords: mean((t) => knownWordShare(t, known)), distinctWords: mean(distinctWordRatio),
-        longestRepeat: Math.max(...repeats.map((r) => [...r].length)), repeat: repeats.reduce((a, b) => ([...b].length > [...a].length ? b : a), ''),
-        entropy: mean(charEntropy), sample: samples[0],
+        label: s.label,
+        knownWords: mean((t) => knownWordShare(t, known)),
+        distinctWords: mean(distinctWordRatio),
+        longestRepeat: Math.max(...repeats.map((r) => [...r].length)),
+        repeat: repeats.reduce((a, b) => ([...b].length > [...a].length ? b : a), ''),
+        entropy: mean(charEntropy),
+        sample: samples[0],
       };
     });
     trainer.dispose();
     const real = text.slice(trainer.split.train.length, trainer.split.train.length + length);
-    const realRow = { knownWords: knownWordShare(real, known), distinctWords: distinctWordRatio(real), longestRepeat: [...longestRepeat(real)].length, entropy: charEntropy(real) };
+    const realRow = {
+      knownWords: knownWordShare(real, known),
+      distinctWords: distinctWordRatio(real),
+      longestRepeat: [...longestRepeat(real)].length,
+      entropy: charEntropy(real),
+    };
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-    const table = mdTable(['temperature', 'words in the training text', 'distinct words / words', 'longest repeated substring (chars)', 'char entropy (bits)'], [
-      ...rows.map((r) => [r.label, pct(r.knownWords), r.distinctWords.toFixed(3), r.longestRepeat, r.entropy.toFixed(3)]),
-      [`validation text (${length.toLocaleString('en-US')} chars)`, pct(realRow.knownWords), realRow.distinctWords.toFixed(3), realRow.longestRepeat, realRow.entropy.toFixed(3)],
-    ]);
+    const table = mdTable(
+      ['temperature', 'words in the training text', 'distinct words / words', 'longest repeated substring (chars)', 'char entropy (bits)'],
+      [
+        ...rows.map((r) => [r.label, pct(r.knownWords), r.distinctWords.toFixed(3), r.longestRepeat, r.entropy.toFixed(3)]),
+        [
+          `validation text (${length.toLocaleString('en-US')} chars)`,
+          pct(realRow.knownWords),
+          realRow.distinctWords.toFixed(3),
+          realRow.longestRepeat,
+          realRow.entropy.toFixed(3),
+        ],
+      ],
+    );
     const sampled = rows.filter((r) => r.label !== 'argmax');
-    const chart = await lineChart([
-      { name: 'words in the training text', x: sampled.map((r) => Number(r.label)), y: sampled.map((r) => r.knownWords) },
-      { name: 'distinct words / words', x: sampled.map((r) => Number(r.label)), y: sampled.map((r) => r.distinctWords) },
-    ], { title: 'Correct words fall and variety rises with temperature', xTitle: 'temperature', yTitle: 'share', points: true });
-    const arg = rows[0], hot = rows[4], one = rows[3];
+    const chart = await lineChart(
+      [
+        { name: 'words in the training text', x: sampled.map((r) => Number(r.label)), y: sampled.map((r) => r.knownWords) },
+        { name: 'distinct words / words', x: sampled.map((r) => Number(r.label)), y: sampled.map((r) => r.distinctWords) },
+      ],
+      { title: 'Correct words fall and variety rises with temperature', xTitle: 'temperature', yTitle: 'share', points: true },
+    );
+    const arg = rows[0],
+      hot = rows[4],
+      one = rows[3];
     const o = trainer.options;
     const bestVal = Math.min(...run.history.map((h) => h.loss));
     const finding = `argmax loops (a ${arg.longestRepeat}-character repeat in ${length.toLocaleString('en-US')}); from 0.5 to 1.5 real words fall from ${pct(rows[1].knownWords)} to ${pct(hot.knownWords)} while distinct words rise from ${rows[1].distinctWords.toFixed(2)} to ${hot.distinctWords.toFixed(2)}`;
@@ -92,7 +117,12 @@ ${fenced(arg.repeat)}
 - The budget: ${trainer.epoch.toFixed(2)} epochs. A better-trained model would raise the share of real words at every temperature;
   what this experiment reads is the order across temperatures, at one model.
 `;
-    return { finding, markdown, figures: { 'temperature.svg': chart }, data: { options: o, iteration: trainer.iteration, bestVal, length, seeds, rows, realText: realRow, history: run.history } };
+    return {
+      finding,
+      markdown,
+      figures: { 'temperature.svg': chart },
+      data: { options: o, iteration: trainer.iteration, bestVal, length, seeds, rows, realText: realRow, history: run.history },
+    };
   },
 };
 

@@ -2,10 +2,10 @@
 // 300, 500, 700, 1200 and 2000 and reads six stages in them. We take the same snapshots with a fixed
 // seed and prime, beside the validation loss, and measure in each what the stages are about.
 
-import { charEntropy, knownWordShare, meanWordLength, vocabulary } from './lib/measures.ts';
-import { fastSample, type Experiment } from './lib/experiment.ts';
-import { fenced, mdTable } from './lib/report.ts';
 import { lineChart, type TrainerOptions } from '../src/index.ts';
+import { type Experiment, fastSample } from './lib/experiment.ts';
+import { charEntropy, knownWordShare, meanWordLength, vocabulary } from './lib/measures.ts';
+import { fenced, mdTable } from './lib/report.ts';
 
 const STAGES = [100, 300, 500, 700, 1200, 2000];
 
@@ -27,8 +27,14 @@ function traits(text: string, known: ReadonlySet<string>) {
   const chars = [...text];
   const per1000 = (re: RegExp): number => (1000 * chars.filter((c) => re.test(c)).length) / Math.max(chars.length, 1);
   return {
-    spaces: per1000(/ /), meanWordLength: meanWordLength(text), knownWords: knownWordShare(text, known),
-    quotes: per1000(/"/), periods: per1000(/\./), capitals: per1000(/[A-Z]/), newlines: per1000(/\n/), entropy: charEntropy(text),
+    spaces: per1000(/ /),
+    meanWordLength: meanWordLength(text),
+    knownWords: knownWordShare(text, known),
+    quotes: per1000(/"/),
+    periods: per1000(/\./),
+    capitals: per1000(/[A-Z]/),
+    newlines: per1000(/\n/),
+    entropy: charEntropy(text),
   };
 }
 
@@ -43,8 +49,13 @@ const experiment: Experiment = {
     const { name, options } = warpeaceRun(quick);
     const length = quick ? 80 : 500;
     const run = await ctx.train<Snapshot>({
-      name, text, data: 'warpeace', options,
-      until: stages.at(-1)!, evalEvery: quick ? 4 : 100, markAt: stages,
+      name,
+      text,
+      data: 'warpeace',
+      options,
+      until: stages.at(-1)!,
+      evalEvery: quick ? 4 : 100,
+      markAt: stages,
       mark: (trainer) => ({
         sample: fastSample(trainer.params, trainer.vocab, { length, prime: PRIME, seed: 7 }),
         valLoss: trainer.history.at(-1)!.loss,
@@ -56,14 +67,50 @@ const experiment: Experiment = {
     const rows = run.marks.map((m) => ({ iteration: m.iteration, valLoss: m.value.valLoss, sample: m.value.sample, ...traits(m.value.sample, known) }));
     const f2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
     const table = mdTable(
-      ['iteration', 'validation loss (nats/char)', 'bits/char', 'spaces ‰', 'mean word length', 'words in the training text', 'quotes ‰', 'periods ‰', 'capitals ‰', 'char entropy (bits)'],
       [
-        ...rows.map((r) => [r.iteration, r.valLoss.toFixed(3), (r.valLoss / Math.LN2).toFixed(3), f2(r.spaces), f2(r.meanWordLength), `${(100 * r.knownWords).toFixed(0)}%`, f2(r.quotes), f2(r.periods), f2(r.capitals), f2(r.entropy)]),
-        ['validation text', '', '', f2(real.spaces), f2(real.meanWordLength), `${(100 * real.knownWords).toFixed(0)}%`, f2(real.quotes), f2(real.periods), f2(real.capitals), f2(real.entropy)],
+        'iteration',
+        'validation loss (nats/char)',
+        'bits/char',
+        'spaces ‰',
+        'mean word length',
+        'words in the training text',
+        'quotes ‰',
+        'periods ‰',
+        'capitals ‰',
+        'char entropy (bits)',
+      ],
+      [
+        ...rows.map((r) => [
+          r.iteration,
+          r.valLoss.toFixed(3),
+          (r.valLoss / Math.LN2).toFixed(3),
+          f2(r.spaces),
+          f2(r.meanWordLength),
+          `${(100 * r.knownWords).toFixed(0)}%`,
+          f2(r.quotes),
+          f2(r.periods),
+          f2(r.capitals),
+          f2(r.entropy),
+        ]),
+        [
+          'validation text',
+          '',
+          '',
+          f2(real.spaces),
+          f2(real.meanWordLength),
+          `${(100 * real.knownWords).toFixed(0)}%`,
+          f2(real.quotes),
+          f2(real.periods),
+          f2(real.capitals),
+          f2(real.entropy),
+        ],
       ],
     );
     const curve = await lineChart([{ name: 'validation', x: run.history.map((h) => h.iteration), y: run.history.map((h) => h.loss / Math.LN2) }], {
-      title: 'Validation loss while training', xTitle: 'iteration', yTitle: 'bits per character', points: true,
+      title: 'Validation loss while training',
+      xTitle: 'iteration',
+      yTitle: 'bits per character',
+      points: true,
     });
     const o = run.trainer.options;
     const last = rows.at(-1);
@@ -103,21 +150,33 @@ by 2000 properly spelled words, quotations and names.
 
 ${!quick && rows.length === STAGES.length ? blogComparison(rows, real) : '(a --quick run: no comparison)'}
 `;
-    return { finding, markdown, figures: { 'validation.svg': curve }, data: { options: o, charsPerSecond: run.charsPerSecond, stages: rows, validationText: real, history: run.history } };
+    return {
+      finding,
+      markdown,
+      figures: { 'validation.svg': curve },
+      data: { options: o, charsPerSecond: run.charsPerSecond, stages: rows, validationText: real, history: run.history },
+    };
   },
 };
 
-function blogComparison(rows: { iteration: number; spaces: number; meanWordLength: number; knownWords: number; quotes: number; periods: number; valLoss: number }[], real: { spaces: number; meanWordLength: number; quotes: number; periods: number }): string {
+function blogComparison(
+  rows: { iteration: number; spaces: number; meanWordLength: number; knownWords: number; quotes: number; periods: number; valLoss: number }[],
+  real: { spaces: number; meanWordLength: number; quotes: number; periods: number },
+): string {
   const at = (i: number) => rows.find((r) => r.iteration === i)!;
   const pct = (x: number): string => `${(100 * x).toFixed(0)}%`;
-  const a = at(100), b = at(300), c = at(500), d = at(700), f = at(2000);
+  const a = at(100),
+    b = at(300),
+    c = at(500),
+    d = at(700),
+    f = at(2000);
   return [
     `- Iteration 100, spaces and word lengths: ${a.spaces.toFixed(0)} spaces per thousand characters against ${real.spaces.toFixed(0)} in the real text, mean word length ${a.meanWordLength.toFixed(2)} against ${real.meanWordLength.toFixed(2)}; ${pct(a.knownWords)} of its words are real words.`,
     `- Iteration 300, quotes and periods: ${b.quotes.toFixed(1)} quotes and ${b.periods.toFixed(1)} periods per thousand characters (real text: ${real.quotes.toFixed(1)} and ${real.periods.toFixed(1)}; at iteration 100: ${a.quotes.toFixed(1)} and ${a.periods.toFixed(1)}).`,
     `- Iterations 500 and 700, short common words, then English-like text: ${pct(c.knownWords)} and ${pct(d.knownWords)} of the words are real words.`,
     `- Iteration 2000, spelled words and names: ${pct(f.knownWords)} of the words are real words, at ${(f.valLoss / Math.LN2).toFixed(2)} bits/char.`,
     `- Read the samples above for the rest: the order of the stages is what the numbers can check, and they ${rows.every((r, i) => i === 0 || r.knownWords >= rows[i - 1].knownWords - 0.03) ? 'rise or hold (within 3 points) from stage to stage' : 'do not rise at every stage'}.`,
-    '- The budget: the stages are fixed iterations, so a longer run would not change them; a larger model (the blog does not give its size) would reach each stage\'s quality in fewer iterations, at more work per iteration.',
+    "- The budget: the stages are fixed iterations, so a longer run would not change them; a larger model (the blog does not give its size) would reach each stage's quality in fewer iterations, at more work per iteration.",
   ].join('\n');
 }
 

@@ -43,7 +43,19 @@ try {
 async function build(flags) {
   let binary = null;
   const errors = [];
-  const argv = [relative(process.cwd(), entry), '-O3', '--runtime', 'stub', '--importMemory', '--enable', 'simd', ...flags, '--noColors', '--outFile', 'kernels.wasm'];
+  const argv = [
+    relative(process.cwd(), entry),
+    '-O3',
+    '--runtime',
+    'stub',
+    '--importMemory',
+    '--enable',
+    'simd',
+    ...flags,
+    '--noColors',
+    '--outFile',
+    'kernels.wasm',
+  ];
   const result = await asc.main(argv, {
     stdout: asc.createMemoryStream(),
     stderr: asc.createMemoryStream((chunk) => errors.push(String(chunk))),

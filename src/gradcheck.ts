@@ -9,16 +9,16 @@
 // All three are UNCLIPPED: min-char-rnn clips to ±5 before its check, which would hide a large
 // wrong gradient behind a correct-looking 5.
 
-import { Rng } from './engine/random.ts';
-import { UserError } from './errors.ts';
-import { paramShapes, rnnLoss, type Params, type RNNConfig } from './models/rnn.ts';
-import { Tensor } from './engine/tensor.ts';
-import { lossAndGrads } from './models/paths.ts';
 import { Vocab } from './data/vocab.ts';
-import * as charrnn from './models/charrnn.ts';
-import { charLossAndGrads } from './models/charrnn.paths.ts';
+import { Rng } from './engine/random.ts';
+import { Tensor } from './engine/tensor.ts';
+import { UserError } from './errors.ts';
 import { FastCharRNN, fastModelBytes } from './fast/model.ts';
 import { makeKernels, resolveKernels } from './fast/select.ts';
+import { charLossAndGrads } from './models/charrnn.paths.ts';
+import * as charrnn from './models/charrnn.ts';
+import { lossAndGrads } from './models/paths.ts';
+import { type Params, paramShapes, type RNNConfig, rnnLoss } from './models/rnn.ts';
 
 /** The fast path's loss and gradients on the WebAssembly kernels in float64 (an error if they are not built). */
 function fastLossAndGrads(p: Params, batch: charrnn.Batch, state: charrnn.State, masks: charrnn.DropoutMasks | undefined): { loss: number; grads: Params } {
@@ -126,17 +126,22 @@ export function compareGradients(
   manual: Params,
   opts: { step?: number; samples?: number; rng?: Rng; terms?: number } = {},
 ): GradcheckRow[] {
-  const h = opts.step ?? 1e-5, samples = opts.samples ?? 0, rng = opts.rng ?? new Rng(0);
+  const h = opts.step ?? 1e-5,
+    samples = opts.samples ?? 0,
+    rng = opts.rng ?? new Rng(0);
   if (!(h > 0)) throw new Error(`compareGradients: step must be positive, got ${h}`);
   const q: Params = {};
   for (const [k, v] of Object.entries(p)) q[k] = v.clone();
   const floor = numericNoiseFloor(loss(q), h, opts.terms);
   const rows: GradcheckRow[] = [];
   for (const [name, theta] of Object.entries(q)) {
-    const a = tape[name]?.data, m = manual[name]?.data, n = theta.data.length;
+    const a = tape[name]?.data,
+      m = manual[name]?.data,
+      n = theta.data.length;
     if (!a || !m || a.length !== n || m.length !== n) throw new Error(`compareGradients: gradient ${name} is missing or has the wrong size`);
 
-    let maxAbsTapeManual = 0, maxRelTapeManual = 0;
+    let maxAbsTapeManual = 0,
+      maxRelTapeManual = 0;
     for (let i = 0; i < n; i++) {
       maxAbsTapeManual = nanMax(maxAbsTapeManual, Math.abs(a[i] - m[i]));
       maxRelTapeManual = nanMax(maxRelTapeManual, entryError(a[i], m[i], NOISE.tapeVsManualAbs, THRESHOLDS.tapeVsManual));
@@ -210,14 +215,20 @@ export function wellScaledParams(config: RNNConfig, rng: Rng): Params {
  */
 export function gradcheck(opts: GradcheckOptions): { rows: GradcheckRow[]; pass: boolean; loss: number; vocabSize: number } {
   const { layers, hidden, seqLength, seed } = opts;
-  for (const [k, v] of [['layers', layers], ['hidden', hidden], ['seqLength', seqLength]] as const) {
+  for (const [k, v] of [
+    ['layers', layers],
+    ['hidden', hidden],
+    ['seqLength', seqLength],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UserError(`gradcheck: ${k} must be a positive integer, got ${v}`);
   }
   const chars = Array.from(opts.text);
-  if (chars.length < seqLength + 1) throw new UserError(`gradcheck: the text has ${chars.length} characters; seqLength ${seqLength} needs at least ${seqLength + 1}`);
+  if (chars.length < seqLength + 1)
+    throw new UserError(`gradcheck: the text has ${chars.length} characters; seqLength ${seqLength} needs at least ${seqLength + 1}`);
   const vocab = Vocab.fromText(opts.text); // distinct code points, in code-point order
   const ids = vocab.encode(chars.slice(0, seqLength + 1).join(''));
-  const inputs = ids.slice(0, seqLength), targets = ids.slice(1);
+  const inputs = ids.slice(0, seqLength),
+    targets = ids.slice(1);
 
   const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: hidden, layers };
   const rng = new Rng(seed);
@@ -237,9 +248,21 @@ export function gradcheck(opts: GradcheckOptions): { rows: GradcheckRow[]; pass:
 export function formatGradcheckTable(rows: GradcheckRow[]): string {
   const e = (x: number): string => (x === 0 ? '0' : x.toExponential(2));
   const header = ['parameter', 'shape', 'checked', 'max |tape−manual|', 'rel tape/manual', 'rel vs numeric', 'result'];
-  const body = rows.map((r) => [r.name, `[${r.shape.join(', ')}]`, String(r.checked), e(r.maxAbsTapeManual), e(r.maxRelTapeManual), e(r.maxRelNumeric), r.pass ? 'PASS' : 'FAIL']);
+  const body = rows.map((r) => [
+    r.name,
+    `[${r.shape.join(', ')}]`,
+    String(r.checked),
+    e(r.maxAbsTapeManual),
+    e(r.maxRelTapeManual),
+    e(r.maxRelNumeric),
+    r.pass ? 'PASS' : 'FAIL',
+  ]);
   const widths = header.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
-  const line = (cells: string[]): string => cells.map((s, c) => (c < 2 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((s, c) => (c < 2 ? s.padEnd(widths[c]) : s.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -291,7 +314,8 @@ export function charCheckBatch(text: string, T: number, B: number): { batch: cha
   if (chars.length < T * B + 1) throw new UserError(`gradcheck: the text has ${chars.length} characters; seq ${T} × batch ${B} needs at least ${T * B + 1}`);
   const vocab = Vocab.fromText(text);
   const ids = vocab.encode(chars.slice(0, T * B + 1).join(''));
-  const inputs: number[] = [], targets: number[] = [];
+  const inputs: number[] = [],
+    targets: number[] = [];
   for (let t = 0; t < T; t++) {
     for (let b = 0; b < B; b++) {
       inputs.push(ids[b * T + t]);
@@ -311,7 +335,12 @@ export function charCheckBatch(text: string, T: number, B: number): { batch: cha
 export function charGradcheck(opts: CharGradcheckOptions): { rows: GradcheckRow[]; pass: boolean; loss: number; vocabSize: number } {
   const { kind, layers, hidden, seqLength: T, batch: B, seed } = opts;
   if (!charrnn.CELL_KINDS.includes(kind)) throw new UserError(`gradcheck: unknown model '${String(kind)}' (expected ${charrnn.CELL_KINDS.join(', ')})`);
-  for (const [k, v] of [['layers', layers], ['hidden', hidden], ['seqLength', T], ['batch', B]] as const) {
+  for (const [k, v] of [
+    ['layers', layers],
+    ['hidden', hidden],
+    ['seqLength', T],
+    ['batch', B],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UserError(`gradcheck: ${k} must be a positive integer, got ${v}`);
   }
   const dropout = opts.dropout ?? 0;
@@ -322,7 +351,8 @@ export function charGradcheck(opts: CharGradcheckOptions): { rows: GradcheckRow[
   const rng = new Rng(seed);
   const p = charWellScaledParams(config, rng);
   // a random non-zero starting state: h in (−0.5, 0.5) like a tanh output, c in (−1, 1)
-  const draw = (scale: number): Float64Array[] => Array.from({ length: layers }, () => Float64Array.from({ length: B * hidden }, () => scale * (2 * rng.uniform() - 1)));
+  const draw = (scale: number): Float64Array[] =>
+    Array.from({ length: layers }, () => Float64Array.from({ length: B * hidden }, () => scale * (2 * rng.uniform() - 1)));
   const state: charrnn.State = { h: draw(0.5), c: kind === 'lstm' ? draw(1) : [] };
   const masks = charrnn.dropoutMasks(config, T, B, dropout, rng);
 

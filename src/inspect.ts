@@ -6,9 +6,9 @@
 //
 // Dimensions: T characters in the passage, L layers, H hidden size, V vocabulary.
 
-import { UserError } from './errors.ts';
-import { configOf, stepper, zeroState, type Params, type State } from './models/charrnn.ts';
 import type { Vocab } from './data/vocab.ts';
+import { UserError } from './errors.ts';
+import { configOf, type Params, type State, stepper, zeroState } from './models/charrnn.ts';
 
 export interface Guess {
   char: string;

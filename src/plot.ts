@@ -98,7 +98,11 @@ function ruleLayers(rules: readonly Rule[] | undefined): never[] {
   if (vertical.length) {
     layers.push(
       { data: { values: vertical }, mark: { type: 'rule', strokeDash: [6, 4], color: '#444' }, encoding: { x: { field: 'rx', type: 'quantitative' } } },
-      { data: { values: vertical }, mark: { ...text, align: 'left', dx: 4, y: 0, dy: 2 }, encoding: { x: { field: 'rx', type: 'quantitative' }, text: { field: 'label' } } },
+      {
+        data: { values: vertical },
+        mark: { ...text, align: 'left', dx: 4, y: 0, dy: 2 },
+        encoding: { x: { field: 'rx', type: 'quantitative' }, text: { field: 'label' } },
+      },
     );
   }
   return layers as never[];
@@ -130,7 +134,14 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): P
         encoding: {
           x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', ...axisScale(opts.logX) },
           y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...axisScale(opts.logY, opts.yDomain) },
-          color: { field: 'series', type: 'nominal', title: null, sort: names, legend: { labelLimit: 400 }, scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            sort: names,
+            legend: { labelLimit: 400 },
+            scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names },
+          },
           order: { field: 'order' },
         },
       },
@@ -160,7 +171,13 @@ export function pointChart(points: readonly Bar[], opts: ChartOptions = {}): Pro
         encoding: {
           y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? null, ...axisScale(opts.logY, opts.yDomain) },
           x: { field: 'label', type: 'nominal', sort: labels, title: opts.xTitle ?? null, axis: { labelAngle: 0 } },
-          ...(grouped ? { xOffset: { field: 'group' }, color: { field: 'group', type: 'nominal', title: null, ...(opts.colors ? { scale: { range: opts.colors } } : {}) }, shape: { field: 'group', type: 'nominal', title: null } } : {}),
+          ...(grouped
+            ? {
+                xOffset: { field: 'group' },
+                color: { field: 'group', type: 'nominal', title: null, ...(opts.colors ? { scale: { range: opts.colors } } : {}) },
+                shape: { field: 'group', type: 'nominal', title: null },
+              }
+            : {}),
         },
       },
       ...ruleLayers(opts.rules),
@@ -190,13 +207,26 @@ export function barChart(bars: readonly Bar[], opts: ChartOptions = {}): Promise
         mark: 'bar',
         encoding: {
           y: {
-            field: 'value', type: 'quantitative', title: opts.yTitle ?? null,
+            field: 'value',
+            type: 'quantitative',
+            title: opts.yTitle ?? null,
             // NOTE: bars stack from zero by default, which a log scale cannot show: unstacked, they rise
             // from the power of ten below the smallest value (pointChart shows such values better).
-            ...(opts.logY ? { stack: null, scale: { type: 'log', domainMin: 10 ** Math.floor(Math.log10(Math.min(...bars.map((b) => b.value).filter((v) => v > 0)))) }, axis: { format: '.0e' } } : axisScale(false, opts.yDomain)),
+            ...(opts.logY
+              ? {
+                  stack: null,
+                  scale: { type: 'log', domainMin: 10 ** Math.floor(Math.log10(Math.min(...bars.map((b) => b.value).filter((v) => v > 0)))) },
+                  axis: { format: '.0e' },
+                }
+              : axisScale(false, opts.yDomain)),
           },
           x: { field: 'label', type: 'nominal', sort: labels, title: opts.xTitle ?? null, axis: { labelAngle: 0 } },
-          ...(grouped ? { xOffset: { field: 'group' }, color: { field: 'group', type: 'nominal', title: null, ...(opts.colors ? { scale: { range: opts.colors } } : {}) } } : {}),
+          ...(grouped
+            ? {
+                xOffset: { field: 'group' },
+                color: { field: 'group', type: 'nominal', title: null, ...(opts.colors ? { scale: { range: opts.colors } } : {}) },
+              }
+            : {}),
         },
       },
       ...ruleLayers(opts.rules?.filter((r) => r.y !== undefined)),
@@ -243,15 +273,22 @@ export function heatmaps(panels: readonly HeatmapPanel[], opts: HeatmapOptions =
   let max = 0;
   for (const p of panels) {
     if (p.values.length !== p.rows * p.cols) throw new UserError(`heatmaps: panel '${p.title}' has ${p.values.length} values, not ${p.rows} × ${p.cols}`);
-    if (p.rowLabels && p.rowLabels.length !== p.rows) throw new UserError(`heatmaps: panel '${p.title}' has ${p.rows} rows but ${p.rowLabels.length} row labels`);
-    if (p.colLabels && p.colLabels.length !== p.cols) throw new UserError(`heatmaps: panel '${p.title}' has ${p.cols} columns but ${p.colLabels.length} column labels`);
+    if (p.rowLabels && p.rowLabels.length !== p.rows)
+      throw new UserError(`heatmaps: panel '${p.title}' has ${p.rows} rows but ${p.rowLabels.length} row labels`);
+    if (p.colLabels && p.colLabels.length !== p.cols)
+      throw new UserError(`heatmaps: panel '${p.title}' has ${p.cols} columns but ${p.colLabels.length} column labels`);
     for (let i = 0; i < p.values.length; i++) {
       values.push({ panel: p.title, row: Math.floor(i / p.cols), col: i % p.cols, v: p.values[i] });
       max = Math.max(max, Math.abs(p.values[i]));
     }
   }
   const cell = opts.cell ?? 12;
-  const color = { field: 'v', type: 'quantitative', title: opts.legend ?? 'value', scale: { scheme: 'redblue', reverse: true, domain: [-max || -1, max || 1] } };
+  const color = {
+    field: 'v',
+    type: 'quantitative',
+    title: opts.legend ?? 'value',
+    scale: { scheme: 'redblue', reverse: true, domain: [-max || -1, max || 1] },
+  };
   return renderChart({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...(opts.title ? { title: opts.title } : {}),
@@ -276,7 +313,8 @@ export function heatmaps(panels: readonly HeatmapPanel[], opts: HeatmapOptions =
 export function layoutText(chars: readonly string[], columns: number): { row: number; col: number }[] {
   if (!Number.isInteger(columns) || columns < 1) throw new UserError(`layoutText: columns must be a positive integer, got ${columns}`);
   const out: { row: number; col: number }[] = [];
-  let row = 0, col = 0;
+  let row = 0,
+    col = 0;
   for (const ch of chars) {
     if (col >= columns) {
       row++;
@@ -325,7 +363,8 @@ export function textHeatmap(chars: readonly string[], values: ArrayLike<number>,
     return sequential ? u > 0.6 : Math.abs(u - 0.5) > 0.35;
   };
   const data = chars.map((ch, i) => ({ ...pos[i], ch: ch === '\n' ? '↵' : ch, v: values[i], ink: dark(values[i]) }));
-  const cw = 11, ch = 19;
+  const cw = 11,
+    ch = 19;
   const scale = sequential ? { scheme: 'blues', domain: [lo, hi], clamp: true } : { scheme: 'redblue', reverse: true, domain: [lo, hi], clamp: true };
   return renderChart({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -339,7 +378,10 @@ export function textHeatmap(chars: readonly string[], values: ArrayLike<number>,
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'v', type: 'quantitative', title: opts.legend ?? 'activation', scale } } },
-      { mark: { type: 'text', font: 'monospace', fontSize: 14, baseline: 'middle' }, encoding: { text: { field: 'ch' }, color: { condition: { test: 'datum.ink', value: 'white' }, value: 'black' } } },
+      {
+        mark: { type: 'text', font: 'monospace', fontSize: 14, baseline: 'middle' },
+        encoding: { text: { field: 'ch' }, color: { condition: { test: 'datum.ink', value: 'white' }, value: 'black' } },
+      },
     ],
     config: { view: { stroke: null } },
   } as TopLevelSpec);

@@ -23,9 +23,12 @@ export class Table {
   toString(): string {
     const numeric = this.columns.map((c) => this.rows.every((r) => typeof r[c] === 'number' || r[c] === undefined));
     const widths = this.columns.map((c) => Math.max([...c].length, ...this.rows.map((r) => [...this.cell(r, c)].length)));
-    const pad = (s: string, i: number): string => (numeric[i] ? s.padStart(widths[i] + s.length - [...s].length) : s.padEnd(widths[i] + s.length - [...s].length));
+    const pad = (s: string, i: number): string =>
+      numeric[i] ? s.padStart(widths[i] + s.length - [...s].length) : s.padEnd(widths[i] + s.length - [...s].length);
     const line = (cells: string[]): string => cells.map(pad).join('  ').trimEnd();
-    return [line(this.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...this.rows.map((r) => line(this.columns.map((c) => this.cell(r, c))))].join('\n');
+    return [line(this.columns), widths.map((w) => '-'.repeat(w)).join('  '), ...this.rows.map((r) => line(this.columns.map((c) => this.cell(r, c))))].join(
+      '\n',
+    );
   }
 
   toHtml(): string {

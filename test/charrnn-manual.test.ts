@@ -10,11 +10,22 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
 import { charWellScaledParams, compareGradients, relativeError, THRESHOLDS } from '../src/gradcheck.ts';
-import { CELL_KINDS, charLoss, cloneState, dropoutMasks, type Batch, type CellKind, type CharRNNConfig, type DropoutMasks, type Params, type State } from '../src/models/charrnn.ts';
 import { charEvalLoss, charLossAndGrads } from '../src/models/charrnn.paths.ts';
-import * as rnnManual from '../src/models/rnn.manual.ts';
-import * as lstmManual from '../src/models/lstm.manual.ts';
+import {
+  type Batch,
+  CELL_KINDS,
+  type CellKind,
+  type CharRNNConfig,
+  charLoss,
+  cloneState,
+  type DropoutMasks,
+  dropoutMasks,
+  type Params,
+  type State,
+} from '../src/models/charrnn.ts';
 import * as gruManual from '../src/models/gru.manual.ts';
+import * as lstmManual from '../src/models/lstm.manual.ts';
+import * as rnnManual from '../src/models/rnn.manual.ts';
 
 const MANUAL = { rnn: rnnManual, lstm: lstmManual, gru: gruManual } as const;
 
@@ -102,7 +113,8 @@ describe.each(CELL_KINDS)('%s: hand-derived backprop', (kind) => {
       fc.property(shapes.L, shapes.H, shapes.V, shapes.T, shapes.B, shapes.seed, shapes.dropout, (L, H, V, T, B, seed, dropout) => {
         const { p, batch, state, masks } = makeCase(kind, L, H, V, T, B, seed, dropout);
         const whole = MANUAL[kind].forward(p, batch, state, masks);
-        let s = state, sum = 0;
+        let s = state,
+          sum = 0;
         for (let t = 0; t < T; t++) {
           const rows = (ids: ArrayLike<number>): number[] => Array.from(ids).slice(t * B, (t + 1) * B);
           const step: Batch = { inputs: rows(batch.inputs), targets: rows(batch.targets), T: 1, B };

@@ -12,18 +12,24 @@
 import { linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
-  CHECKPOINT_FORMAT, checkCheckpointPath, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint,
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  checkCheckpointPath,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
 } from '../src/checkpoint/checkpoint.ts';
 import { checkCheckpointPath as checkPathInFiles } from '../src/checkpoint/files.ts';
-import { decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type Dtype, type StoredTensor } from '../src/checkpoint/safetensors.ts';
+import { type Dtype, decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type StoredTensor } from '../src/checkpoint/safetensors.ts';
 import { Rng } from '../src/engine/random.ts';
 import { Tensor } from '../src/engine/tensor.ts';
-import { initParams, type CellKind, type CharRNNConfig, type State } from '../src/models/charrnn.ts';
-import { makeOptimizer, OPTIM_DEFAULTS, restoreOptimizer, type OptimName, type OptimizerState } from '../src/train/optim.ts';
 import { UserError } from '../src/errors.ts';
+import { type CellKind, type CharRNNConfig, initParams, type State } from '../src/models/charrnn.ts';
+import { makeOptimizer, OPTIM_DEFAULTS, type OptimizerState, type OptimName, restoreOptimizer } from '../src/train/optim.ts';
 
 const KINDS: CellKind[] = ['rnn', 'lstm', 'gru'];
 const OPTIMS: OptimName[] = ['adagrad', 'rmsprop', 'adam'];
@@ -83,7 +89,15 @@ function makeCheckpoint({ kind = 'lstm', optim = 'adam', vocab = VOCAB, H = 3, L
       iteration: 2 ** 40 + 3,
       rngState: rng.state(),
       state,
-      train: { seqLength: 25, lr: 2e-3, dropout: 0.5, smoothLoss: 1.2345678901234567, data: { path: 'input.txt', chars: 1115394 }, losses: [4.17, 2.5, null], note: '中文 😀\n' },
+      train: {
+        seqLength: 25,
+        lr: 2e-3,
+        dropout: 0.5,
+        smoothLoss: 1.2345678901234567,
+        data: { path: 'input.txt', chars: 1115394 },
+        losses: [4.17, 2.5, null],
+        note: '中文 😀\n',
+      },
     },
   };
 }
@@ -105,7 +119,8 @@ function expectSame(got: Checkpoint, want: Checkpoint, round: (x: number) => num
     expect('training' in got).toBe(false);
     return;
   }
-  const g = got.training!, w = want.training;
+  const g = got.training!,
+    w = want.training;
   expect([g.optimizer.name, g.optimizer.hyper, g.optimizer.steps]).toEqual([w.optimizer.name, w.optimizer.hyper, w.optimizer.steps]);
   expect(Object.keys(g.optimizer.slots).sort()).toEqual(Object.keys(w.optimizer.slots).sort());
   for (const [slot, byParam] of Object.entries(w.optimizer.slots)) {
@@ -211,16 +226,38 @@ describe('file layout', () => {
     const c = makeCheckpoint({ kind: 'lstm', optim: 'adam', H: 3, L: 2, B: 3 }); // V = 6
     const { tensors, metadata } = decodeSafetensors(encodeCheckpoint(c));
     const module = [
-      'rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0',
-      'rnn.weight_ih_l1', 'rnn.weight_hh_l1', 'rnn.bias_ih_l1', 'rnn.bias_hh_l1',
-      'decoder.weight', 'decoder.bias',
+      'rnn.weight_ih_l0',
+      'rnn.weight_hh_l0',
+      'rnn.bias_ih_l0',
+      'rnn.bias_hh_l0',
+      'rnn.weight_ih_l1',
+      'rnn.weight_hh_l1',
+      'rnn.bias_ih_l1',
+      'rnn.bias_hh_l1',
+      'decoder.weight',
+      'decoder.bias',
     ];
-    const names = [...module, ...module.map((n) => `optim.m.${n}`), ...module.map((n) => `optim.v.${n}`), 'state.h_l0', 'state.h_l1', 'state.c_l0', 'state.c_l1'];
+    const names = [
+      ...module,
+      ...module.map((n) => `optim.m.${n}`),
+      ...module.map((n) => `optim.v.${n}`),
+      'state.h_l0',
+      'state.h_l1',
+      'state.c_l0',
+      'state.c_l1',
+    ];
     expect(Object.keys(tensors).sort()).toEqual(names.sort());
     const shapes: Record<string, number[]> = {
-      'rnn.weight_ih_l0': [12, 6], 'rnn.weight_hh_l0': [12, 3], 'rnn.bias_ih_l0': [12], 'rnn.bias_hh_l0': [12],
-      'rnn.weight_ih_l1': [12, 3], 'rnn.weight_hh_l1': [12, 3], 'rnn.bias_ih_l1': [12], 'rnn.bias_hh_l1': [12],
-      'decoder.weight': [6, 3], 'decoder.bias': [6],
+      'rnn.weight_ih_l0': [12, 6],
+      'rnn.weight_hh_l0': [12, 3],
+      'rnn.bias_ih_l0': [12],
+      'rnn.bias_hh_l0': [12],
+      'rnn.weight_ih_l1': [12, 3],
+      'rnn.weight_hh_l1': [12, 3],
+      'rnn.bias_ih_l1': [12],
+      'rnn.bias_hh_l1': [12],
+      'decoder.weight': [6, 3],
+      'decoder.bias': [6],
     };
     for (const [name, shape] of Object.entries(shapes)) {
       for (const stored of [name, `optim.m.${name}`, `optim.v.${name}`]) expect([stored, tensors[stored].shape]).toEqual([stored, shape]);
@@ -243,7 +280,10 @@ describe('file layout', () => {
   });
 
   it('rnn and gru files hold no state.c; rmsprop and adagrad have their one slot', () => {
-    for (const [kind, optim, slot] of [['rnn', 'rmsprop', 'sq'], ['gru', 'adagrad', 'mem']] as const) {
+    for (const [kind, optim, slot] of [
+      ['rnn', 'rmsprop', 'sq'],
+      ['gru', 'adagrad', 'mem'],
+    ] as const) {
       const { tensors } = decodeSafetensors(encodeCheckpoint(makeCheckpoint({ kind, optim, H: 2, L: 2, B: 3 })));
       const module = Object.keys(torchShapes(kind, 6, 2, 2));
       expect(Object.keys(tensors).sort()).toEqual([...module, ...module.map((n) => `optim.${slot}.${n}`), 'state.h_l0', 'state.h_l1'].sort());
@@ -316,22 +356,55 @@ describe('files written by PyTorch (model only, no format metadata)', () => {
   it('a foreign file that is not a CharRNN is refused as such', () => {
     const cases: [Tensors, RegExp][] = [
       [{ x: zeros(1) }, /^pt: not a CharRNN model: expected tensors rnn\.weight_hh_l0 and decoder\.weight/],
-      [{ 'rnn.weight_hh_l0': zeros(5, 3), 'decoder.weight': zeros(2, 3) }, /^pt: not a CharRNN model: rnn\.weight_hh_l0 has shape \[5,3\]: rows must be 1, 3 or 4 times/],
+      [
+        { 'rnn.weight_hh_l0': zeros(5, 3), 'decoder.weight': zeros(2, 3) },
+        /^pt: not a CharRNN model: rnn\.weight_hh_l0 has shape \[5,3\]: rows must be 1, 3 or 4 times/,
+      ],
       [{ 'rnn.weight_hh_l0': zeros(12), 'decoder.weight': zeros(2, 3) }, /^pt: not a CharRNN model/],
       // Zero hidden units or an empty vocabulary is no model either.
-      [{ 'rnn.weight_ih_l0': zeros(0, 2), 'rnn.weight_hh_l0': zeros(0, 0), 'rnn.bias_ih_l0': zeros(0), 'rnn.bias_hh_l0': zeros(0), 'decoder.weight': zeros(2, 0), 'decoder.bias': zeros(2) }, /^pt: not a CharRNN model/],
-      [{ 'rnn.weight_ih_l0': zeros(2, 0), 'rnn.weight_hh_l0': zeros(2, 2), 'rnn.bias_ih_l0': zeros(2), 'rnn.bias_hh_l0': zeros(2), 'decoder.weight': zeros(0, 2), 'decoder.bias': zeros(0) }, /^pt: not a CharRNN model/],
+      [
+        {
+          'rnn.weight_ih_l0': zeros(0, 2),
+          'rnn.weight_hh_l0': zeros(0, 0),
+          'rnn.bias_ih_l0': zeros(0),
+          'rnn.bias_hh_l0': zeros(0),
+          'decoder.weight': zeros(2, 0),
+          'decoder.bias': zeros(2),
+        },
+        /^pt: not a CharRNN model/,
+      ],
+      [
+        {
+          'rnn.weight_ih_l0': zeros(2, 0),
+          'rnn.weight_hh_l0': zeros(2, 2),
+          'rnn.bias_ih_l0': zeros(2),
+          'rnn.bias_hh_l0': zeros(2),
+          'decoder.weight': zeros(0, 2),
+          'decoder.bias': zeros(0),
+        },
+        /^pt: not a CharRNN model/,
+      ],
     ];
     for (const [tensors, message] of cases) expectUserError(() => decodeCheckpoint(encodeSafetensors(tensors, { vocab: '["a","b"]' }), 'pt'), message);
     // A whole module plus something else, or with one layer's tensor misshapen.
     const t = decodeSafetensors(torchFile('lstm', 6, 3, 2)).tensors;
-    expectUserError(() => decodeCheckpoint(encodeSafetensors({ ...t, 'fc.weight': zeros(2, 2) }), 'pt', { vocab: VOCAB }), "pt: unexpected tensor 'fc.weight' for a 2-layer lstm with V=6, H=3");
+    expectUserError(
+      () => decodeCheckpoint(encodeSafetensors({ ...t, 'fc.weight': zeros(2, 2) }), 'pt', { vocab: VOCAB }),
+      "pt: unexpected tensor 'fc.weight' for a 2-layer lstm with V=6, H=3",
+    );
     expectUserError(
       () => decodeCheckpoint(encodeSafetensors({ ...t, 'rnn.weight_ih_l1': zeros(12, 4) }), 'pt', { vocab: VOCAB }),
       "pt: tensor 'rnn.weight_ih_l1' has shape [12, 4], expected [12, 3] for a 2-layer lstm with V=6, H=3",
     );
     // Without `format`, optimizer and state tensors mean nothing: they are unexpected.
-    expectUserError(() => decodeCheckpoint(tampered((_, m) => delete m.format), 'ck'), /^ck: unexpected tensor '(optim|state)\./);
+    expectUserError(
+      () =>
+        decodeCheckpoint(
+          tampered((_, m) => delete m.format),
+          'ck',
+        ),
+      /^ck: unexpected tensor '(optim|state)\./,
+    );
   });
 });
 
@@ -340,9 +413,13 @@ describe('bad checkpoints: one-line UserErrors that name the problem', () => {
   const n = Number(new DataView(good.buffer, good.byteOffset).getBigUint64(0, true)); // JSON header length
 
   it('truncated files, cut at many points', () => {
-    for (const cut of [0, 1, 7]) expectUserError(() => decodeCheckpoint(good.subarray(0, cut), 'ck'), `ck is truncated (${cut} bytes; even the 8-byte header length is incomplete)`);
+    for (const cut of [0, 1, 7])
+      expectUserError(() => decodeCheckpoint(good.subarray(0, cut), 'ck'), `ck is truncated (${cut} bytes; even the 8-byte header length is incomplete)`);
     for (const cut of [8, 9, 8 + (n >> 1), 8 + n - 1]) {
-      expectUserError(() => decodeCheckpoint(good.subarray(0, cut), 'ck'), `ck is truncated (header says ${8 + n} bytes of length and JSON header, file has ${cut})`);
+      expectUserError(
+        () => decodeCheckpoint(good.subarray(0, cut), 'ck'),
+        `ck is truncated (header says ${8 + n} bytes of length and JSON header, file has ${cut})`,
+      );
     }
     for (const cut of [8 + n, 8 + n + 1, 8 + n + 100, good.length - 8, good.length - 1]) {
       expectUserError(() => decodeCheckpoint(good.subarray(0, cut), 'ck'), /^ck: tensor '.*' has data_offsets \[\d+, \d+\] beyond the \d+-byte data buffer$/);
@@ -352,12 +429,18 @@ describe('bad checkpoints: one-line UserErrors that name the problem', () => {
   it('a header length larger than the file, or over the cap', () => {
     const long = good.slice();
     new DataView(long.buffer).setBigUint64(0, BigInt(good.length), true);
-    expectUserError(() => decodeCheckpoint(long, 'ck'), `ck is truncated (header says ${8 + good.length} bytes of length and JSON header, file has ${good.length})`);
+    expectUserError(
+      () => decodeCheckpoint(long, 'ck'),
+      `ck is truncated (header says ${8 + good.length} bytes of length and JSON header, file has ${good.length})`,
+    );
     // Only the 8-byte length is crafted: nothing near MAX_HEADER_BYTES is allocated.
     for (const big of [BigInt(MAX_HEADER_BYTES) + 1n, 2n ** 64n - 1n]) {
       const bytes = new Uint8Array(16).fill(0x20);
       new DataView(bytes.buffer).setBigUint64(0, big, true);
-      expectUserError(() => decodeCheckpoint(bytes, 'ck'), `ck: header length ${big} is larger than the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file?)`);
+      expectUserError(
+        () => decodeCheckpoint(bytes, 'ck'),
+        `ck: header length ${big} is larger than the ${MAX_HEADER_BYTES}-byte limit (not a safetensors file?)`,
+      );
     }
   });
 
@@ -371,9 +454,23 @@ describe('bad checkpoints: one-line UserErrors that name the problem', () => {
 
   it('a missing tensor, by name', () => {
     for (const name of ['rnn.weight_hh_l1', 'decoder.bias', 'state.c_l1', 'state.h_l1']) {
-      expectUserError(() => decodeCheckpoint(tampered((t) => delete t[name]), 'ck'), `ck: tensor '${name}' is missing (expected for ${LSTM2})`);
+      expectUserError(
+        () =>
+          decodeCheckpoint(
+            tampered((t) => delete t[name]),
+            'ck',
+          ),
+        `ck: tensor '${name}' is missing (expected for ${LSTM2})`,
+      );
     }
-    expectUserError(() => decodeCheckpoint(tampered((t) => delete t['state.h_l0']), 'ck'), "ck: tensor 'state.h_l0' is missing or not 2-D");
+    expectUserError(
+      () =>
+        decodeCheckpoint(
+          tampered((t) => delete t['state.h_l0']),
+          'ck',
+        ),
+      "ck: tensor 'state.h_l0' is missing or not 2-D",
+    );
   });
 
   it('a wrong shape, naming the tensor and both shapes', () => {
@@ -386,33 +483,78 @@ describe('bad checkpoints: one-line UserErrors that name the problem', () => {
       ['state.h_l1', [3, 4], '[3, 3]'],
     ];
     for (const [name, shape, want] of cases) {
-      expectUserError(() => decodeCheckpoint(tampered((t) => (t[name] = zeros(...shape))), 'ck'), `ck: tensor '${name}' has shape [${shape.join(', ')}], expected ${want} for ${LSTM2}`);
+      expectUserError(
+        () =>
+          decodeCheckpoint(
+            tampered((t) => (t[name] = zeros(...shape))),
+            'ck',
+          ),
+        `ck: tensor '${name}' has shape [${shape.join(', ')}], expected ${want} for ${LSTM2}`,
+      );
     }
   });
 
   it('NaN or infinity in any tensor', () => {
     for (const name of ['rnn.bias_ih_l1', 'optim.v.decoder.weight', 'state.h_l0', 'state.c_l1']) {
       for (const x of [NaN, Infinity, -Infinity]) {
-        expectUserError(() => decodeCheckpoint(tampered((t) => (t[name].data[1] = x)), 'ck'), `ck: tensor '${name}' contains NaN or infinite values`);
+        expectUserError(
+          () =>
+            decodeCheckpoint(
+              tampered((t) => (t[name].data[1] = x)),
+              'ck',
+            ),
+          `ck: tensor '${name}' contains NaN or infinite values`,
+        );
       }
     }
   });
 
   it('an unexpected extra tensor', () => {
     for (const name of ['extra', 'rnn.weight_hh_l2', 'state.h_l2', 'state.c']) {
-      expectUserError(() => decodeCheckpoint(tampered((t) => (t[name] = zeros(1))), 'ck'), `ck: unexpected tensor '${name}' for ${LSTM2}`);
+      expectUserError(
+        () =>
+          decodeCheckpoint(
+            tampered((t) => (t[name] = zeros(1))),
+            'ck',
+          ),
+        `ck: unexpected tensor '${name}' for ${LSTM2}`,
+      );
     }
     // state.c_l<l> in a GRU, which has no cell.
     const gru = makeCheckpoint({ kind: 'gru' });
-    expectUserError(() => decodeCheckpoint(tampered((t) => (t['state.c_l0'] = zeros(3, 3)), gru), 'ck'), "ck: unexpected tensor 'state.c_l0' for a 2-layer gru with V=6, H=3");
+    expectUserError(
+      () =>
+        decodeCheckpoint(
+          tampered((t) => (t['state.c_l0'] = zeros(3, 3)), gru),
+          'ck',
+        ),
+      "ck: unexpected tensor 'state.c_l0' for a 2-layer gru with V=6, H=3",
+    );
   });
 
   it('other formats: an earlier version, a later one, a foreign one', () => {
     // A format-1 file as that version wrote it (min-char names).
-    const v1 = encodeSafetensors({ Wxh: zeros(3, 2), Whh1: zeros(3, 3), bh1: zeros(3), Why: zeros(2, 3), by: zeros(2) }, { format: 'rnn-from-scratch/1', vocab: '["a","b"]' });
+    const v1 = encodeSafetensors(
+      { Wxh: zeros(3, 2), Whh1: zeros(3, 3), bh1: zeros(3), Why: zeros(2, 3), by: zeros(2) },
+      { format: 'rnn-from-scratch/1', vocab: '["a","b"]' },
+    );
     expectUserError(() => decodeCheckpoint(v1, 'ck'), /^ck: written by an earlier version of rnn-from-scratch/);
-    expectUserError(() => decodeCheckpoint(tampered((_, m) => (m.format = 'rnn-from-scratch/3')), 'ck'), 'ck: checkpoint format rnn-from-scratch/3 is not supported by this version (expects rnn-from-scratch/2)');
-    expectUserError(() => decodeCheckpoint(tampered((_, m) => (m.format = 'pt')), 'ck'), 'ck: has format "pt": not an rnn-from-scratch checkpoint');
+    expectUserError(
+      () =>
+        decodeCheckpoint(
+          tampered((_, m) => (m.format = 'rnn-from-scratch/3')),
+          'ck',
+        ),
+      'ck: checkpoint format rnn-from-scratch/3 is not supported by this version (expects rnn-from-scratch/2)',
+    );
+    expectUserError(
+      () =>
+        decodeCheckpoint(
+          tampered((_, m) => (m.format = 'pt')),
+          'ck',
+        ),
+      'ck: has format "pt": not an rnn-from-scratch checkpoint',
+    );
   });
 
   it('a bad config, or one that disagrees with the vocabulary or the tensors', () => {
@@ -431,8 +573,22 @@ describe('bad checkpoints: one-line UserErrors that name the problem', () => {
       [[6, 3, 2], "ck: metadata 'config' is not a JSON object"],
     ];
     for (const [c, message] of cases) expectUserError(() => decodeCheckpoint(withConfig(c), 'ck'), message);
-    expectUserError(() => decodeCheckpoint(tampered((_, m) => (m.config = '{kind')), 'ck'), "ck: metadata 'config' is not valid JSON");
-    expectUserError(() => decodeCheckpoint(tampered((_, m) => delete m.config), 'ck'), "ck: metadata 'config' is missing");
+    expectUserError(
+      () =>
+        decodeCheckpoint(
+          tampered((_, m) => (m.config = '{kind')),
+          'ck',
+        ),
+      "ck: metadata 'config' is not valid JSON",
+    );
+    expectUserError(
+      () =>
+        decodeCheckpoint(
+          tampered((_, m) => delete m.config),
+          'ck',
+        ),
+      "ck: metadata 'config' is missing",
+    );
   });
 
   it('a bad vocabulary', () => {
@@ -442,7 +598,15 @@ describe('bad checkpoints: one-line UserErrors that name the problem', () => {
       ['["\\n"," ","e","中文","文","😀"]', 'ck: bad vocabulary: vocabulary entry 3 is "中文", not a single character'],
       ['{', "ck: metadata 'vocab' is not valid JSON"],
     ];
-    for (const [vocab, message] of cases) expectUserError(() => decodeCheckpoint(tampered((_, m) => (m.vocab = vocab)), 'ck'), message);
+    for (const [vocab, message] of cases)
+      expectUserError(
+        () =>
+          decodeCheckpoint(
+            tampered((_, m) => (m.vocab = vocab)),
+            'ck',
+          ),
+        message,
+      );
   });
 
   it('bad training metadata: rng, optimizer, iteration, train', () => {
@@ -465,26 +629,56 @@ describe('bad checkpoints: one-line UserErrors that name the problem', () => {
       [(m) => (m.train = '[]'), "ck: metadata 'train' is not a JSON object"],
       [(m) => delete m.train, "ck: metadata 'train' is missing"],
     ];
-    for (const [edit, message] of cases) expectUserError(() => decodeCheckpoint(tampered((_, m) => edit(m)), 'ck'), message);
+    for (const [edit, message] of cases)
+      expectUserError(
+        () =>
+          decodeCheckpoint(
+            tampered((_, m) => edit(m)),
+            'ck',
+          ),
+        message,
+      );
   });
 
   it('an optimizer tensor for an unknown parameter, or a slot the optimizer does not have', () => {
-    for (const name of ['optim.m.rnn.weight_hh_l7', 'optim.m.decoder', 'optim.nodot', 'optim..decoder.bias', 'optim.mem.decoder.bias', 'optim.sq.decoder.bias']) {
-      expectUserError(() => decodeCheckpoint(tampered((t) => (t[name] = zeros(6))), 'ck'), `ck: unexpected optimizer tensor '${name}'`);
+    for (const name of [
+      'optim.m.rnn.weight_hh_l7',
+      'optim.m.decoder',
+      'optim.nodot',
+      'optim..decoder.bias',
+      'optim.mem.decoder.bias',
+      'optim.sq.decoder.bias',
+    ]) {
+      expectUserError(
+        () =>
+          decodeCheckpoint(
+            tampered((t) => (t[name] = zeros(6))),
+            'ck',
+          ),
+        `ck: unexpected optimizer tensor '${name}'`,
+      );
     }
   });
 
   it('a hostile slot name is refused and cannot reach Object.prototype', () => {
     for (const slot of ['__proto__', 'constructor', 'toString']) {
       const name = `optim.${slot}.decoder.bias`;
-      expectUserError(() => decodeCheckpoint(tampered((t) => (t[name] = zeros(6))), 'ck'), `ck: unexpected optimizer tensor '${name}'`);
+      expectUserError(
+        () =>
+          decodeCheckpoint(
+            tampered((t) => (t[name] = zeros(6))),
+            'ck',
+          ),
+        `ck: unexpected optimizer tensor '${name}'`,
+      );
     }
     expect(({} as Record<string, unknown>)['decoder.bias']).toBeUndefined();
     expect((Object as unknown as Record<string, unknown>)['decoder.bias']).toBeUndefined();
   });
 
   it('a random byte flip in the header is a UserError or a valid checkpoint, never another exception', () => {
-    let rejected = 0, accepted = 0;
+    let rejected = 0,
+      accepted = 0;
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 8 + n - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }), (flips) => {
         const copy = good.slice();
@@ -535,7 +729,8 @@ describe('saving and loading files', () => {
 
   it('saves F32 when asked (half the tensor bytes), loading as Math.fround', () => {
     const c = makeCheckpoint({ seed: 13 });
-    const p64 = join(root, 'f64.safetensors'), p32 = join(root, 'f32.safetensors');
+    const p64 = join(root, 'f64.safetensors'),
+      p32 = join(root, 'f32.safetensors');
     saveCheckpoint(p64, c);
     saveCheckpoint(p32, c, 'F32');
     expectSame(loadCheckpoint(p32), c, Math.fround);
@@ -566,7 +761,10 @@ describe('saving and loading files', () => {
     const cases: [(c: Checkpoint) => void, string][] = [
       [(c) => (c.params['decoder.weight'].data[4] = NaN), "cannot save checkpoint: tensor 'decoder.weight' contains NaN or infinite values"],
       [(c) => (c.training!.state.h[1][0] = Infinity), "cannot save checkpoint: tensor 'state.h_l1' contains NaN or infinite values"],
-      [(c) => (c.training!.optimizer.slots.m['rnn.bias_hh_l0'][0] = NaN), "cannot save checkpoint: tensor 'optim.m.rnn.bias_hh_l0' contains NaN or infinite values"],
+      [
+        (c) => (c.training!.optimizer.slots.m['rnn.bias_hh_l0'][0] = NaN),
+        "cannot save checkpoint: tensor 'optim.m.rnn.bias_hh_l0' contains NaN or infinite values",
+      ],
       [(c) => (c.vocab = c.vocab.slice(1)), "cannot save checkpoint: the vocabulary has 5 characters but the model's is 6"],
       [(c) => (c.vocab = ['a', 'a', 'b', 'c', 'd', 'e']), 'cannot save checkpoint: bad vocabulary: vocabulary lists "a" twice'],
       [(c) => (c.training!.optimizer.slots.m.nonsense = new Float64Array(3)), "cannot save checkpoint: unexpected optimizer tensor 'optim.m.nonsense'"],
@@ -587,7 +785,10 @@ describe('saving and loading files', () => {
   it('reports a directory that cannot be created', () => {
     const file = join(root, 'plain-file');
     writeFileSync(file, 'x');
-    expectUserError(() => saveCheckpoint(join(file, 'model.safetensors'), makeCheckpoint({ seed: 17 })), /^cannot save checkpoint: cannot create directory .*plain-file/);
+    expectUserError(
+      () => saveCheckpoint(join(file, 'model.safetensors'), makeCheckpoint({ seed: 17 })),
+      /^cannot save checkpoint: cannot create directory .*plain-file/,
+    );
     expect(readFileSync(file, 'utf8')).toBe('x');
   });
 

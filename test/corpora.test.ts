@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CORPORA, UserError, Vocab, findCorpus, isGzip, readTextFile } from '../src/index.ts';
+import { CORPORA, findCorpus, isGzip, readTextFile, UserError, Vocab } from '../src/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rnn-gzip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,14 +51,19 @@ describe('gzip text files', () => {
     bodyFlip[Math.floor(gz.length / 2)] ^= 0xff;
     const crcFlip = Buffer.from(gz);
     crcFlip[gz.length - 6] ^= 0x01; // inside the CRC-32 of the trailer
-    for (const [name, bytes] of [['body.gz', bodyFlip], ['crc.gz', crcFlip]] as const) {
+    for (const [name, bytes] of [
+      ['body.gz', bodyFlip],
+      ['crc.gz', crcFlip],
+    ] as const) {
       expect(() => readTextFile(write(name, bytes))).toThrow(UserError);
       expect(() => readTextFile(write(name, bytes))).toThrow(/damaged|cannot be decompressed/);
     }
   });
 
   it('keeps the strict UTF-8 checks and the empty-file check inside the gzip', () => {
-    expect(() => readTextFile(write('latin1.gz', gzipSync(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x21]))))).toThrow(/not valid UTF-8 text: byte 0x21 at offset 4 does not continue/);
+    expect(() => readTextFile(write('latin1.gz', gzipSync(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x21]))))).toThrow(
+      /not valid UTF-8 text: byte 0x21 at offset 4 does not continue/,
+    );
     expect(() => readTextFile(write('empty.gz', gzipSync(Buffer.alloc(0))))).toThrow(/is empty/);
     const bom = gzipSync(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('hi')]));
     expect(readTextFile(write('bom.gz', bom))).toBe('hi');
@@ -73,12 +78,16 @@ describe('the bundled corpora', () => {
   });
 
   // Reads about 30 MB of text: a few seconds.
-  it.each(CORPORA.map((c) => [c.name, c] as const))('%s decompresses to the published text (sha256, characters, alphabet)', (_, c) => {
-    const text = readTextFile(join(DATA, c.file));
-    expect(createHash('sha256').update(text, 'utf8').digest('hex')).toBe(c.sha256);
-    let chars = 0;
-    for (const _ch of text) chars++;
-    expect(chars).toBe(c.chars);
-    expect(Vocab.fromText(text).size).toBe(c.distinct);
-  }, 60_000);
+  it.each(CORPORA.map((c) => [c.name, c] as const))(
+    '%s decompresses to the published text (sha256, characters, alphabet)',
+    (_, c) => {
+      const text = readTextFile(join(DATA, c.file));
+      expect(createHash('sha256').update(text, 'utf8').digest('hex')).toBe(c.sha256);
+      let chars = 0;
+      for (const _ch of text) chars++;
+      expect(chars).toBe(c.chars);
+      expect(Vocab.fromText(text).size).toBe(c.distinct);
+    },
+    60_000,
+  );
 });

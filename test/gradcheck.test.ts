@@ -6,11 +6,24 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
 import { UserError } from '../src/errors.ts';
-import { NOISE, THRESHOLDS, charCheckBatch, charGradcheck, charWellScaledParams, compareGradients, formatGradcheckTable, gradcheck, numericNoiseFloor, relativeError, wellScaledParams, type GradcheckRow } from '../src/gradcheck.ts';
-import * as charrnn from '../src/models/charrnn.ts';
+import {
+  charCheckBatch,
+  charGradcheck,
+  charWellScaledParams,
+  compareGradients,
+  formatGradcheckTable,
+  type GradcheckRow,
+  gradcheck,
+  NOISE,
+  numericNoiseFloor,
+  relativeError,
+  THRESHOLDS,
+  wellScaledParams,
+} from '../src/gradcheck.ts';
 import { charLossAndGrads } from '../src/models/charrnn.paths.ts';
+import * as charrnn from '../src/models/charrnn.ts';
 import { lossAndGrads } from '../src/models/paths.ts';
-import { paramShapes, rnnLoss, type Params } from '../src/models/rnn.ts';
+import { type Params, paramShapes, rnnLoss } from '../src/models/rnn.ts';
 
 const TEXT = 'hello world, hello rnn';
 
@@ -49,7 +62,13 @@ describe('gradcheck', () => {
           const r = gradcheck({ layers, hidden, text, seqLength, seed, samples: 3 });
           expect(r.pass).toBe(true);
           expect(r.vocabSize).toBe(new Set(chars).size);
-          for (const row of r.rows) expect(row.checked).toBe(Math.min(3, row.shape.reduce((a, b) => a * b, 1)));
+          for (const row of r.rows)
+            expect(row.checked).toBe(
+              Math.min(
+                3,
+                row.shape.reduce((a, b) => a * b, 1),
+              ),
+            );
         },
       ),
       { numRuns: 15 },
@@ -66,7 +85,8 @@ describe('compareGradients catches planted bugs', () => {
   const rng = new Rng(11);
   const config = { vocabSize: 5, hiddenSize: 4, layers: 2 };
   const p = wellScaledParams(config, rng);
-  const inputs = [0, 3, 1, 4, 2, 2], targets = [3, 1, 4, 2, 2, 0];
+  const inputs = [0, 3, 1, 4, 2, 2],
+    targets = [3, 1, 4, 2, 2, 0];
   const hprev = [Float64Array.of(0.3, -0.2, 0.1, 0.4), Float64Array.of(-0.1, 0.2, 0.3, -0.4)];
   const loss = (q: Params): number => rnnLoss(q, inputs, targets, hprev).loss.item();
   const good = (): Params => lossAndGrads('manual', p, inputs, targets, hprev).grads;
@@ -82,7 +102,8 @@ describe('compareGradients catches planted bugs', () => {
 
   it('a bug in one path (dWhh1 transposed): that row fails against the other path and the numeric gradient', () => {
     const g = good();
-    const d = g.Whh1.data.slice(), H = 4;
+    const d = g.Whh1.data.slice(),
+      H = 4;
     for (let i = 0; i < H; i++) for (let j = 0; j < H; j++) g.Whh1.data[i * H + j] = d[j * H + i];
     const rows = byName(compareGradients(loss, p, tape, g));
     expect(rows.Whh1.pass).toBe(false);
@@ -92,7 +113,8 @@ describe('compareGradients catches planted bugs', () => {
   });
 
   it('the same bug in both paths (sign of dby flipped): they agree, and only the numeric gradient catches it', () => {
-    const a = good(), b = good();
+    const a = good(),
+      b = good();
     for (const g of [a, b]) for (let i = 0; i < g.by.size; i++) g.by.data[i] = -g.by.data[i];
     const rows = byName(compareGradients(loss, p, a, b));
     expect(rows.by.maxRelTapeManual).toBe(0);
@@ -101,7 +123,8 @@ describe('compareGradients catches planted bugs', () => {
   });
 
   it('the mean instead of the sum (every gradient divided by T) fails every row', () => {
-    const a = good(), b = good();
+    const a = good(),
+      b = good();
     for (const g of [a, b]) for (const t of Object.values(g)) for (let i = 0; i < t.size; i++) t.data[i] /= inputs.length;
     expect(compareGradients(loss, p, a, b).every((r) => !r.pass)).toBe(true);
   });
@@ -125,7 +148,13 @@ describe('compareGradients catches planted bugs', () => {
 
   it('with samples, checks that many distinct entries per parameter', () => {
     const rows = compareGradients(loss, p, tape, good(), { samples: 3, rng: new Rng(2) });
-    for (const r of rows) expect(r.checked).toBe(Math.min(3, r.shape.reduce((x, y) => x * y, 1)));
+    for (const r of rows)
+      expect(r.checked).toBe(
+        Math.min(
+          3,
+          r.shape.reduce((x, y) => x * y, 1),
+        ),
+      );
     expect(rows.every((r) => r.pass)).toBe(true);
   });
 });
@@ -178,11 +207,16 @@ describe('formatGradcheckTable', () => {
   });
 });
 
-describe('charGradcheck (char-rnn\'s models)', () => {
+describe("charGradcheck (char-rnn's models)", () => {
   const text = 'First Citizen:\nBefore we proceed any further, hear me speak.';
 
   it.each([
-    ['lstm', 2, 0], ['lstm', 3, 0.3], ['gru', 2, 0.3], ['gru', 3, 0], ['rnn', 2, 0], ['rnn', 3, 0.3],
+    ['lstm', 2, 0],
+    ['lstm', 3, 0.3],
+    ['gru', 2, 0.3],
+    ['gru', 3, 0],
+    ['rnn', 2, 0],
+    ['rnn', 3, 0.3],
   ] as const)('%s with %i layers, dropout %s, B = 3: passes, every entry, rows in state_dict order', (kind, layers, dropout) => {
     const r = charGradcheck({ kind, layers, hidden: 5, text, seqLength: 6, batch: 3, dropout, seed: 2 });
     expect(r.rows.filter((row) => !row.pass)).toEqual([]);

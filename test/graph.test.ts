@@ -3,14 +3,43 @@
 // training models, and the SVG (every label, steps left to right).
 import { describe, expect, it } from 'vitest';
 import {
-  GraphLabels, Rng, Tensor, add, charLoss, charrnn, charUnrolled, describeGraph, matmul, minCharUnrolled, modelGraph, nodeText, rnnLoss,
-  initParams, svgRenderer, sum, tanh, toDot, valueAndGrad, zeroState, type Params, type TapeGraph,
+  add,
+  charLoss,
+  charrnn,
+  charUnrolled,
+  describeGraph,
+  GraphLabels,
+  initParams,
+  matmul,
+  minCharUnrolled,
+  modelGraph,
+  nodeText,
+  type Params,
+  Rng,
+  rnnLoss,
+  sum,
+  svgRenderer,
+  type TapeGraph,
+  Tensor,
+  tanh,
+  toDot,
+  valueAndGrad,
+  zeroState,
 } from '../src/index.ts';
 
 /** tanh(W·x + b) summed, with W (2, 3) and b (2, 1) parameters and x (3, 1) an input. */
 function tiny() {
   const labels = new GraphLabels();
-  const W = labels.name(Tensor.fromArray([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]], true), 'W');
+  const W = labels.name(
+    Tensor.fromArray(
+      [
+        [0.1, -0.2, 0.3],
+        [0.4, 0.5, -0.6],
+      ],
+      true,
+    ),
+    'W',
+  );
   const x = labels.name(Tensor.fromArray([[1], [2], [-1]], true), 'x', 'input');
   const b = labels.name(Tensor.fromArray([[0.05], [-0.1]], true), 'b');
   const loss = sum(tanh(add(matmul(W, x), b)));
@@ -26,10 +55,16 @@ describe('describeGraph', () => {
     expect(kinds).toEqual(['input:x', 'op:add', 'op:matmul', 'op:sum', 'op:tanh', 'param:W', 'param:b'].sort());
     const id = (label: string) => byLabel(g, label)[0].id;
     const edges = g.edges.map((e) => `${e.from}->${e.to}#${e.input}`).sort();
-    expect(edges).toEqual([
-      `${id('W')}->${id('matmul')}#0`, `${id('x')}->${id('matmul')}#1`, `${id('matmul')}->${id('add')}#0`,
-      `${id('b')}->${id('add')}#1`, `${id('add')}->${id('tanh')}#0`, `${id('tanh')}->${id('sum')}#0`,
-    ].sort());
+    expect(edges).toEqual(
+      [
+        `${id('W')}->${id('matmul')}#0`,
+        `${id('x')}->${id('matmul')}#1`,
+        `${id('matmul')}->${id('add')}#0`,
+        `${id('b')}->${id('add')}#1`,
+        `${id('add')}->${id('tanh')}#0`,
+        `${id('tanh')}->${id('sum')}#0`,
+      ].sort(),
+    );
     expect(g.root).toBe(id('sum'));
     expect(g.steps).toBe(0);
     expect(g.layers).toBe(0);
@@ -38,7 +73,9 @@ describe('describeGraph', () => {
   it('annotates values and gradients that match a hand computation', () => {
     const { graph: g } = tiny();
     // W·x + b = [0.1 − 0.4 − 0.3 + 0.05, 0.4 + 1 + 0.6 − 0.1] = [−0.55, 1.9]
-    const a = [-0.55, 1.9], h = a.map(Math.tanh), dh = h.map((y) => 1 - y * y);
+    const a = [-0.55, 1.9],
+      h = a.map(Math.tanh),
+      dh = h.map((y) => 1 - y * y);
     const node = (label: string) => byLabel(g, label)[0];
     expect(node('add').value.values).toBeAllClose(a, { atol: 1e-15 });
     expect(node('tanh').value.values).toBeAllClose(h, { atol: 1e-15 });
@@ -78,7 +115,11 @@ describe('the unrolled models', () => {
         expect(uses.length, name).toBe(T);
         expect(new Set(uses.map((e) => g.nodes.find((n) => n.id === e.to)!.step)), name).toEqual(new Set([...Array(T).keys()]));
       }
-      expect(byLabel(g, 'h').map((n) => n.step).sort()).toEqual([...Array(T).keys()]);
+      expect(
+        byLabel(g, 'h')
+          .map((n) => n.step)
+          .sort(),
+      ).toEqual([...Array(T).keys()]);
     }
   });
 
@@ -103,7 +144,8 @@ describe('the unrolled models', () => {
     const config = { vocabSize: 5, hiddenSize: 4, layers: 2 };
     const p = initParams(config, new Rng(3));
     for (const t of Object.values(p)) for (let i = 0; i < t.size; i++) t.data[i] += 0.3 * Math.sin(i + t.size); // off zero biases
-    const inputs = [0, 3, 1, 4], targets = [3, 1, 4, 2];
+    const inputs = [0, 3, 1, 4],
+      targets = [3, 1, 4, 2];
     const hprev = zeroState(config).map((h, l) => h.map((_, i) => 0.1 * (i - l)));
     const ref = valueAndGrad((q: Params) => rnnLoss(q, inputs, targets, hprev).loss)(p);
     const q = asParams(p);
@@ -117,7 +159,8 @@ describe('the unrolled models', () => {
     for (const kind of ['rnn', 'lstm', 'gru'] as const) {
       const config = { kind, vocabSize: 4, hiddenSize: 3, layers: 2 };
       const p = charrnn.initParams(config, new Rng(7), 0.5);
-      const inputs = [1, 0, 3], targets = [0, 3, 2];
+      const inputs = [1, 0, 3],
+        targets = [0, 3, 2];
       const state = charrnn.zeroState(config, 1);
       for (const a of [...state.h, ...state.c]) a.forEach((_, i) => (a[i] = 0.2 * Math.cos(i)));
       const ref = valueAndGrad((q: Params) => charLoss(q, { inputs, targets, T: 3, B: 1 }, state).loss)(p);
@@ -131,7 +174,14 @@ describe('the unrolled models', () => {
 });
 
 describe('the drawing', () => {
-  const decode = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n))).replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const decode = (s: string) =>
+    s
+      .replace(/&#(\d+);/g, (_, n) => String.fromCodePoint(Number(n)))
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
   const squash = (s: string) => s.replace(/[\s\u00a0]+/g, ' ').trim();
   const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => squash(decode(m[1])));
 
@@ -151,14 +201,22 @@ describe('the drawing', () => {
   it('draws the steps left to right, whatever the cell, depth and length', async () => {
     const render = await svgRenderer();
     for (const model of ['gru', 'lstm', 'rnn', 'minchar'] as const) {
-      for (const [layers, seq] of [[1, 4], [2, 5], [3, 6], [2, 4]]) {
+      for (const [layers, seq] of [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+        [2, 4],
+      ]) {
         const g = modelGraph({ model, layers, seq, hidden: 2 });
         const svg = render(toDot(g));
         // the x of every hidden state h, per step
         const x = new Map<string, number>();
         for (const m of svg.matchAll(/<g id="(n\d+)" class="node">[\s\S]*?<text[^>]*x="([\d.-]+)"/g)) x.set(m[1], Number(m[2]));
         for (let l = 0; l < layers; l++) {
-          const hs = g.nodes.filter((n) => n.label === 'h' && n.layer === l).sort((a, b) => a.step! - b.step!).map((n) => x.get(n.id)!);
+          const hs = g.nodes
+            .filter((n) => n.label === 'h' && n.layer === l)
+            .sort((a, b) => a.step! - b.step!)
+            .map((n) => x.get(n.id)!);
           expect(hs.length).toBe(seq);
           for (let t = 1; t < seq; t++) expect(hs[t], `${model} L=${layers} T=${seq} layer ${l} step ${t}`).toBeGreaterThan(hs[t - 1]);
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng, Vocab, charrnn, stepper, traceActivations } from '../src/index.ts';
+import { charrnn, Rng, stepper, traceActivations, Vocab } from '../src/index.ts';
 
 describe('traceActivations', () => {
   const vocab = Vocab.fromText('hello world');

@@ -4,24 +4,24 @@
 // trains the same way through both gradient paths, resetting and sampling where min-char-rnn does.
 
 import { describe, expect, it } from 'vitest';
+import { Vocab } from '../src/data/vocab.ts';
 import { Rng } from '../src/engine/random.ts';
 import { UserError } from '../src/errors.ts';
-import { compareGradients, wellScaledParams } from '../src/gradcheck.ts';
-import { Vocab } from '../src/data/vocab.ts';
-import { lossAndGrads } from '../src/models/paths.ts';
-import { initParams, rnnLoss, type RNNConfig } from '../src/models/rnn.ts';
-import { charLoss } from '../src/models/charrnn.ts';
-import { charWellScaledParams } from '../src/gradcheck.ts';
-import { lstmStateGradients, rnnStateGradients, scaleRecurrent, spectralNorm } from '../src/lessons/gradient-flow.ts';
-import { buggyLossAndGrads, chunkLoss } from '../src/lessons/planted-bug.ts';
+import { charWellScaledParams, compareGradients, wellScaledParams } from '../src/gradcheck.ts';
 import { centralDifference, crossEntropy, crossEntropyGrad, errorMeasures, logSteps, stepSweep } from '../src/lessons/finite-differences.ts';
+import { lstmStateGradients, rnnStateGradients, scaleRecurrent, spectralNorm } from '../src/lessons/gradient-flow.ts';
 import { minCharEvalLoss, trainMinChar } from '../src/lessons/minchar-train.ts';
+import { buggyLossAndGrads, chunkLoss } from '../src/lessons/planted-bug.ts';
+import { charLoss } from '../src/models/charrnn.ts';
+import { lossAndGrads } from '../src/models/paths.ts';
+import { initParams, type RNNConfig, rnnLoss } from '../src/models/rnn.ts';
 
-describe('planted bug (tanh\' written as 1 − h)', () => {
+describe("planted bug (tanh' written as 1 − h)", () => {
   const text = 'the quick brown fox jumps over the lazy dog';
   const vocab = Vocab.fromText(text);
   const ids = vocab.encode(text.slice(0, 16));
-  const inputs = ids.slice(0, 15), targets = ids.slice(1);
+  const inputs = ids.slice(0, 15),
+    targets = ids.slice(1);
   const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: 8, layers: 1 };
 
   it('the check fails on Wxh, Whh1 and bh1, which lie behind the tanh, and passes on Why and by, which do not', () => {
@@ -50,7 +50,8 @@ describe('planted bug (tanh\' written as 1 − h)', () => {
     const h0 = [new Float64Array(8)];
     const tape = lossAndGrads('tape', p, inputs, targets, h0);
     const buggy = buggyLossAndGrads(p, inputs, targets, h0);
-    let num = 0, den = 0;
+    let num = 0,
+      den = 0;
     for (const k of ['Wxh', 'Whh1', 'bh1']) {
       for (let i = 0; i < tape.grads[k].size; i++) {
         num += (buggy.grads[k].data[i] - tape.grads[k].data[i]) ** 2;
@@ -69,7 +70,8 @@ describe('planted bug (tanh\' written as 1 − h)', () => {
     const rows = compareGradients(chunkLoss(inputs, targets, hprev), p, tape.grads, buggyLossAndGrads(p, inputs, targets, hprev, 'no-tanh').grads);
     expect(Object.fromEntries(rows.map((r) => [r.name, r.pass]))).toEqual({ Wxh: false, Whh1: false, bh1: false, Why: true, by: true });
 
-    const q = initParams(config, new Rng(5)), h0 = [new Float64Array(8)];
+    const q = initParams(config, new Rng(5)),
+      h0 = [new Float64Array(8)];
     const right = lossAndGrads('tape', q, inputs, targets, h0).grads;
     const worst = (bug: 'one-minus-h' | 'no-tanh'): number => {
       const g = buggyLossAndGrads(q, inputs, targets, h0, bug).grads;
@@ -86,12 +88,17 @@ describe('planted bug (tanh\' written as 1 − h)', () => {
 
 describe('gradient flow through time', () => {
   const text = 'the quick brown fox jumps over the lazy dog, again and again';
-  const vocab = Vocab.fromText(text), V = vocab.size, H = 6, T = 12;
+  const vocab = Vocab.fromText(text),
+    V = vocab.size,
+    H = 6,
+    T = 12;
   const ids = vocab.encode(text.slice(0, T + 1));
-  const inputs = ids.slice(0, T), targets = ids.slice(1);
+  const inputs = ids.slice(0, T),
+    targets = ids.slice(1);
   const central = (f: (x: Float64Array) => number, x: Float64Array): Float64Array =>
     x.map((_, i) => {
-      const a = x.slice(), b = x.slice();
+      const a = x.slice(),
+        b = x.slice();
       a[i] += 1e-5;
       b[i] -= 1e-5;
       return (f(a) - f(b)) / 2e-5;
@@ -107,7 +114,10 @@ describe('gradient flow through time', () => {
     expect(whole.loss).toBeCloseTo(total(h0), 10);
     expect(whole.dhStart).toBeAllClose(central(total, h0), { rtol: 1e-6, atol: 1e-9 });
     const last = rnnStateGradients(p, inputs, targets, h0);
-    expect(last.dhStart).toBeAllClose(central((h) => total(h) - allButLast(h), h0), { rtol: 1e-6, atol: 1e-9 });
+    expect(last.dhStart).toBeAllClose(
+      central((h) => total(h) - allButLast(h), h0),
+      { rtol: 1e-6, atol: 1e-9 },
+    );
     expect(last.dh).toHaveLength(T);
   });
 
@@ -124,13 +134,20 @@ describe('gradient flow through time', () => {
   it('LSTM: ∂L/∂h₋₁ and ∂L/∂c₋₁ match central differences of the char-rnn tape loss', () => {
     const rng = new Rng(4);
     const p = charWellScaledParams({ kind: 'lstm', vocabSize: V, hiddenSize: H, layers: 1 }, rng);
-    const h0 = Float64Array.from({ length: H }, () => rng.uniform() - 0.5), c0 = Float64Array.from({ length: H }, () => 2 * rng.uniform() - 1);
+    const h0 = Float64Array.from({ length: H }, () => rng.uniform() - 0.5),
+      c0 = Float64Array.from({ length: H }, () => 2 * rng.uniform() - 1);
     // charLoss is the mean over the T predictions of one stream; ours is the sum
     const loss = (h: Float64Array, c: Float64Array): number => T * charLoss(p, { inputs, targets, T, B: 1 }, { h: [h], c: [c] }).loss.item();
     const r = lstmStateGradients(p, inputs, targets, h0, c0, 0);
     expect(r.loss).toBeCloseTo(loss(h0, c0), 10);
-    expect(r.dhStart).toBeAllClose(central((h) => loss(h, c0), h0), { rtol: 1e-6, atol: 1e-9 });
-    expect(r.dcStart!).toBeAllClose(central((c) => loss(h0, c), c0), { rtol: 1e-6, atol: 1e-9 });
+    expect(r.dhStart).toBeAllClose(
+      central((h) => loss(h, c0), h0),
+      { rtol: 1e-6, atol: 1e-9 },
+    );
+    expect(r.dcStart!).toBeAllClose(
+      central((c) => loss(h0, c), c0),
+      { rtol: 1e-6, atol: 1e-9 },
+    );
     expect(() => lstmStateGradients(p, inputs, targets, h0, c0, T)).toThrow(UserError);
   });
 
@@ -151,7 +168,8 @@ describe('finite differences in float64 and float32', () => {
   });
 
   it('a large step is limited by truncation (O(h²)) in both precisions alike', () => {
-    const y = [0.3, -1.2, 0.8, 2.0, -0.5], t = 1;
+    const y = [0.3, -1.2, 0.8, 2.0, -0.5],
+      t = 1;
     const [row] = stepSweep(y, t, [1e-1]);
     expect(row.f64).toBeGreaterThan(1e-4); // h² = 1e-2 times a third derivative of order 0.1
     expect(row.f32 / row.f64).toBeGreaterThan(0.9);
@@ -159,7 +177,8 @@ describe('finite differences in float64 and float32', () => {
   });
 
   it('float64 reaches 1e-8 at its best step; float32 never gets below 1e-6 and is useless at h = 1e-7', () => {
-    const y = [0.3, -1.2, 0.8, 2.0, -0.5], t = 1;
+    const y = [0.3, -1.2, 0.8, 2.0, -0.5],
+      t = 1;
     const rows = stepSweep(y, t, logSteps(-1, -10, 2));
     expect(Math.min(...rows.map((r) => r.f64))).toBeLessThan(1e-8);
     expect(Math.min(...rows.map((r) => r.f32))).toBeGreaterThan(1e-6); // ε32^(2/3) ≈ 2.4e-5 is the best to expect
@@ -182,7 +201,8 @@ describe('finite differences in float64 and float32', () => {
     expect(Number.isNaN(z.minchar)).toBe(true);
     expect(Number.isNaN(z.cs231n)).toBe(true);
     // the absolute difference depends on the gradient's scale; the relative ones do not
-    const small = errorMeasures(1e-6, 1.01e-6), big = errorMeasures(1e3, 1.01e3);
+    const small = errorMeasures(1e-6, 1.01e-6),
+      big = errorMeasures(1e3, 1.01e3);
     expect(big.absolute / small.absolute).toBeCloseTo(1e9, 0);
     expect(big.ours).toBeCloseTo(small.ours, 12);
   });

@@ -9,7 +9,7 @@ import { Rng } from '../src/engine/random.ts';
 import { Tensor } from '../src/engine/tensor.ts';
 import { wellScaledParams } from '../src/gradcheck.ts';
 import { lossAndGrads } from '../src/models/paths.ts';
-import { paramShapes, type Params } from '../src/models/rnn.ts';
+import { type Params, paramShapes } from '../src/models/rnn.ts';
 import * as rnn1 from '../src/models/rnn1.manual.ts';
 import * as rnn2 from '../src/models/rnn2.manual.ts';
 import * as rnnN from '../src/models/rnnN.manual.ts';
@@ -103,7 +103,8 @@ describe('rnnN against the fixed-depth versions', () => {
         const b = rnn1.forward(rnn1.fromCanonical(p), inputs, targets, hprev[0]);
         expect(b.loss).toBeAllClose(a.loss, SAME);
         expect(b.h).toBeAllClose(a.h[0], SAME);
-        const ga = rnnN.backward(a.cache), gb = rnn1.toCanonical(rnn1.backward(b.cache));
+        const ga = rnnN.backward(a.cache),
+          gb = rnn1.toCanonical(rnn1.backward(b.cache));
         expect(Object.keys(gb).sort()).toEqual(Object.keys(ga).sort());
         for (const k of Object.keys(ga)) expect(gb[k]).toBeAllClose(ga[k], SAME);
       }),
@@ -120,7 +121,8 @@ describe('rnnN against the fixed-depth versions', () => {
         const b = rnn2.forward({ Wxh, Whh1, Wh1h2, Whh2, Why, bh1, bh2, by }, inputs, targets, [hprev[0], hprev[1]]);
         expect(b.loss).toBeAllClose(a.loss, SAME);
         for (let l = 0; l < 2; l++) expect(b.h[l]).toBeAllClose(a.h[l], SAME);
-        const ga = rnnN.backward(a.cache), gb: Params = { ...rnn2.backward(b.cache) };
+        const ga = rnnN.backward(a.cache),
+          gb: Params = { ...rnn2.backward(b.cache) };
         expect(Object.keys(gb).sort()).toEqual(Object.keys(ga).sort());
         for (const k of Object.keys(ga)) expect(gb[k]).toBeAllClose(ga[k], SAME);
       }),

@@ -9,8 +9,18 @@ import { Rng } from '../src/engine/random.ts';
 import { Tensor } from '../src/engine/tensor.ts';
 import { UserError } from '../src/errors.ts';
 import {
-  Adagrad, OPTIMIZERS, OPTIM_DEFAULTS, allFinite, clipElementwise, clipGlobalNorm, learningRate, makeOptimizer, restoreOptimizer,
-  type Grads, type OptimName, type OptimizerState,
+  Adagrad,
+  allFinite,
+  clipElementwise,
+  clipGlobalNorm,
+  type Grads,
+  learningRate,
+  makeOptimizer,
+  OPTIM_DEFAULTS,
+  OPTIMIZERS,
+  type OptimizerState,
+  type OptimName,
+  restoreOptimizer,
 } from '../src/train/optim.ts';
 
 interface Fixture {
@@ -47,7 +57,7 @@ describe('optimizers against torch.optim (float64, lr changed between steps)', (
 });
 
 describe('Adagrad', () => {
-  it("puts eps inside the root, as min-char-rnn does: θ −= lr·g/√(mem + eps)", () => {
+  it('puts eps inside the root, as min-char-rnn does: θ −= lr·g/√(mem + eps)', () => {
     // g = 1e-4 is where the two placements differ: √(1e-8 + 1e-8) against √1e-8 + 1e-8.
     const p = { w: Tensor.fromArray([1]) };
     makeOptimizer('adagrad').step(p, { w: Tensor.fromArray([1e-4]) }, 0.1);
@@ -55,7 +65,8 @@ describe('Adagrad', () => {
   });
 
   it('the min-char-rnn class takes its learning rate at construction and exposes its memory', () => {
-    const a = initialParams(), b = initialParams();
+    const a = initialParams(),
+      b = initialParams();
     const fixed = new Adagrad(0.05);
     const general = makeOptimizer('adagrad');
     for (let i = 0; i < 3; i++) {
@@ -206,11 +217,20 @@ describe('clipElementwise', () => {
 
 describe('allFinite', () => {
   it('is false as soon as one entry is NaN or ±∞, anywhere', () => {
-    const g = (): Grads => ({ a: Tensor.fromArray([1, -2, 3]), b: Tensor.fromArray([[0, 1e308], [-1e308, 5]]) });
+    const g = (): Grads => ({
+      a: Tensor.fromArray([1, -2, 3]),
+      b: Tensor.fromArray([
+        [0, 1e308],
+        [-1e308, 5],
+      ]),
+    });
     expect(allFinite(g())).toBe(true);
     expect(allFinite({})).toBe(true);
     for (const bad of [Number.NaN, Infinity, -Infinity]) {
-      for (const [k, i] of [['a', 0], ['b', 3]] as const) {
+      for (const [k, i] of [
+        ['a', 0],
+        ['b', 3],
+      ] as const) {
         const x = g();
         x[k].data[i] = bad;
         expect(allFinite(x)).toBe(false);
@@ -232,7 +252,14 @@ describe('learningRate', () => {
   }
 
   it("is the rate char-rnn's loop uses in each epoch", () => {
-    for (const [lr, decay, decayAfter] of [[2e-3, 0.97, 10], [0.1, 0.5, 3], [1, 0.9, 1], [1, 0.9, 0], [0.01, 1, 10], [0.5, 0.95, 50]]) {
+    for (const [lr, decay, decayAfter] of [
+      [2e-3, 0.97, 10],
+      [0.1, 0.5, 3],
+      [1, 0.9, 1],
+      [1, 0.9, 0],
+      [0.01, 1, 10],
+      [0.5, 0.95, 50],
+    ]) {
       const want = charRnnRates(lr, decay, decayAfter, 60);
       const got = want.map((_, epoch) => learningRate({ lr, decay, decayAfter }, epoch));
       expect(got).toBeAllClose(want, { rtol: 1e-13 });

@@ -3,20 +3,29 @@
 
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.ts';
-import { Figure, barChart, heatmaps, layoutText, lineChart, pointChart, textHeatmap } from '../src/plot.ts';
+import { barChart, Figure, heatmaps, layoutText, lineChart, pointChart, textHeatmap } from '../src/plot.ts';
 
 const count = (s: string, sub: string): number => s.split(sub).length - 1;
 
 describe('charts', () => {
   it('a line chart is an SVG with its title, axis titles and one legend entry per series', async () => {
-    const f = await lineChart([{ name: 'train', x: [0, 1, 2], y: [4, 3, 2] }, { name: 'validation', x: [0, 2], y: [4.1, 2.5] }], { title: 'Loss', xTitle: 'iteration', yTitle: 'nats' });
+    const f = await lineChart(
+      [
+        { name: 'train', x: [0, 1, 2], y: [4, 3, 2] },
+        { name: 'validation', x: [0, 2], y: [4.1, 2.5] },
+      ],
+      { title: 'Loss', xTitle: 'iteration', yTitle: 'nats' },
+    );
     expect(f).toBeInstanceOf(Figure);
     expect(f.svg.startsWith('<svg')).toBe(true);
     for (const s of ['Loss', 'iteration', 'nats', 'train', 'validation']) expect(f.svg).toContain(`>${s}</text>`);
   });
 
   it('a figure shows itself to Jupyter as image/svg+xml', async () => {
-    const f = await barChart([{ label: 'a', value: 1 }, { label: 'b', value: 2 }]);
+    const f = await barChart([
+      { label: 'a', value: 1 },
+      { label: 'b', value: 2 },
+    ]);
     const show = (f as unknown as Record<symbol, () => Record<string, string>>)[Symbol.for('Jupyter.display')];
     expect(show.call(f)).toEqual({ 'image/svg+xml': f.svg });
   });
@@ -38,11 +47,22 @@ describe('charts', () => {
 
 describe('chart additions for the notebooks', () => {
   it('rules draw a labelled dashed line; a threshold on a point chart; one of x and y exactly', async () => {
-    const f = await lineChart([{ name: 's', x: [0, 1, 2], y: [1, 2, 3] }], { rules: [{ y: 2.5, label: 'baseline' }, { x: 1, label: 'chunk boundary' }] });
+    const f = await lineChart([{ name: 's', x: [0, 1, 2], y: [1, 2, 3] }], {
+      rules: [
+        { y: 2.5, label: 'baseline' },
+        { x: 1, label: 'chunk boundary' },
+      ],
+    });
     expect(f.svg).toContain('>baseline</text>');
     expect(f.svg).toContain('>chunk boundary</text>');
     expect(count(f.svg, 'stroke-dasharray')).toBeGreaterThanOrEqual(2);
-    const g = await pointChart([{ label: 'Wxh', value: 1e-7, group: 'right' }, { label: 'Wxh', value: 1.9, group: 'bug' }], { logY: true, rules: [{ y: 1e-6, label: 'threshold 1e-6' }] });
+    const g = await pointChart(
+      [
+        { label: 'Wxh', value: 1e-7, group: 'right' },
+        { label: 'Wxh', value: 1.9, group: 'bug' },
+      ],
+      { logY: true, rules: [{ y: 1e-6, label: 'threshold 1e-6' }] },
+    );
     expect(g.svg).toContain('>threshold 1e-6</text>');
     expect(g.svg).toContain('>bug</text>'); // the legend
     expect(() => lineChart([{ name: 's', x: [0], y: [0] }], { rules: [{ label: 'neither' }] })).toThrow(UserError);
@@ -58,7 +78,10 @@ describe('chart additions for the notebooks', () => {
   });
 
   it('heatmaps label their axes with the titles and labels given, and check the label counts', async () => {
-    const f = await heatmaps([{ title: 'dWxh', values: [1, -1, 0.5, 0], rows: 2, cols: 2, colLabels: ['q', 'z'] }], { xTitle: 'character', yTitle: 'hidden unit' });
+    const f = await heatmaps([{ title: 'dWxh', values: [1, -1, 0.5, 0], rows: 2, cols: 2, colLabels: ['q', 'z'] }], {
+      xTitle: 'character',
+      yTitle: 'hidden unit',
+    });
     for (const s of ['character', 'hidden unit', 'q', 'z']) expect(f.svg).toContain(`>${s}</text>`);
     expect(() => heatmaps([{ title: 'W', values: [1, 2], rows: 1, cols: 2, colLabels: ['a'] }])).toThrow(UserError);
   });
@@ -75,9 +98,12 @@ describe('chart additions for the notebooks', () => {
 describe('layoutText', () => {
   it('fills rows left to right, wraps at the width and starts a new row after a newline', () => {
     expect(layoutText([...'abc\nde'], 2)).toEqual([
-      { row: 0, col: 0 }, { row: 0, col: 1 }, // a b
-      { row: 1, col: 0 }, { row: 1, col: 1 }, // c, then the newline at the end of its row
-      { row: 2, col: 0 }, { row: 2, col: 1 }, // d e
+      { row: 0, col: 0 },
+      { row: 0, col: 1 }, // a b
+      { row: 1, col: 0 },
+      { row: 1, col: 1 }, // c, then the newline at the end of its row
+      { row: 2, col: 0 },
+      { row: 2, col: 1 }, // d e
     ]);
     expect(() => layoutText(['a'], 0)).toThrow(UserError);
   });
@@ -86,7 +112,10 @@ describe('layoutText', () => {
 describe('table', () => {
   it('aligns numbers right and text left, and escapes HTML', async () => {
     const { table } = await import('../src/table.ts');
-    const t = table([{ name: 'Wxh', n: 12 }, { name: '<b>', n: 3 }]);
+    const t = table([
+      { name: 'Wxh', n: 12 },
+      { name: '<b>', n: 3 },
+    ]);
     expect(t.toString()).toBe(['name   n', '----  --', 'Wxh   12', '<b>    3'].join('\n'));
     expect(t.toHtml()).toContain('<td>&lt;b&gt;</td><td>3</td>');
     expect(t.columns).toEqual(['name', 'n']);

@@ -15,8 +15,8 @@ import { decodeSafetensors } from '../src/checkpoint/safetensors.ts';
 import { Vocab } from '../src/data/vocab.ts';
 import { valueAndGrad } from '../src/engine/tape.ts';
 import { Tensor } from '../src/engine/tensor.ts';
-import { CELL_KINDS, charLoss, configOf, paramShapes, stepper, zeroState, type Batch, type Params, type State } from '../src/models/charrnn.ts';
 import { charEvalLoss, charLossAndGrads } from '../src/models/charrnn.paths.ts';
+import { type Batch, CELL_KINDS, charLoss, configOf, type Params, paramShapes, type State, stepper, zeroState } from '../src/models/charrnn.ts';
 
 type Nested = number | Nested[];
 
@@ -77,7 +77,8 @@ function expectMatches(c: GradCase, got: { loss: number; grads: Params; state: S
   expect(got.loss).toBeAllClose(c.loss, { rtol: 1e-12, atol: 0 });
   expect(Object.keys(got.grads).sort()).toEqual(Object.keys(c.grads).sort());
   for (const [name, g] of Object.entries(c.grads)) expect(got.grads[name], name).toBeAllClose(tensorOf(g), TIGHT);
-  const hN = layersOf(c.hN), cN = c.cN ? layersOf(c.cN) : [];
+  const hN = layersOf(c.hN),
+    cN = c.cN ? layersOf(c.cN) : [];
   expect(got.state.h.length).toBe(c.L);
   expect(got.state.c.length).toBe(cN.length);
   for (let l = 0; l < c.L; l++) {
@@ -145,7 +146,11 @@ describe('lstm-torch.safetensors (a checkpoint saved by PyTorch)', () => {
     const p = params(file.tensors);
     const config = configOf(p);
     expect(config).toEqual({ kind: 'lstm', vocabSize: vocab.size, hiddenSize: 8, layers: 2 });
-    expect(Object.entries(p).map(([n, t]) => [n, t.shape]).sort()).toEqual(paramShapes(config).sort());
+    expect(
+      Object.entries(p)
+        .map(([n, t]) => [n, t.shape])
+        .sort(),
+    ).toEqual(paramShapes(config).sort());
     expect(Object.values(file.tensors).every((t) => t.dtype === 'F32')).toBe(true);
     // Python's sorted(set(text)) is by code point, as Vocab.fromText is.
     expect(vocab.toJSON()).toEqual(Vocab.fromText(expected.text).toJSON());

@@ -10,15 +10,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCheckpoint, type Checkpoint } from '../src/index.ts';
-import { ROOT, cliSandbox, type RunResult } from './cli-helpers.ts';
+import { type Checkpoint, loadCheckpoint } from '../src/index.ts';
+import { cliSandbox, ROOT, type RunResult } from './cli-helpers.ts';
 
 const PYTHON = process.env.RNN_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp'; // Debian's reference BLAS is 12× slower
 const ENV = { ...process.env, OMP_NUM_THREADS: '1', ...(existsSync(OPENBLAS) ? { LD_LIBRARY_PATH: OPENBLAS } : {}) };
 const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8', env: ENV });
 const HAVE_TORCH = probe.status === 0;
-if (!HAVE_TORCH && process.env.RNN_REQUIRE_TORCH) throw new Error(`RNN_REQUIRE_TORCH is set but ${PYTHON} cannot import torch: ${probe.stderr?.trim().split('\n').at(-1) || (probe.error ? String(probe.error) : `exit code ${probe.status}`)}`);
+if (!HAVE_TORCH && process.env.RNN_REQUIRE_TORCH)
+  throw new Error(
+    `RNN_REQUIRE_TORCH is set but ${PYTHON} cannot import torch: ${probe.stderr?.trim().split('\n').at(-1) || (probe.error ? String(probe.error) : `exit code ${probe.status}`)}`,
+  );
 
 const TRAIN = join(ROOT, 'python', 'train.py');
 const LAUNCH = join(ROOT, 'python', 'launch.py');
@@ -47,7 +50,8 @@ const data = (): string => {
 /** max |a − b| / max |a| over one tensor (a relative error that survives values near zero). */
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(b.length).toBe(a.length);
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < a.length; i++) {
     diff = Math.max(diff, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(a[i]));
@@ -57,7 +61,8 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 /** Every tensor (parameters, optimizer slots, carried state) and the run's record, to `tol`; counters and the rng exactly. Returns the worst error. */
 function expectSameRun(a: Checkpoint, b: Checkpoint, tol: number): number {
-  const ta = a.training!, tb = b.training!;
+  const ta = a.training!,
+    tb = b.training!;
   expect(tb.iteration).toBe(ta.iteration);
   expect(tb.rngState).toEqual(ta.rngState);
   expect(tb.optimizer.steps).toBe(ta.optimizer.steps);
@@ -74,7 +79,13 @@ function expectSameRun(a: Checkpoint, b: Checkpoint, tol: number): number {
   const pb = tb.train.progress as typeof pa;
   worst.push(['smoothLoss', relErr([pa.smoothLoss], [pb.smoothLoss])], ['firstLoss', relErr([pa.firstLoss], [pb.firstLoss])]);
   expect(pb.history.map((r) => r.iteration)).toEqual(pa.history.map((r) => r.iteration));
-  worst.push(['history', relErr(pa.history.map((r) => r.loss), pb.history.map((r) => r.loss))]);
+  worst.push([
+    'history',
+    relErr(
+      pa.history.map((r) => r.loss),
+      pb.history.map((r) => r.loss),
+    ),
+  ]);
   expect(tb.train.data).toBe(ta.train.data);
   expect(tb.train.lr).toBe(ta.train.lr);
   for (const [what, e] of worst) expect(e, what).toBeLessThan(tol);
@@ -85,9 +96,58 @@ function expectSameRun(a: Checkpoint, b: Checkpoint, tol: number): number {
 // second and third) an epoch boundary inside the five steps: the state reset and the decayed rate.
 const CASES = [
   // 2·16·16·32 masks per step: 2^15 draws, where python/xoshiro.py switches to its jump-ahead lanes
-  { name: 'lstm, rmsprop, clip by value, dropout', args: ['--model', 'lstm', '--layers', '2', '--hidden', '32', '--seq', '16', '--batch', '16', '--dropout', '0.25'] },
-  { name: 'gru, adam, clip by norm, lr decay from epoch 1', args: ['--model', 'gru', '--layers', '2', '--hidden', '6', '--seq', '30', '--batch', '4', '--optim', 'adam', '--clip-mode', 'norm', '--clip', '0.3', '--decay-after', '1', '--lr-decay', '0.5'] },
-  { name: 'rnn, adagrad, one layer, lr decay', args: ['--model', 'rnn', '--layers', '1', '--hidden', '9', '--seq', '30', '--batch', '4', '--optim', 'adagrad', '--lr', '0.05', '--decay-after', '1', '--lr-decay', '0.9'] },
+  {
+    name: 'lstm, rmsprop, clip by value, dropout',
+    args: ['--model', 'lstm', '--layers', '2', '--hidden', '32', '--seq', '16', '--batch', '16', '--dropout', '0.25'],
+  },
+  {
+    name: 'gru, adam, clip by norm, lr decay from epoch 1',
+    args: [
+      '--model',
+      'gru',
+      '--layers',
+      '2',
+      '--hidden',
+      '6',
+      '--seq',
+      '30',
+      '--batch',
+      '4',
+      '--optim',
+      'adam',
+      '--clip-mode',
+      'norm',
+      '--clip',
+      '0.3',
+      '--decay-after',
+      '1',
+      '--lr-decay',
+      '0.5',
+    ],
+  },
+  {
+    name: 'rnn, adagrad, one layer, lr decay',
+    args: [
+      '--model',
+      'rnn',
+      '--layers',
+      '1',
+      '--hidden',
+      '9',
+      '--seq',
+      '30',
+      '--batch',
+      '4',
+      '--optim',
+      'adagrad',
+      '--lr',
+      '0.05',
+      '--decay-after',
+      '1',
+      '--lr-decay',
+      '0.9',
+    ],
+  },
 ];
 const common = ['--dtype', 'f64', '--kernels', 'ts', '--eval-every', '2', '--val-frac', '0.1', '--sample-every', '0'];
 const start = (tag: string, args: string[]): string => {
@@ -98,10 +158,29 @@ const start = (tag: string, args: string[]): string => {
 describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', { timeout: 2 * LIMIT }, () => {
   it.each(CASES.map((c, i) => ({ ...c, i })))('five steps from a checkpoint of rnn train equal rnn train --resume, float64: $name', ({ args, i }) => {
     const from = start(`c${i}`, args);
-    ok(rnn('train', '--data', data(), '--resume', from, '--kernels', 'ts', '--iters', '5', '--eval-every', '2', '--sample-every', '0', '--checkpoint', f(`c${i}-ts.safetensors`)));
+    ok(
+      rnn(
+        'train',
+        '--data',
+        data(),
+        '--resume',
+        from,
+        '--kernels',
+        'ts',
+        '--iters',
+        '5',
+        '--eval-every',
+        '2',
+        '--sample-every',
+        '0',
+        '--checkpoint',
+        f(`c${i}-ts.safetensors`),
+      ),
+    );
     const r = ok(py(TRAIN, '--data', data(), '--resume', from, '--iters', '5', '--eval-every', '2', '--checkpoint', f(`c${i}-py.safetensors`)));
     expect(r.out).toMatch(/iteration budget reached: 5 iterations .* iteration 8 of/);
-    const expected = loadCheckpoint(f(`c${i}-ts.safetensors`)), got = loadCheckpoint(f(`c${i}-py.safetensors`));
+    const expected = loadCheckpoint(f(`c${i}-ts.safetensors`)),
+      got = loadCheckpoint(f(`c${i}-py.safetensors`));
     expect(got.training!.iteration).toBe(8);
     expectSameRun(expected, got, TOL);
     // the best checkpoints (validation at iterations 4, 6 and 8) agree too
@@ -109,7 +188,30 @@ describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', { timeout: 2 *
   });
 
   it('starts a run as rnn train does: the same initial weights (seed) and the same first steps', () => {
-    const args = ['--model', 'lstm', '--layers', '2', '--hidden', '5', '--seq', '10', '--batch', '4', '--dropout', '0.1', '--dtype', 'f64', '--eval-every', '2', '--val-frac', '0.1', '--seed', '99', '--iters', '3'];
+    const args = [
+      '--model',
+      'lstm',
+      '--layers',
+      '2',
+      '--hidden',
+      '5',
+      '--seq',
+      '10',
+      '--batch',
+      '4',
+      '--dropout',
+      '0.1',
+      '--dtype',
+      'f64',
+      '--eval-every',
+      '2',
+      '--val-frac',
+      '0.1',
+      '--seed',
+      '99',
+      '--iters',
+      '3',
+    ];
     ok(rnn('train', '--data', data(), ...args, '--kernels', 'ts', '--sample-every', '0', '--checkpoint', f('s-ts.safetensors')));
     ok(py(TRAIN, '--data', data(), ...args, '--checkpoint', f('s-py.safetensors')));
     expectSameRun(loadCheckpoint(f('s-ts.safetensors')), loadCheckpoint(f('s-py.safetensors')), TOL);
@@ -118,10 +220,30 @@ describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', { timeout: 2 *
   it('two gloo ranks take the steps of one process (each rank eight of the sixteen streams)', () => {
     const from = start('w', CASES[0].args);
     ok(py(TRAIN, '--data', data(), '--resume', from, '--iters', '5', '--eval-every', '2', '--checkpoint', f('w1.safetensors')));
-    const r = ok(py(LAUNCH, '--nproc', '2', TRAIN, '--data', data(), '--resume', from, '--iters', '5', '--eval-every', '2', '--checkpoint', f('w2.safetensors')));
+    const r = ok(
+      py(LAUNCH, '--nproc', '2', TRAIN, '--data', data(), '--resume', from, '--iters', '5', '--eval-every', '2', '--checkpoint', f('w2.safetensors')),
+    );
     expect(r.out).toMatch(/on 2 rank\(s\)/);
     // and both equal rnn train's own continuation
-    ok(rnn('train', '--data', data(), '--resume', from, '--kernels', 'ts', '--iters', '5', '--eval-every', '2', '--sample-every', '0', '--checkpoint', f('w-ts.safetensors')));
+    ok(
+      rnn(
+        'train',
+        '--data',
+        data(),
+        '--resume',
+        from,
+        '--kernels',
+        'ts',
+        '--iters',
+        '5',
+        '--eval-every',
+        '2',
+        '--sample-every',
+        '0',
+        '--checkpoint',
+        f('w-ts.safetensors'),
+      ),
+    );
     expectSameRun(loadCheckpoint(f('w1.safetensors')), loadCheckpoint(f('w2.safetensors')), TOL);
     expectSameRun(loadCheckpoint(f('w-ts.safetensors')), loadCheckpoint(f('w2.safetensors')), TOL);
   });
@@ -133,7 +255,9 @@ describe.skipIf(!HAVE_TORCH)('python/train.py against rnn train', { timeout: 2 *
     const mid = loadCheckpoint(f('r-py.safetensors'));
     expect(mid.training!.iteration).toBe(8);
     expect((mid.training!.train.options as { dtype: string }).dtype).toBe('f32');
-    const back = ok(rnn('train', '--data', data(), '--resume', f('r-py.safetensors'), '--iters', '4', '--sample-every', '0', '--checkpoint', f('r-back.safetensors')));
+    const back = ok(
+      rnn('train', '--data', data(), '--resume', f('r-py.safetensors'), '--iters', '4', '--sample-every', '0', '--checkpoint', f('r-back.safetensors')),
+    );
     expect(back.out).toMatch(/resuming .* at iteration 8/);
     expect(loadCheckpoint(f('r-back.safetensors')).training!.iteration).toBe(12);
     const s = ok(rnn('sample', '--checkpoint', f('r-back.safetensors'), '--length', '40', '--seed', '1'));

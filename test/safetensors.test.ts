@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeSafetensors, encodeSafetensors, type Dtype } from '../src/checkpoint/safetensors.ts';
+import { describe, expect, it } from 'vitest';
+import { type Dtype, decodeSafetensors, encodeSafetensors } from '../src/checkpoint/safetensors.ts';
 import { UserError } from '../src/errors.ts';
 
 /** Build a safetensors file by hand: the 8-byte LE length, the header text, the buffer. */
@@ -32,23 +32,21 @@ const expectUserError = (bytes: Uint8Array, message: RegExp): void => {
   expect((caught as Error).message).toMatch(message);
 };
 
-const tensorArb = fc
-  .array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 3 })
-  .chain((shape) => {
-    const n = shape.reduce((a, b) => a * b, 1);
-    return fc.record({
-      shape: fc.constant(shape),
-      values: fc.array(fc.double({ noNaN: false }), { minLength: n, maxLength: n }),
-      dtype: fc.constantFrom<Dtype>('F64', 'F32'),
-    });
+const tensorArb = fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 3 }).chain((shape) => {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return fc.record({
+    shape: fc.constant(shape),
+    values: fc.array(fc.double({ noNaN: false }), { minLength: n, maxLength: n }),
+    dtype: fc.constantFrom<Dtype>('F64', 'F32'),
   });
+});
 
 describe('safetensors', () => {
   it('decodes a file built byte by byte', () => {
     // Two tensors, deliberately listed out of buffer order, with the second at an unaligned spot
     // in the file (the 8-byte length plus a 3-space-padded header of odd length).
-    const header = '{"b":{"dtype":"F64","shape":[2],"data_offsets":[24,40]},' +
-      '"a":{"dtype":"F64","shape":[3,1],"data_offsets":[0,24]},"__metadata__":{"k":"v"}}   ';
+    const header =
+      '{"b":{"dtype":"F64","shape":[2],"data_offsets":[24,40]},' + '"a":{"dtype":"F64","shape":[3,1],"data_offsets":[0,24]},"__metadata__":{"k":"v"}}   ';
     const bytes = build(header, f64bytes([1.5, -2, 1e-300, Math.PI, -0]));
     const { tensors, metadata } = decodeSafetensors(bytes);
     expect(metadata).toEqual({ k: 'v' });
@@ -98,23 +96,27 @@ describe('safetensors', () => {
 
   it('round trips random tensors: F64 exactly, F32 as Math.fround', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), tensorArb, { maxKeys: 5 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }), (spec, metadata) => {
-        const input: Parameters<typeof encodeSafetensors>[0] = {};
-        for (const [name, t] of Object.entries(spec)) {
-          if (name === '__metadata__') continue;
-          input[name] = { shape: t.shape, data: Float64Array.from(t.values), dtype: t.dtype };
-        }
-        const out = decodeSafetensors(encodeSafetensors(input, metadata));
-        expect(out.metadata).toEqual(metadata);
-        expect(Object.keys(out.tensors).sort()).toEqual(Object.keys(input).sort());
-        for (const [name, t] of Object.entries(input)) {
-          const got = out.tensors[name];
-          expect(got.shape).toEqual(t.shape);
-          expect(got.dtype).toBe(t.dtype);
-          const want = Array.from(t.data, (v) => (t.dtype === 'F32' ? Math.fround(v) : v));
-          expect(Array.from(got.data)).toEqual(want); // toEqual: NaN equals NaN, -0 differs from 0
-        }
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), tensorArb, { maxKeys: 5 }),
+        fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+        (spec, metadata) => {
+          const input: Parameters<typeof encodeSafetensors>[0] = {};
+          for (const [name, t] of Object.entries(spec)) {
+            if (name === '__metadata__') continue;
+            input[name] = { shape: t.shape, data: Float64Array.from(t.values), dtype: t.dtype };
+          }
+          const out = decodeSafetensors(encodeSafetensors(input, metadata));
+          expect(out.metadata).toEqual(metadata);
+          expect(Object.keys(out.tensors).sort()).toEqual(Object.keys(input).sort());
+          for (const [name, t] of Object.entries(input)) {
+            const got = out.tensors[name];
+            expect(got.shape).toEqual(t.shape);
+            expect(got.dtype).toBe(t.dtype);
+            const want = Array.from(t.data, (v) => (t.dtype === 'F32' ? Math.fround(v) : v));
+            expect(Array.from(got.data)).toEqual(want); // toEqual: NaN equals NaN, -0 differs from 0
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -195,7 +197,10 @@ describe('safetensors', () => {
   });
 
   it('never evaluates or trips over hostile names', () => {
-    const bytes = build('{"__proto__":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"constructor":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}', f64bytes([1, 2]));
+    const bytes = build(
+      '{"__proto__":{"dtype":"F64","shape":[1],"data_offsets":[0,8]},"constructor":{"dtype":"F64","shape":[1],"data_offsets":[8,16]}}',
+      f64bytes([1, 2]),
+    );
     const { tensors } = decodeSafetensors(bytes);
     expect(Object.keys(tensors).sort()).toEqual(['__proto__', 'constructor']);
     expect(Object.getPrototypeOf(tensors)).toBe(Object.prototype);
@@ -203,7 +208,10 @@ describe('safetensors', () => {
   });
 
   it('random byte flips anywhere give a UserError or a valid decode, never another exception', () => {
-    const bytes = encodeSafetensors({ w: { shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) }, b: { shape: [2], data: Float64Array.of(5, 6), dtype: 'F32' } }, { a: 'b' });
+    const bytes = encodeSafetensors(
+      { w: { shape: [2, 2], data: Float64Array.of(1, 2, 3, 4) }, b: { shape: [2], data: Float64Array.of(5, 6), dtype: 'F32' } },
+      { a: 'b' },
+    );
     fc.assert(
       fc.property(fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
         const copy = bytes.slice();

@@ -2,10 +2,10 @@
 // logits by driving `stepper` by hand, probabilities by a plain softmax, ranks by sorting.
 
 import { describe, expect, it } from 'vitest';
+import { showChar, Vocab } from '../src/data/vocab.ts';
 import { Rng } from '../src/engine/random.ts';
 import { UserError } from '../src/errors.ts';
-import { Vocab, showChar } from '../src/data/vocab.ts';
-import { CELL_KINDS, initParams, stepper, zeroState, type CellKind, type CharRNNConfig, type Params, type State } from '../src/models/charrnn.ts';
+import { CELL_KINDS, type CellKind, type CharRNNConfig, initParams, type Params, type State, stepper, zeroState } from '../src/models/charrnn.ts';
 import { sample, sampleStream, softmaxWithTemperature, topKFilter } from '../src/train/sample.ts';
 
 const TEXT = 'hello, world! 你好，世界 😀🎉\n';
@@ -34,7 +34,10 @@ const softmax = (z: ArrayLike<number>, tau = 1): number[] => {
 const argmax = (v: ArrayLike<number>): number => Array.from(v).indexOf(Math.max(...Array.from(v)));
 /** Ids of the k largest entries. */
 const topIds = (v: ArrayLike<number>, k: number): number[] =>
-  Array.from(v, (x, i) => [x, i]).sort((a, b) => b[0] - a[0]).slice(0, k).map(([, i]) => i);
+  Array.from(v, (x, i) => [x, i])
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, k)
+    .map(([, i]) => i);
 
 /** Counts of the first character of n independent samples after `prime`. */
 function firstCharCounts(p: Params, n: number, opts: { prime?: string; temperature?: number; topK?: number }, seed: number): number[] {
@@ -50,7 +53,10 @@ function firstCharCounts(p: Params, n: number, opts: { prime?: string; temperatu
  */
 function chiSquare(counts: number[], probs: number[]): { stat: number; df: number } {
   const n = counts.reduce((a, b) => a + b, 0);
-  let stat = 0, cells = 0, lumpE = 0, lumpO = 0;
+  let stat = 0,
+    cells = 0,
+    lumpE = 0,
+    lumpO = 0;
   for (let i = 0; i < counts.length; i++) {
     if (probs[i] === 0 && counts[i] > 0) return { stat: Infinity, df: 1 };
     const e = n * probs[i];
@@ -155,7 +161,10 @@ describe('sample', () => {
     const counts = firstCharCounts(p, 4000, { prime: 'w' }, 99);
     const { stat, df } = chiSquare(counts, probs);
     expect(stat).toBeLessThan(chiBound(df));
-    const vsUniform = chiSquare(counts, probs.map(() => 1 / V));
+    const vsUniform = chiSquare(
+      counts,
+      probs.map(() => 1 / V),
+    );
     expect(vsUniform.stat).toBeGreaterThan(10 * chiBound(vsUniform.df));
   });
 
@@ -246,7 +255,10 @@ describe('softmaxWithTemperature', () => {
     const z = [1, 2, 3];
     const ref = z.map((x) => Math.exp(x / 0.5));
     const s = ref.reduce((a, b) => a + b, 0);
-    expect(softmaxWithTemperature(z, 0.5)).toBeAllClose(ref.map((x) => x / s), { rtol: 1e-14 });
+    expect(softmaxWithTemperature(z, 0.5)).toBeAllClose(
+      ref.map((x) => x / s),
+      { rtol: 1e-14 },
+    );
     // exp(1000) overflows; the shifted form gives the exact answer [1/2, 1/2, 0].
     expect(softmaxWithTemperature([1000, 1000, 0], 1)).toBeAllClose([0.5, 0.5, 0], { rtol: 1e-15 });
     expect(softmaxWithTemperature([1, 3, 2], 1e-300)).toBeAllClose([0, 1, 0], { atol: 0 });

@@ -14,8 +14,10 @@ function flat(x: Numeric): { data: ArrayLike<number>; shape: readonly number[] }
 
 expect.extend({
   toBeAllClose(received: Numeric, expected: Numeric, opts: { rtol?: number; atol?: number } = {}) {
-    const rtol = opts.rtol ?? 1e-7, atol = opts.atol ?? 1e-10;
-    const a = flat(received), e = flat(expected);
+    const rtol = opts.rtol ?? 1e-7,
+      atol = opts.atol ?? 1e-10;
+    const a = flat(received),
+      e = flat(expected);
     // Two tensors must agree in shape; a plain array is compared by its flat contents.
     const bothTensors = received instanceof Tensor && expected instanceof Tensor;
     const sameDims = a.shape.length === e.shape.length && a.shape.every((d, i) => d === e.shape[i]);
@@ -23,12 +25,17 @@ expect.extend({
     if (!shapeOk) {
       return { pass: false, message: () => `shapes differ: received [${a.shape.join(', ')}], expected [${e.shape.join(', ')}]` };
     }
-    let firstBad = -1, maxDiff = 0, maxAt = -1;
+    let firstBad = -1,
+      maxDiff = 0,
+      maxAt = -1;
     for (let i = 0; i < a.data.length; i++) {
       const d = Math.abs(a.data[i] - e.data[i]);
       const bad = !(d <= atol + rtol * Math.abs(e.data[i])) && !(Number.isNaN(a.data[i]) && Number.isNaN(e.data[i]));
       if (bad && firstBad < 0) firstBad = i;
-      if (d > maxDiff || Number.isNaN(d)) { maxDiff = d; maxAt = i; }
+      if (d > maxDiff || Number.isNaN(d)) {
+        maxDiff = d;
+        maxAt = i;
+      }
     }
     const pass = firstBad < 0;
     return {

@@ -5,8 +5,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
-import { lossAndGrads, type GradPath } from '../src/models/paths.ts';
-import { initParams, zeroState, type Params, type RNNConfig } from '../src/models/rnn.ts';
+import { type GradPath, lossAndGrads } from '../src/models/paths.ts';
+import { initParams, type Params, type RNNConfig, zeroState } from '../src/models/rnn.ts';
 import { Adagrad, clipElementwise } from '../src/train/optim.ts';
 
 // Mostly 'a': at the first steps dby[a] ≈ T/V − #a is below −5, so the clip acts.
@@ -24,10 +24,18 @@ function encode(text: string): { ids: number[]; V: number } {
  * `steps` steps of min-char-rnn's training loop from a copy of `p0`. Returns the parameters, the
  * losses, the final hidden state, and how many gradient entries the ±5 clip cut.
  */
-function train(path: GradPath, p0: Params, config: RNNConfig, ids: number[], T: number, steps: number): { p: Params; losses: number[]; h: Float64Array[]; clipped: number } {
+function train(
+  path: GradPath,
+  p0: Params,
+  config: RNNConfig,
+  ids: number[],
+  T: number,
+  steps: number,
+): { p: Params; losses: number[]; h: Float64Array[]; clipped: number } {
   const p: Params = Object.fromEntries(Object.entries(p0).map(([k, v]) => [k, v.clone()]));
   const opt = new Adagrad(0.1);
-  let h = zeroState(config), pos = 0;
+  let h = zeroState(config),
+    pos = 0;
   const losses: number[] = [];
   let clipped = 0;
   for (let s = 0; s < steps; s++) {

@@ -9,19 +9,34 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import { valueAndGrad } from '../src/engine/tape.ts';
-import { charLoss, zeroState, type Params } from '../src/models/charrnn.ts';
-import { evalStripes } from '../src/train/data.ts';
-import { DivergedError, Trainer, type TrainerOptions } from '../src/train/trainer.ts';
-import { trainLoop } from '../src/train/loop.ts';
 import { UserError } from '../src/errors.ts';
+import { charLoss, type Params, zeroState } from '../src/models/charrnn.ts';
+import { evalStripes } from '../src/train/data.ts';
+import { trainLoop } from '../src/train/loop.ts';
+import { DivergedError, Trainer, type TrainerOptions } from '../src/train/trainer.ts';
 
 const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12); // 588 characters, V = 14
 // The readable float64 path (the hand-derived models, or the tape): these tests hold the trainer's
 // logic to exact values; the fast path has its own tests (test/fast/trainer.test.ts).
-const SMALL: Partial<TrainerOptions> = { layers: 2, hidden: 6, seqLength: 5, batchSize: 3, epochs: 3, trainFrac: 0.9, valFrac: 0.1, lr: 1e-2, seed: 7, kernels: 'ts', dtype: 'f64' };
+const SMALL: Partial<TrainerOptions> = {
+  layers: 2,
+  hidden: 6,
+  seqLength: 5,
+  batchSize: 3,
+  epochs: 3,
+  trainFrac: 0.9,
+  valFrac: 0.1,
+  lr: 1e-2,
+  seed: 7,
+  kernels: 'ts',
+  dtype: 'f64',
+};
 
 const copyParams = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
-const bits = (p: Params): number[][] => Object.keys(p).sort().map((k) => Array.from(p[k].data));
+const bits = (p: Params): number[][] =>
+  Object.keys(p)
+    .sort()
+    .map((k) => Array.from(p[k].data));
 
 describe('Trainer: data, state and schedule', () => {
   it('reads the training split as B contiguous stripes, T characters at a time', () => {
@@ -32,7 +47,8 @@ describe('Trainer: data, state and schedule', () => {
     expect(chunks).toBe(Math.floor(Math.floor((ids.length - 1) / 3) / 5));
     // Each stream, read chunk after chunk, is one contiguous run of the text, targets one ahead.
     for (let b = 0; b < 3; b++) {
-      const inputs: number[] = [], targets: number[] = [];
+      const inputs: number[] = [],
+        targets: number[] = [];
       for (let k = 0; k < chunks; k++) {
         const batch = t.stripes.batch(k);
         for (let s = 0; s < 5; s++) inputs.push(batch.inputs[s * 3 + b]), targets.push(batch.targets[s * 3 + b]);
@@ -69,7 +85,8 @@ describe('Trainer: data, state and schedule', () => {
     for (let i = 0; i < 3; i++) t.step();
     const val = t.validate();
     const stripes = evalStripes(t.split.val, 3, 5)!;
-    let state = zeroState(t.config, stripes.B), sum = 0;
+    let state = zeroState(t.config, stripes.B),
+      sum = 0;
     for (let k = 0; k < stripes.chunks; k++) {
       const out = charLoss(t.params, stripes.batch(k), state);
       sum += out.loss.item();
@@ -196,11 +213,17 @@ describe('trainLoop', () => {
 
   it('validates on schedule, keeps the best checkpoint, saves the latest at the end', async () => {
     const t = Trainer.fromText(TEXT, { ...SMALL, optim: 'adam' });
-    const evals: number[] = [], saves: string[] = [];
-    const latest = join(dir, 'a.safetensors'), best = join(dir, 'a.best.safetensors');
+    const evals: number[] = [],
+      saves: string[] = [];
+    const latest = join(dir, 'a.safetensors'),
+      best = join(dir, 'a.best.safetensors');
     const r = await trainLoop(t, {
-      iters: 7, evalEvery: 3, checkpointPath: latest, bestPath: best,
-      onEval: (e) => evals.push(e.iteration), onCheckpoint: (_path, it, kind) => saves.push(`${kind}@${it}`),
+      iters: 7,
+      evalEvery: 3,
+      checkpointPath: latest,
+      bestPath: best,
+      onEval: (e) => evals.push(e.iteration),
+      onCheckpoint: (_path, it, kind) => saves.push(`${kind}@${it}`),
     });
     expect(r.stoppedBy).toBe('iters');
     expect(evals).toEqual([3, 6, 7]); // and once at the end of the session
@@ -222,7 +245,15 @@ describe('trainLoop', () => {
     const t = Trainer.fromText(TEXT, SMALL);
     const ac = new AbortController();
     let clock = 0;
-    const r = await trainLoop(t, { signal: ac.signal, evalEvery: 0, now: () => clock, onProgress: () => {}, progressMs: 0, sampleEvery: 2, onSample: () => ac.abort() });
+    const r = await trainLoop(t, {
+      signal: ac.signal,
+      evalEvery: 0,
+      now: () => clock,
+      onProgress: () => {},
+      progressMs: 0,
+      sampleEvery: 2,
+      onSample: () => ac.abort(),
+    });
     expect(r.stoppedBy).toBe('signal');
     expect(t.iteration).toBe(2);
     const r2 = await trainLoop(t, { timeSeconds: 1, evalEvery: 0, now: () => (clock += 300) });

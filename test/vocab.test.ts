@@ -1,10 +1,10 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Vocab } from '../src/data/vocab.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeUtf8, readTextFile } from '../src/data/text.ts';
+import { Vocab } from '../src/data/vocab.ts';
 import { UserError } from '../src/errors.ts';
 
 // A mixed alphabet: ASCII, whitespace, Chinese, full-width Latin, and astral-plane emoji and CJK.

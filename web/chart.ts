@@ -5,7 +5,8 @@
 // labels keep their size on a phone instead of shrinking with a fixed-width picture.
 
 const NS = 'http://www.w3.org/2000/svg';
-const H = 240, PAD = { left: 58, right: 12, top: 12, bottom: 44 };
+const H = 240,
+  PAD = { left: 58, right: 12, top: 12, bottom: 44 };
 const DEFAULT_WIDTH = 640;
 const MAX_POINTS = 800; // the training curve is thinned to about this many points
 
@@ -33,7 +34,8 @@ function thin(points: [number, number][]): [number, number][] {
 
 /** Round tick values: 1, 2 or 5 × 10^k apart, about `n` of them over [lo, hi]. */
 function ticks(lo: number, hi: number, n: number): number[] {
-  const raw = (hi - lo) / n, mag = 10 ** Math.floor(Math.log10(raw));
+  const raw = (hi - lo) / n,
+    mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9; v += step) out.push(Number(v.toPrecision(12)));
@@ -50,10 +52,24 @@ export function drawChart(svg: SVGSVGElement, s: Series): void {
     return;
   }
   svg.append(el('text', { x: PAD.left + (W - PAD.left - PAD.right) / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis-title' }, 'iteration'));
-  svg.append(el('text', { x: 14, y: PAD.top + (H - PAD.top - PAD.bottom) / 2, 'text-anchor': 'middle', class: 'axis-title', transform: `rotate(-90 14 ${PAD.top + (H - PAD.top - PAD.bottom) / 2})` }, 'loss (nats/char)'));
+  svg.append(
+    el(
+      'text',
+      {
+        x: 14,
+        y: PAD.top + (H - PAD.top - PAD.bottom) / 2,
+        'text-anchor': 'middle',
+        class: 'axis-title',
+        transform: `rotate(-90 14 ${PAD.top + (H - PAD.top - PAD.bottom) / 2})`,
+      },
+      'loss (nats/char)',
+    ),
+  );
   // x from just before the first point (0 for a new model, the checkpoint's iteration for a loaded one)
-  const xLo = Math.max(0, Math.min(...all.map((p) => p[0])) - 1), xMax = Math.max(xLo + 1, ...all.map((p) => p[0]));
-  let yLo = Math.min(...all.map((p) => p[1])), yHi = Math.max(...all.map((p) => p[1]));
+  const xLo = Math.max(0, Math.min(...all.map((p) => p[0])) - 1),
+    xMax = Math.max(xLo + 1, ...all.map((p) => p[0]));
+  let yLo = Math.min(...all.map((p) => p[1])),
+    yHi = Math.max(...all.map((p) => p[1]));
   if (yHi - yLo < 1e-3) [yLo, yHi] = [yLo - 0.5, yHi + 0.5];
   const x = (v: number): number => PAD.left + ((v - xLo) / (xMax - xLo)) * (W - PAD.left - PAD.right);
   const y = (v: number): number => H - PAD.bottom - ((v - yLo) / (yHi - yLo)) * (H - PAD.top - PAD.bottom);
@@ -63,9 +79,13 @@ export function drawChart(svg: SVGSVGElement, s: Series): void {
     svg.append(el('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, String(v)));
   }
   const xTicks = Math.max(2, Math.min(6, Math.floor((W - PAD.left - PAD.right) / 70))); // labels about 70 px apart at most
-  for (const v of ticks(xLo, xMax, xTicks).filter(Number.isInteger)) svg.append(el('text', { x: x(v), y: H - PAD.bottom + 16, 'text-anchor': 'middle', class: 'axis' }, String(v)));
+  for (const v of ticks(xLo, xMax, xTicks).filter(Number.isInteger))
+    svg.append(el('text', { x: x(v), y: H - PAD.bottom + 16, 'text-anchor': 'middle', class: 'axis' }, String(v)));
 
-  const path = (pts: [number, number][]): string => thin(pts).map(([i, l], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(l).toFixed(1)}`).join('');
+  const path = (pts: [number, number][]): string =>
+    thin(pts)
+      .map(([i, l], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(l).toFixed(1)}`)
+      .join('');
   if (s.train.length > 0) svg.append(el('path', { d: path(s.train), class: 'train' }));
   if (s.smooth.length > 0) svg.append(el('path', { d: path(s.smooth), class: 'smooth' }));
   for (const [i, l] of s.val) svg.append(el('circle', { cx: x(i), cy: y(l), r: 3.5, class: 'val' }));

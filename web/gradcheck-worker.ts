@@ -19,12 +19,19 @@ function check({ kind, layers, hidden, seqLength, batch, text }: GradcheckReques
   try {
     const r = charGradcheck({ kind, layers, hidden, text, seqLength, batch, seed: 1 });
     scope.postMessage({
-      type: 'gradcheck', rows: r.rows, pass: r.pass, loss: r.loss, seconds: (performance.now() - start) / 1000,
+      type: 'gradcheck',
+      rows: r.rows,
+      pass: r.pass,
+      loss: r.loss,
+      seconds: (performance.now() - start) / 1000,
       config: `${kind} ${layers}×${hidden}, V = ${r.vocabSize}, seq ${seqLength}, batch ${batch}`,
     });
   } catch (err) {
     if (!(err instanceof UserError)) console.error(err);
-    scope.postMessage({ type: 'error', message: err instanceof UserError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}` });
+    scope.postMessage({
+      type: 'error',
+      message: err instanceof UserError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`,
+    });
   }
 }
 

@@ -2,7 +2,7 @@
 // (a small fresh model: hidden size 3, the text "hello"), drawn by Graphviz in WebAssembly. Hovering
 // a node shows its value and gradient in full. Runs on the page itself: the graph is tiny.
 
-import { modelGraph, nodeTooltip, svgRenderer, toDot, type GraphModel, type SvgRenderer, type TapeGraph } from '../src/index.ts';
+import { type GraphModel, modelGraph, nodeTooltip, type SvgRenderer, svgRenderer, type TapeGraph, toDot } from '../src/index.ts';
 
 const STEPS = 3;
 const HIDDEN = 3;
@@ -14,7 +14,10 @@ export function mountGraphPanel(): void {
     if (!e) throw new Error(`the page has no #${id}`);
     return e;
   };
-  const button = get('graph-btn'), view = get('graph-view'), info = get('graph-info'), hover = get('graph-hover');
+  const button = get('graph-btn'),
+    view = get('graph-view'),
+    info = get('graph-info'),
+    hover = get('graph-hover');
   let render: Promise<SvgRenderer> | null = null; // Graphviz, loaded on the first click
   let graph: TapeGraph | null = null;
 

@@ -3,7 +3,7 @@
 // DecompressionStream instead of node:zlib. A truncated or damaged file is one message; a file that
 // decompresses to more than the page can hold is refused before it fills the tab's memory.
 
-import { UserError, isGzip } from '../src/index.ts';
+import { isGzip, UserError } from '../src/index.ts';
 
 /** The most a dropped file may decompress to (the page keeps the text, its ids and a model in one tab). */
 export const MAX_TEXT_BYTES = 256 * 2 ** 20;
@@ -21,7 +21,9 @@ export async function gunzipInBrowser(bytes: Uint8Array<ArrayBuffer>, what: stri
       total += value.length;
       if (total > limit) {
         await reader.cancel();
-        throw new UserError(`${what} decompresses to more than ${limit / 2 ** 20} MB, more than the page holds; train on it with the command line (rnn train --data)`);
+        throw new UserError(
+          `${what} decompresses to more than ${limit / 2 ** 20} MB, more than the page holds; train on it with the command line (rnn train --data)`,
+        );
       }
       parts.push(value);
     }

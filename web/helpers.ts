@@ -3,7 +3,7 @@
 // limits of a run in a browser tab, the loss average the page shows, and plain wording for
 // checkpoint errors.
 
-import { NOMINAL_FLOPS_PER_SECOND, UserError, formatBytes, type RunSize } from '../src/index.ts';
+import { formatBytes, NOMINAL_FLOPS_PER_SECOND, type RunSize, UserError } from '../src/index.ts';
 
 // ---- fields -------------------------------------------------------------------------------------
 
@@ -38,7 +38,11 @@ export type FieldId = keyof typeof FIELDS;
 /** The value typed into a field, or a UserError that names the field and its range. */
 export function readField(spec: FieldSpec, raw: string): number {
   const x = raw.trim() === '' ? NaN : Number(raw);
-  const range = spec.integer ? `a whole number from ${spec.min} to ${spec.max}` : spec.aboveMin ? `a number above ${spec.min}, at most ${spec.max}` : `a number from ${spec.min} to ${spec.max}`;
+  const range = spec.integer
+    ? `a whole number from ${spec.min} to ${spec.max}`
+    : spec.aboveMin
+      ? `a number above ${spec.min}, at most ${spec.max}`
+      : `a number from ${spec.min} to ${spec.max}`;
   const ok = Number.isFinite(x) && (spec.integer ? Number.isInteger(x) : true) && (spec.aboveMin ? x > spec.min : x >= spec.min) && x <= spec.max;
   if (!ok) throw new UserError(`${spec.label} must be ${range} (it is ${raw.trim() === '' ? 'empty' : `"${raw.trim()}"`})`);
   return x;
@@ -62,13 +66,17 @@ export function trainingChars(n: number): number {
 export function fitToText(n: number, batch: number, seq: number): { batch: number; seq: number; note: string } {
   const m = trainingChars(n);
   if (m < 2) {
-    throw new UserError(`the text is too short to train on: it has ${n} character${n === 1 ? '' : 's'}, and at least 3 are needed (5% is held out to measure the model on)`);
+    throw new UserError(
+      `the text is too short to train on: it has ${n} character${n === 1 ? '' : 's'}, and at least 3 are needed (5% is held out to measure the model on)`,
+    );
   }
   if (batch * seq + 1 <= m) return { batch, seq, note: '' };
-  const T = Math.min(seq, m - 1), B = Math.max(1, Math.min(batch, Math.floor((m - 1) / T)));
+  const T = Math.min(seq, m - 1),
+    B = Math.max(1, Math.min(batch, Math.floor((m - 1) / T)));
   const changes = [B !== batch ? `batch ${batch} → ${B}` : '', T !== seq ? `seq length ${seq} → ${T}` : ''].filter((s) => s !== '').join(', ');
   return {
-    batch: B, seq: T,
+    batch: B,
+    seq: T,
     note: `The text is short (${n.toLocaleString('en')} characters, ${m.toLocaleString('en')} of them for training), so the page made the batch and sequence fit it: ${changes}.`,
   };
 }
@@ -85,10 +93,14 @@ export function checkPageSize(size: RunSize): number {
   const seconds = size.flopsPerStep / NOMINAL_FLOPS_PER_SECOND;
   const what = `${size.parameters.toLocaleString('en')} parameters`;
   if (size.bytes > PAGE_MAX_BYTES) {
-    throw new UserError(`this model is too big for the page: it would need about ${formatBytes(size.bytes)} of memory (${what}); the page allows ${formatBytes(PAGE_MAX_BYTES)}. Use fewer hidden units or layers, or a smaller batch or seq length.`);
+    throw new UserError(
+      `this model is too big for the page: it would need about ${formatBytes(size.bytes)} of memory (${what}); the page allows ${formatBytes(PAGE_MAX_BYTES)}. Use fewer hidden units or layers, or a smaller batch or seq length.`,
+    );
   }
   if (seconds > PAGE_MAX_STEP_SECONDS) {
-    throw new UserError(`this model is too big for the page: one training step would take about ${seconds.toFixed(0)} s (${what}, batch × seq characters per step), and the page allows ${PAGE_MAX_STEP_SECONDS} s. Use fewer hidden units or layers, or a smaller batch or seq length.`);
+    throw new UserError(
+      `this model is too big for the page: one training step would take about ${seconds.toFixed(0)} s (${what}, batch × seq characters per step), and the page allows ${PAGE_MAX_STEP_SECONDS} s. Use fewer hidden units or layers, or a smaller batch or seq length.`,
+    );
   }
   return seconds;
 }

@@ -18,7 +18,8 @@ export interface View {
 
 /** The colour of a unit's value v: white at 0, towards blue for v > 0 and red for v < 0 (|v| ≥ 1 full). */
 export function unitColour(v: number): [number, number, number] {
-  const a = Math.min(1, Math.abs(v)), full = v >= 0 ? [40, 100, 230] : [220, 40, 40];
+  const a = Math.min(1, Math.abs(v)),
+    full = v >= 0 ? [40, 100, 230] : [220, 40, 40];
   return full.map((c) => Math.round(255 + a * (c - 255))) as [number, number, number];
 }
 
@@ -42,7 +43,8 @@ export function renderTrace(box: HTMLElement, t: Trace, view: View, show: (line:
   const values = (useC ? t.c : t.h)[view.layer];
   const at = Math.min(Math.max(0, current), t.chars.length - 1);
   const spans = t.chars.map((ch, i) => {
-    const v = values[i * t.hidden + unit], shown = useC ? Math.tanh(v) : v;
+    const v = values[i * t.hidden + unit],
+      shown = useC ? Math.tanh(v) : v;
     const s = document.createElement('span');
     s.textContent = ch === '\n' ? '↵\n' : ch;
     const bg = unitColour(shown);

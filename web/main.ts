@@ -7,14 +7,23 @@
 // the last action; an error goes to #error (role=alert), anything else to #info (role=status), and
 // changes of state (training paused, a sample or a check finished) are announced through #announce.
 
-import { UserError, decodeUtf8, type GradcheckRow } from '../src/index.ts';
 import shakespeareUrl from '../data/tinyshakespeare.txt?url';
+import { decodeUtf8, type GradcheckRow, UserError } from '../src/index.ts';
 import { drawChart, type Series } from './chart.ts';
-import { gunzipInBrowser } from './gzip.ts';
 import { mountGraphPanel } from './graph-panel.ts';
-import { FIELDS, RunningAverage, readField, type FieldId } from './helpers.ts';
+import { gunzipInBrowser } from './gzip.ts';
+import { FIELDS, type FieldId, RunningAverage, readField } from './helpers.ts';
 import { currentPosition, renderTrace, type Trace } from './inspect-view.ts';
-import { UNTIL_PAUSED_EPOCHS, type FromWorker, type GradcheckAnswer, type GradcheckRequest, type ModelInfo, type ModelOptions, type ToWorker, type TrainRequest } from './protocol.ts';
+import {
+  type FromWorker,
+  type GradcheckAnswer,
+  type GradcheckRequest,
+  type ModelInfo,
+  type ModelOptions,
+  type ToWorker,
+  type TrainRequest,
+  UNTIL_PAUSED_EPOCHS,
+} from './protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
   const e = document.getElementById(id);
@@ -152,9 +161,15 @@ function epochsWanted(): number {
 
 function options(): ModelOptions {
   return {
-    model: $<HTMLSelectElement>('kind').value as ModelOptions['model'], layers: field('layers'), hidden: field('hidden'),
-    seqLength: field('seq'), batchSize: field('batch'), optim: $<HTMLSelectElement>('optim').value as ModelOptions['optim'], lr: field('lr'),
-    lrDecay: field('lr-decay'), epochs: epochsWanted(),
+    model: $<HTMLSelectElement>('kind').value as ModelOptions['model'],
+    layers: field('layers'),
+    hidden: field('hidden'),
+    seqLength: field('seq'),
+    batchSize: field('batch'),
+    optim: $<HTMLSelectElement>('optim').value as ModelOptions['optim'],
+    lr: field('lr'),
+    lrDecay: field('lr-decay'),
+    epochs: epochsWanted(),
   };
 }
 
@@ -223,7 +238,8 @@ function onModel(info: ModelInfo, message: string): void {
   $('window').textContent = String(average.window);
   chartDirty = true;
   const name = info.kind.toUpperCase();
-  $('model-info').textContent = `${name} ${info.layers}×${info.hidden}, vocabulary ${info.vocabSize}, ${info.parameters.toLocaleString('en')} parameters; ${info.origin}${info.trainable ? `; training on ${info.engine}` : ' (sampling only)'}`;
+  $('model-info').textContent =
+    `${name} ${info.layers}×${info.hidden}, vocabulary ${info.vocabSize}, ${info.parameters.toLocaleString('en')} parameters; ${info.origin}${info.trainable ? `; training on ${info.engine}` : ' (sampling only)'}`;
   $('iteration').textContent = String(info.iteration);
   $('epoch').textContent = info.epoch.toFixed(2);
   $('epochs-of').textContent = '';
@@ -265,10 +281,14 @@ function redrawChart(): void {
   chartDirty = false;
   const svg = $('chart') as unknown as SVGSVGElement;
   drawChart(svg, series);
-  const last = series.smooth[series.smooth.length - 1], val = series.val[series.val.length - 1];
-  svg.setAttribute('aria-label', last
-    ? `loss curve over ${series.train.length} iterations: average training loss ${fmt(last[1])}${val ? `, validation loss ${fmt(val[1])}` : ''} nats per character`
-    : 'loss curve: no training yet');
+  const last = series.smooth[series.smooth.length - 1],
+    val = series.val[series.val.length - 1];
+  svg.setAttribute(
+    'aria-label',
+    last
+      ? `loss curve over ${series.train.length} iterations: average training loss ${fmt(last[1])}${val ? `, validation loss ${fmt(val[1])}` : ''} nats per character`
+      : 'loss curve: no training yet',
+  );
 }
 setInterval(() => {
   if (chartDirty) redrawChart();
@@ -281,7 +301,8 @@ new ResizeObserver(() => redrawChart()).observe($('chart'));
 const AUTO_SAMPLE_MAX = 500;
 
 function requestSample(auto: boolean): void {
-  const length = field('sample-length'), temperature = field('temperature');
+  const length = field('sample-length'),
+    temperature = field('temperature');
   send({ type: 'sample', auto, length: auto ? Math.min(length, AUTO_SAMPLE_MAX) : length, temperature, prime: input('prime').value });
   if (!auto) setSampling(true, `sampling… 0 of ${length.toLocaleString('en')} characters`);
 }
@@ -337,7 +358,11 @@ function setChecking(on: boolean): void {
 button('gradcheck-btn').onclick = action(() => {
   if (!model) throw new UserError('no model yet: press Train, or load a checkpoint');
   const req: GradcheckRequest = {
-    kind: model.kind as GradcheckRequest['kind'], layers: model.layers, hidden: field('gc-hidden'), seqLength: field('gc-seq'), batch: field('gc-batch'),
+    kind: model.kind as GradcheckRequest['kind'],
+    layers: model.layers,
+    hidden: field('gc-hidden'),
+    seqLength: field('gc-seq'),
+    batch: field('gc-batch'),
     text: data?.text ?? model.passage,
   };
   $('gradcheck-summary').className = '';
@@ -377,7 +402,15 @@ function onGradcheck(m: Extract<GradcheckAnswer, { type: 'gradcheck' }>): void {
   const row = (r: GradcheckRow): HTMLTableRowElement => {
     const tr = document.createElement('tr');
     tr.className = r.pass ? 'pass' : 'fail';
-    for (const cell of [r.name, `[${r.shape.join(', ')}]`, String(r.checked), e(r.maxAbsTapeManual), e(r.maxRelTapeManual), e(r.maxRelNumeric), r.pass ? 'PASS' : 'FAIL']) {
+    for (const cell of [
+      r.name,
+      `[${r.shape.join(', ')}]`,
+      String(r.checked),
+      e(r.maxAbsTapeManual),
+      e(r.maxRelTapeManual),
+      e(r.maxRelNumeric),
+      r.pass ? 'PASS' : 'FAIL',
+    ]) {
       tr.append(Object.assign(document.createElement('td'), { textContent: cell }));
     }
     return tr;
@@ -401,9 +434,17 @@ for (const id of ['layer', 'cell', 'unit']) $(id).onchange = () => drawTrace(cur
 
 function drawTrace(current = 0): void {
   if (!trace) return;
-  renderTrace($('inspect-text'), trace, {
-    layer: Number($<HTMLSelectElement>('layer').value), useC: $<HTMLSelectElement>('cell').value === 'c', unit: Number(input('unit').value) || 0,
-  }, (line) => ($('guesses').textContent = line), current);
+  renderTrace(
+    $('inspect-text'),
+    trace,
+    {
+      layer: Number($<HTMLSelectElement>('layer').value),
+      useC: $<HTMLSelectElement>('cell').value === 'c',
+      unit: Number(input('unit').value) || 0,
+    },
+    (line) => ($('guesses').textContent = line),
+    current,
+  );
 }
 
 // ---- checkpoints ------------------------------------------------------------------------------
@@ -431,8 +472,10 @@ function download(bytes: ArrayBuffer, name: string): void {
 worker.onmessage = (e: MessageEvent<FromWorker>) => {
   const m = e.data;
   switch (m.type) {
-    case 'model': return onModel(m.info, m.message);
-    case 'progress': return onProgress(m);
+    case 'model':
+      return onModel(m.info, m.message);
+    case 'progress':
+      return onProgress(m);
     case 'validation':
       series.val.push([m.iteration, m.loss]);
       chartDirty = true;
@@ -446,7 +489,8 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case 'sampling':
       $('sample-progress').textContent = `sampling… ${m.done.toLocaleString('en')} of ${m.length.toLocaleString('en')} characters`;
       return;
-    case 'sample': return onSample(m);
+    case 'sample':
+      return onSample(m);
     case 'inspect':
       trace = m;
       drawTrace();

@@ -7,8 +7,19 @@
 // the current one, so a UserError (empty text, bad checkpoint) leaves the current model as it was.
 
 import {
-  Rng, Trainer, UserError, Vocab, charrnn, decodeCheckpoint, encodeCheckpoint, estimateRun, evaluate, sample, sampleStream, traceActivations,
+  charrnn,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  estimateRun,
+  evaluate,
   type Params,
+  Rng,
+  sample,
+  sampleStream,
+  Trainer,
+  traceActivations,
+  UserError,
+  Vocab,
 } from '../src/index.ts';
 import { checkPageSize, fitToText, plainCheckpointError } from './helpers.ts';
 import type { ModelInfo, ModelOptions, Progress, SampleRequest, TrainRequest } from './protocol.ts';
@@ -66,7 +77,10 @@ export class Session {
     const trainer = Trainer.fromText(text, { ...o, grad: 'manual' });
     this.data = { text, name };
     this.options = o;
-    return { info: this.use({ params: trainer.params, vocab: trainer.vocab, trainer, origin: `new, on ${name}`, passage: passageOf(trainer) }), note: fit.note };
+    return {
+      info: this.use({ params: trainer.params, vocab: trainer.vocab, trainer, origin: `new, on ${name}`, passage: passageOf(trainer) }),
+      note: fit.note,
+    };
   }
 
   /**
@@ -111,7 +125,8 @@ export class Session {
       throw err instanceof UserError ? new UserError(plainCheckpointError(name, err.message)) : err;
     }
     const vocab = Vocab.fromJSON(c.vocab);
-    let trainer: Trainer | null = null, note: string;
+    let trainer: Trainer | null = null,
+      note: string;
     if (!c.training) note = 'it holds the model only, so it samples and can be looked inside but not trained further';
     else if (!data) note = 'no text is loaded to continue its training on';
     else {
@@ -125,9 +140,11 @@ export class Session {
     }
     const params = trainer ? trainer.params : c.params;
     const start = data ? firstChars(data.text, PASSAGE_CHARS) : '';
-    const passage = trainer ? passageOf(trainer) : start !== '' && vocab.unknown(start).length === 0
-      ? start
-      : sample(params, vocab, { length: PASSAGE_CHARS, rng: new Rng(1), temperature: 0.8 });
+    const passage = trainer
+      ? passageOf(trainer)
+      : start !== '' && vocab.unknown(start).length === 0
+        ? start
+        : sample(params, vocab, { length: PASSAGE_CHARS, rng: new Rng(1), temperature: 0.8 });
     if (trainer) {
       this.options = optionsOf(trainer);
       this.data = data;
@@ -155,9 +172,19 @@ export class Session {
     let parameters = 0;
     for (const t of Object.values(m.params)) parameters += t.data.length;
     return {
-      kind, layers, hidden: hiddenSize, vocabSize, parameters, origin: m.origin,
-      iteration: m.trainer?.iteration ?? 0, epoch: m.trainer?.epoch ?? 0, epochs: m.trainer?.options.epochs ?? null, trainable: m.trainer !== null,
-      options: m.trainer ? optionsOf(m.trainer) : null, passage: m.passage, engine: m.trainer?.engine ?? null,
+      kind,
+      layers,
+      hidden: hiddenSize,
+      vocabSize,
+      parameters,
+      origin: m.origin,
+      iteration: m.trainer?.iteration ?? 0,
+      epoch: m.trainer?.epoch ?? 0,
+      epochs: m.trainer?.options.epochs ?? null,
+      trainable: m.trainer !== null,
+      options: m.trainer ? optionsOf(m.trainer) : null,
+      passage: m.passage,
+      engine: m.trainer?.engine ?? null,
     };
   }
 
@@ -173,7 +200,8 @@ export class Session {
     } while (now - start < budgetMs && !tr.done);
     this.speed.push({ at: now, chars: losses.length * tr.charsPerStep, ms: now - start });
     while (this.speed.length > 1 && now - this.speed[0].at > SPEED_WINDOW_MS) this.speed.shift();
-    const chars = this.speed.reduce((s, x) => s + x.chars, 0), ms = this.speed.reduce((s, x) => s + x.ms, 0);
+    const chars = this.speed.reduce((s, x) => s + x.chars, 0),
+      ms = this.speed.reduce((s, x) => s + x.ms, 0);
     return { iteration: tr.iteration, epoch: tr.epoch, losses, smoothLoss: tr.smoothLoss, charsPerSecond: (1000 * chars) / ms };
   }
 
@@ -210,7 +238,8 @@ export class Session {
     const m = this.need();
     if (text.length === 0) throw new UserError('the passage is empty');
     const n = [...text].length;
-    if (n > MAX_INSPECT_CHARS) throw new UserError(`the passage has ${n.toLocaleString('en')} characters; look inside reads at most ${MAX_INSPECT_CHARS.toLocaleString('en')}`);
+    if (n > MAX_INSPECT_CHARS)
+      throw new UserError(`the passage has ${n.toLocaleString('en')} characters; look inside reads at most ${MAX_INSPECT_CHARS.toLocaleString('en')}`);
     return traceActivations(this.paramsOf(m), m.vocab, text, { top });
   }
 

@@ -21,7 +21,15 @@ const session = new Session();
 let running = false;
 let timer: ReturnType<typeof setTimeout> | null = null;
 /** The sample being drawn, if any. */
-let job: { chars: Generator<string, unknown, undefined>; text: string[]; done: number; length: number; prime: string; iteration: number; auto: boolean } | null = null;
+let job: {
+  chars: Generator<string, unknown, undefined>;
+  text: string[];
+  done: number;
+  length: number;
+  prime: string;
+  iteration: number;
+  auto: boolean;
+} | null = null;
 
 function setRunning(on: boolean, reason?: string): void {
   if (on === running) return;
@@ -104,9 +112,15 @@ function handle(m: ToWorker): void {
       return setRunning(true);
     }
     case 'resume':
-      if (!session.trainer) throw new UserError(session.hasModel ? 'this model cannot train (it was loaded without its training state or text): press Train for a new model' : 'no model yet: press Train');
+      if (!session.trainer)
+        throw new UserError(
+          session.hasModel
+            ? 'this model cannot train (it was loaded without its training state or text): press Train for a new model'
+            : 'no model yet: press Train',
+        );
       session.setEpochs(m.epochs);
-      if (session.trainer.done) throw new UserError(`this run has finished its ${session.trainer.options.epochs} epochs: set more epochs, or choose "until paused"`);
+      if (session.trainer.done)
+        throw new UserError(`this run has finished its ${session.trainer.options.epochs} epochs: set more epochs, or choose "until paused"`);
       return setRunning(true);
     case 'pause':
       return setRunning(false);
@@ -125,14 +139,20 @@ function handle(m: ToWorker): void {
     }
     case 'inspect': {
       const t = session.inspect(m.text, m.top);
-      const flat = (per: Float64Array[][]): Float64Array[] => per.map((steps) => {
-        const H = steps[0]?.length ?? 0, out = new Float64Array(steps.length * H);
-        steps.forEach((h, i) => out.set(h, i * H));
-        return out;
-      });
-      const h = flat(t.h), c = flat(t.c);
+      const flat = (per: Float64Array[][]): Float64Array[] =>
+        per.map((steps) => {
+          const H = steps[0]?.length ?? 0,
+            out = new Float64Array(steps.length * H);
+          steps.forEach((h, i) => out.set(h, i * H));
+          return out;
+        });
+      const h = flat(t.h),
+        c = flat(t.c);
       const info = session.info();
-      return post({ type: 'inspect', chars: t.chars, layers: info.layers, hidden: info.hidden, h, c, guesses: t.guesses }, [...h, ...c].map((a) => a.buffer));
+      return post(
+        { type: 'inspect', chars: t.chars, layers: info.layers, hidden: info.hidden, h, c, guesses: t.guesses },
+        [...h, ...c].map((a) => a.buffer),
+      );
     }
     case 'save': {
       const bytes = session.save();

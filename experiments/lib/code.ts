@@ -3,7 +3,7 @@
 // same length cut from the real validation text.
 
 import type { TrainerOptions } from '../../src/index.ts';
-import { fastSample, type Context } from './experiment.ts';
+import { type Context, fastSample } from './experiment.ts';
 import type { RunResult } from './runs.ts';
 
 export interface CodeRun<R> {
@@ -14,15 +14,29 @@ export interface CodeRun<R> {
   real: R[];
 }
 
-export async function codeRun<R>(ctx: Context, spec: {
-  name: string; corpus: string; options: Partial<TrainerOptions>; until: number; evalEvery: number;
-  length: number; count: number; temperatures: number[]; prime: string; measure: (text: string) => R;
-}): Promise<CodeRun<R>> {
+export async function codeRun<R>(
+  ctx: Context,
+  spec: {
+    name: string;
+    corpus: string;
+    options: Partial<TrainerOptions>;
+    until: number;
+    evalEvery: number;
+    length: number;
+    count: number;
+    temperatures: number[];
+    prime: string;
+    measure: (text: string) => R;
+  },
+): Promise<CodeRun<R>> {
   const text = ctx.corpus(spec.corpus);
   const run = await ctx.train({ name: spec.name, text, data: spec.corpus, options: spec.options, until: spec.until, evalEvery: spec.evalEvery });
   const { trainer } = run;
   const sampled = spec.temperatures.map((temperature) => {
-    const samples = Array.from({ length: spec.count }, (_, i) => spec.prime + fastSample(trainer.params, trainer.vocab, { length: spec.length, prime: spec.prime, seed: 100 + i, temperature }));
+    const samples = Array.from(
+      { length: spec.count },
+      (_, i) => spec.prime + fastSample(trainer.params, trainer.vocab, { length: spec.length, prime: spec.prime, seed: 100 + i, temperature }),
+    );
     return { temperature, samples, measures: samples.map(spec.measure) };
   });
   trainer.dispose();

@@ -2,12 +2,9 @@
 // progress goes, the bundled corpora, resumable training runs, and fast sampling from a model.
 
 import { join } from 'node:path';
-import {
-  CORPORA, Rng, Vocab, findCorpus, readTextFile, sample, samplingStepper,
-  type Params, type SampleOptions, type Trainer,
-} from '../../src/index.ts';
-import { trainRun, type RunResult, type RunSpec } from './runs.ts';
+import { CORPORA, findCorpus, type Params, Rng, readTextFile, type SampleOptions, sample, samplingStepper, type Trainer, type Vocab } from '../../src/index.ts';
 import type { Reporter, Results } from './report.ts';
+import { type RunResult, type RunSpec, trainRun } from './runs.ts';
 
 export interface Experiment {
   /** The folder name under results/ and what `npm run experiment -- NAME` takes. */

@@ -60,7 +60,9 @@ export function longestRepeat(text: string): string {
     }
     return null;
   };
-  let lo = 0, hi = cps.length - 1, best = '';
+  let lo = 0,
+    hi = cps.length - 1,
+    best = '';
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const r = repeatOf(mid);
@@ -130,7 +132,10 @@ export function nestingErrors(text: string, pairs: readonly string[] = ['{}', '(
  * or that are a preprocessor directive or a comment line. NaN without non-blank lines.
  */
 export function cLineShare(text: string): number {
-  const lines = text.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
   if (lines.length === 0) return NaN;
   const ok = lines.filter((l) => {
     const t = l.trimStart();
@@ -141,12 +146,18 @@ export function cLineShare(text: string): number {
 }
 
 const NOT_TYPES = new Set('return else case goto sizeof do if while for switch break continue default typeof defined'.split(' '));
-const C_TYPES = new Set('char short int long float double void bool unsigned signed u8 u16 u32 u64 s8 s16 s32 s64 __u8 __u16 __u32 __u64 __le32 __be32'.split(' '));
+const C_TYPES = new Set(
+  'char short int long float double void bool unsigned signed u8 u16 u32 u64 s8 s16 s32 s64 __u8 __u16 __u32 __u64 __le32 __be32'.split(' '),
+);
 
-const C_KEYWORDS = new Set(('auto break case char const continue default do double else enum extern float for goto if inline int long ' +
-  'register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while bool true false NULL ' +
-  'u8 u16 u32 u64 s8 s16 s32 s64 size_t ssize_t loff_t __u8 __u16 __u32 __u64 __user __init __exit __iomem __rcu __read_mostly likely unlikely defined ' +
-  'include define ifdef ifndef endif elif undef pragma error').split(' '));
+const C_KEYWORDS = new Set(
+  (
+    'auto break case char const continue default do double else enum extern float for goto if inline int long ' +
+    'register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while bool true false NULL ' +
+    'u8 u16 u32 u64 s8 s16 s32 s64 size_t ssize_t loff_t __u8 __u16 __u32 __u64 __user __init __exit __iomem __rcu __read_mostly likely unlikely defined ' +
+    'include define ifdef ifndef endif elif undef pragma error'
+  ).split(' '),
+);
 
 /**
  * Identifiers a sample of C uses as variables without declaring them anywhere in the sample.
@@ -160,16 +171,20 @@ const C_KEYWORDS = new Set(('auto break case char const continue default do doub
 export function undeclaredIdentifiers(code: string): { used: number; undeclared: string[] } {
   const text = code.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/g, ' ');
   const declared = new Set<string>();
-  for (const m of text.matchAll(/\b([A-Za-z_]\w*)(\s*[*\s]\s*\**\s*)([A-Za-z_]\w*)\s*(?=[;=,)\[(])/g)) {
+  for (const m of text.matchAll(/\b([A-Za-z_]\w*)(\s*[*\s]\s*\**\s*)([A-Za-z_]\w*)\s*(?=[;=,)[(])/g)) {
     const [, type, between, name] = m;
     if (NOT_TYPES.has(type) || NOT_TYPES.has(name)) continue;
     const before = text.slice(Math.max(0, m.index - 12), m.index);
     // "x * y" is a product unless x is surely a type or the words start a statement or a parameter
-    const surelyType = C_TYPES.has(type) || /_t$/.test(type) || /\b(?:struct|union|enum)\s+$/.test(before) || /(?:^|[\n(,{;])\s*(?:(?:const|static|unsigned|signed|volatile)\s+)*$/.test(before);
+    const surelyType =
+      C_TYPES.has(type) ||
+      /_t$/.test(type) ||
+      /\b(?:struct|union|enum)\s+$/.test(before) ||
+      /(?:^|[\n(,{;])\s*(?:(?:const|static|unsigned|signed|volatile)\s+)*$/.test(before);
     if (between.includes('*') && !surelyType) continue;
     declared.add(name);
   }
-  for (const m of text.matchAll(/,\s*\**\s*([A-Za-z_]\w*)\s*(?=[;=,\[])/g)) declared.add(m[1]);
+  for (const m of text.matchAll(/,\s*\**\s*([A-Za-z_]\w*)\s*(?=[;=,[])/g)) declared.add(m[1]);
   for (const m of text.matchAll(/#\s*define\s+([A-Za-z_]\w*)/g)) declared.add(m[1]);
   // a macro's parameters: "#define F(a, b)"
   for (const m of text.matchAll(/#\s*define\s+\w+\(([^)]*)\)/g)) for (const p of m[1].split(',')) declared.add(p.trim());
@@ -269,7 +284,10 @@ export interface PoemForm {
 
 /** The form of poems, one per line (as in tang-poems.txt); a poem cut off without its final mark is still counted. */
 export function poemForm(poemsText: string): PoemForm {
-  const poems = poemsText.split('\n').map((p) => p.trim()).filter((p) => p !== '');
+  const poems = poemsText
+    .split('\n')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
   const r: PoemForm = { poems: poems.length, lines: 0, fiveOrSeven: 0, regular: 0, alternating: 0 };
   for (const p of poems) {
     const lines = poemLines(p);
@@ -284,7 +302,10 @@ export function poemForm(poemsText: string): PoemForm {
 
 /** The names of a names sample: its non-empty lines, trimmed. */
 export function lines(text: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 /** Share of `items` found in `known`; NaN for none. */

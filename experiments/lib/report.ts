@@ -2,10 +2,10 @@
 // results.json and the charts as SVG, plus the index experiments/README.md.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, type Figure } from '../../src/index.ts';
+import { type Figure, writeFileAtomic } from '../../src/index.ts';
 
 /** Where progress goes: one line per event, and a redrawn line (or a line every few seconds) while training. */
 export interface Reporter {
@@ -15,7 +15,8 @@ export interface Reporter {
 }
 
 export function consoleReporter(experiment: string, write: (s: string) => void, tty: boolean): Reporter {
-  let drawn = false, last = 0;
+  let drawn = false,
+    last = 0;
   const clear = (): void => {
     if (drawn) write('\n');
     drawn = false;
@@ -55,7 +56,11 @@ export function provenance(root: string): { commit: string; machine: string; nod
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'kernels', 'experiments/lib', 'experiments/*.ts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'kernels', 'experiments/lib', 'experiments/*.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     if (dirty) commit += ' (with uncommitted changes)';
   } catch {
     // not a git checkout
@@ -78,7 +83,11 @@ export interface Results {
 }
 
 /** Write results/NAME/ afresh (README.md, results.json, the SVGs). */
-export function writeResults(dir: string, r: Results, facts: { commit: string; machine: string; node: string; seconds: number; quick: boolean; date: string }): void {
+export function writeResults(
+  dir: string,
+  r: Results,
+  facts: { commit: string; machine: string; node: string; seconds: number; quick: boolean; date: string },
+): void {
   if (existsSync(dir)) rmSync(dir, { recursive: true });
   mkdirSync(dir, { recursive: true });
   const enc = new TextEncoder();
@@ -94,7 +103,19 @@ export function writeResults(dir: string, r: Results, facts: { commit: string; m
     '',
   ].join('\n');
   writeFileAtomic(join(dir, 'README.md'), enc.encode(`${header}\n${r.markdown.trim()}\n`));
-  const json = { name: r.name, title: r.title, finding: r.finding, quick: facts.quick, commit: facts.commit, machine: facts.machine, node: facts.node, date: facts.date, seconds: facts.seconds, complete: true, data: r.data };
+  const json = {
+    name: r.name,
+    title: r.title,
+    finding: r.finding,
+    quick: facts.quick,
+    commit: facts.commit,
+    machine: facts.machine,
+    node: facts.node,
+    date: facts.date,
+    seconds: facts.seconds,
+    complete: true,
+    data: r.data,
+  };
   writeFileAtomic(join(dir, 'results.json'), enc.encode(`${JSON.stringify(json, null, 1)}\n`));
 }
 
@@ -113,7 +134,11 @@ export function indexLines(resultsDir: string, order: readonly string[]): string
 export function mdTable(head: readonly string[], rows: readonly (readonly (string | number)[])[], align?: readonly ('l' | 'r')[]): string {
   const a = align ?? head.map((_, i) => (i === 0 ? 'l' : 'r'));
   const esc = (x: string | number): string => String(x).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [`| ${head.map(esc).join(' | ')} |`, `|${a.map((x) => (x === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.map(esc).join(' | ')} |`,
+    `|${a.map((x) => (x === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** A sample as a fenced block that Markdown shows as it is. */

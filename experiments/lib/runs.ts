@@ -10,7 +10,7 @@
 
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Trainer, UserError, loadCheckpoint, saveCheckpoint, trainLoop, writeFileAtomic, type TrainerOptions } from '../../src/index.ts';
+import { loadCheckpoint, saveCheckpoint, Trainer, type TrainerOptions, trainLoop, UserError, writeFileAtomic } from '../../src/index.ts';
 import type { Reporter } from './report.ts';
 
 /** One measurement taken at an iteration: any JSON value. */
@@ -65,7 +65,10 @@ interface Record<M> {
 /** Train (or resume, or find finished) the run `spec` under `dir`. */
 /** Thrown when the abort signal stopped a run; its checkpoint has been saved. */
 export class RunInterrupted extends Error {
-  constructor(readonly run: string, readonly iteration: number) {
+  constructor(
+    readonly run: string,
+    readonly iteration: number,
+  ) {
     super(`run ${run} stopped at iteration ${iteration} (saved)`);
   }
 }
@@ -104,17 +107,32 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
   if (trainer.iteration > 0) report.line(`${spec.name}: resuming at iteration ${trainer.iteration} of ${until}`);
   for (const stop of stops) {
     if (trainer.iteration < stop) {
-      const before = trainer.iteration, seconds = rec.seconds, iterations = rec.iterations;
+      const before = trainer.iteration,
+        seconds = rec.seconds,
+        iterations = rec.iterations;
       const t0 = performance.now();
       const account = (iteration: number): void => {
         rec.seconds = seconds + (performance.now() - t0) / 1000;
         rec.iterations = iterations + iteration - before;
       };
       const loop = await trainLoop(trainer, {
-        iters: stop - trainer.iteration, signal, evalEvery, checkpointEvery: spec.checkpointEvery ?? 200, progressMs: 2000,
-        checkpointPath: ckptPath, dtype, trainInfo: { data: spec.data },
-        onProgress: (p) => report.progress(spec.name, p.iteration, until, p.smoothLoss, p.charsPerSecond,
-          p.sessionIterations > 0 ? ((until - p.iteration) * p.elapsedSeconds) / p.sessionIterations : Infinity),
+        iters: stop - trainer.iteration,
+        signal,
+        evalEvery,
+        checkpointEvery: spec.checkpointEvery ?? 200,
+        progressMs: 2000,
+        checkpointPath: ckptPath,
+        dtype,
+        trainInfo: { data: spec.data },
+        onProgress: (p) =>
+          report.progress(
+            spec.name,
+            p.iteration,
+            until,
+            p.smoothLoss,
+            p.charsPerSecond,
+            p.sessionIterations > 0 ? ((until - p.iteration) * p.elapsedSeconds) / p.sessionIterations : Infinity,
+          ),
         // the loop has just saved the checkpoint: bring the record's timings up to it
         onCheckpoint: (_path, iteration) => {
           account(iteration);
@@ -122,7 +140,8 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
         },
       });
       account(trainer.iteration);
-      if (trainer.iteration === stop) rec.clock = [...(rec.clock ?? []).filter((c) => c.iteration !== stop), { iteration: stop, seconds: rec.seconds, iterations: rec.iterations }];
+      if (trainer.iteration === stop)
+        rec.clock = [...(rec.clock ?? []).filter((c) => c.iteration !== stop), { iteration: stop, seconds: rec.seconds, iterations: rec.iterations }];
       if (loop.stoppedBy === 'signal') {
         save();
         throw new RunInterrupted(spec.name, trainer.iteration);
@@ -139,10 +158,16 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
   report.done(spec.name);
   // a run trained past `until` by another experiment: the totals as they stood at `until`
   const at = trainer.iteration > until ? rec.clock?.find((c) => c.iteration === until) : undefined;
-  const seconds = at?.seconds ?? rec.seconds, iterations = at?.iterations ?? rec.iterations;
+  const seconds = at?.seconds ?? rec.seconds,
+    iterations = at?.iterations ?? rec.iterations;
   return {
     // a run shared with an experiment that trained it further reports only its own part
-    trainer, marks: rec.marks, history: trainer.history.filter((r) => r.iteration <= until).map((r) => ({ ...r })), seconds, iterations,
-    charsPerSecond: seconds > 0 ? (iterations * trainer.charsPerStep) / seconds : NaN, resumed,
+    trainer,
+    marks: rec.marks,
+    history: trainer.history.filter((r) => r.iteration <= until).map((r) => ({ ...r })),
+    seconds,
+    iterations,
+    charsPerSecond: seconds > 0 ? (iterations * trainer.charsPerStep) / seconds : NaN,
+    resumed,
   };
 }

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Trainer, loadCheckpoint, readTextFile, saveCheckpoint, trainLoop, type TrainerOptions } from '../../src/index.ts';
+import { loadCheckpoint, readTextFile, saveCheckpoint, Trainer, type TrainerOptions, trainLoop } from '../../src/index.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const CHECKPOINT = join(root, 'checkpoints/notebooks/lstm.safetensors');
@@ -21,7 +21,19 @@ export const RECIPE = {
   data: 'data/tinyshakespeare.txt',
   iters: 1500,
   evalEvery: 100,
-  options: { model: 'lstm', layers: 1, hidden: 128, seqLength: 50, batchSize: 32, optim: 'rmsprop', lr: 2e-3, trainFrac: 0.95, valFrac: 0.05, epochs: 10, seed: 123 } satisfies Partial<TrainerOptions>,
+  options: {
+    model: 'lstm',
+    layers: 1,
+    hidden: 128,
+    seqLength: 50,
+    batchSize: 32,
+    optim: 'rmsprop',
+    lr: 2e-3,
+    trainFrac: 0.95,
+    valFrac: 0.05,
+    epochs: 10,
+    seed: 123,
+  } satisfies Partial<TrainerOptions>,
 };
 
 function upToDate(): boolean {

@@ -3,7 +3,7 @@
 // option table, so the help can never disagree with what is accepted.
 
 import { parseArgs } from 'node:util';
-import { UserError, showChar } from '../index.ts';
+import { showChar, UserError } from '../index.ts';
 
 /** A mistake in how the command was typed (exit code 2), as opposed to a bad file (exit code 1). */
 export class UsageError extends UserError {}

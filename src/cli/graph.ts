@@ -2,8 +2,8 @@
 // freshly initialised model, with every value and gradient, as SVG (or DOT).
 
 import { writeFileSync } from 'node:fs';
-import { GRAPH_MODELS, DEFAULT_GRAPH_TEXT, UserError, modelGraph, svgRenderer, toDot } from '../index.ts';
-import { UsageError, choiceOption, formatHelp, intOption, parseCommand, seedOption, stringOption, type CommandSpec } from './args.ts';
+import { DEFAULT_GRAPH_TEXT, GRAPH_MODELS, modelGraph, svgRenderer, toDot, UserError } from '../index.ts';
+import { type CommandSpec, choiceOption, formatHelp, intOption, parseCommand, seedOption, stringOption, UsageError } from './args.ts';
 import type { Io } from './io.ts';
 
 /** Beyond these a drawing is no longer legible. */
@@ -12,7 +12,8 @@ export const GRAPH_LIMITS = { layers: 3, seq: 8, hidden: 16, nodes: 200 } as con
 export const graphSpec: CommandSpec = {
   name: 'graph',
   brief: "draw the tape's unrolled computation graph (SVG) with values and gradients",
-  summary: "Draw the computation graph the autodiff tape records for one chunk of a small model: parameters, inputs and every op, grouped by time step and layer, each with its value and gradient (hover for all the numbers).",
+  summary:
+    'Draw the computation graph the autodiff tape records for one chunk of a small model: parameters, inputs and every op, grouped by time step and layer, each with its value and gradient (hover for all the numbers).',
   options: [
     { name: 'model', value: 'rnn|lstm|gru|minchar', default: 'minchar', help: "char-rnn's cells (PyTorch's names) or the post's min-char-rnn" },
     { name: 'layers', value: 'N', default: '1', help: `stacked layers (at most ${GRAPH_LIMITS.layers})` },
@@ -40,7 +41,11 @@ export async function graphCommand(argv: string[], io: Io): Promise<number> {
   const layers = intOption('layers', v.layers, 1);
   const seq = intOption('seq', v.seq, 1);
   const hidden = intOption('hidden', v.hidden, 1);
-  for (const [name, n] of [['layers', layers], ['seq', seq], ['hidden', hidden]] as const) {
+  for (const [name, n] of [
+    ['layers', layers],
+    ['seq', seq],
+    ['hidden', hidden],
+  ] as const) {
     if (n > GRAPH_LIMITS[name]) throw new UsageError(`--${name} ${n} is too big to draw legibly (at most ${GRAPH_LIMITS[name]})`);
   }
   const text = stringOption('text', v.text);
@@ -57,6 +62,8 @@ export async function graphCommand(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     throw new UserError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  io.out(`${out}: ${model}, ${layers} layer${layers > 1 ? 's' : ''}, ${seq} step${seq > 1 ? 's' : ''}, ${graph.nodes.length} nodes, ${graph.edges.length} edges\n`);
+  io.out(
+    `${out}: ${model}, ${layers} layer${layers > 1 ? 's' : ''}, ${seq} step${seq > 1 ? 's' : ''}, ${graph.nodes.length} nodes, ${graph.edges.length} edges\n`,
+  );
   return 0;
 }

@@ -2,7 +2,7 @@
 // PyTorch wrote for the CharRNN module, with its vocabulary in the metadata or given by --vocab.
 
 import { existsSync } from 'node:fs';
-import { UserError, Vocab, loadCheckpoint, readTextFile, type Checkpoint } from '../index.ts';
+import { type Checkpoint, loadCheckpoint, readTextFile, UserError, Vocab } from '../index.ts';
 import { resolveDataPath } from './io.ts';
 
 /**

@@ -1,7 +1,7 @@
 // `rnn sample`: stream text from a model to stdout as it is generated (char-rnn's sample.lua).
 
-import { Rng, Vocab, resolveKernels, sampleStream, samplingStepper } from '../index.ts';
-import { choiceOption, formatHelp, intOption, seedOption, parseCommand, positiveNumberOption, stringOption, type CommandSpec } from './args.ts';
+import { Rng, resolveKernels, sampleStream, samplingStepper, Vocab } from '../index.ts';
+import { type CommandSpec, choiceOption, formatHelp, intOption, parseCommand, positiveNumberOption, seedOption, stringOption } from './args.ts';
 import type { Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
@@ -9,10 +9,11 @@ import { DEFAULT_CHECKPOINT } from './train.ts';
 export const sampleSpec: CommandSpec = {
   name: 'sample',
   brief: 'generate text from a trained model',
-  summary: 'Generate text from a model, printing each character as soon as it is drawn. The model is a checkpoint written by rnn train, or a safetensors file written by PyTorch for the CharRNN module in the README.',
+  summary:
+    'Generate text from a model, printing each character as soon as it is drawn. The model is a checkpoint written by rnn train, or a safetensors file written by PyTorch for the CharRNN module in the README.',
   options: [
     { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'the model (safetensors)' },
-    { name: 'vocab', value: 'FILE', help: "vocabulary for a file without one in its metadata: a JSON array of characters, or the training text" },
+    { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one in its metadata: a JSON array of characters, or the training text' },
     { name: 'length', value: 'N', default: '2000', help: 'characters to generate (after the prime)' },
     { name: 'temperature', value: 'X', default: '1.0', help: 'divides the logits: below 1 is more conservative, above 1 more adventurous' },
     { name: 'top-k', value: 'K', help: 'draw only among the K most likely characters' },
@@ -28,7 +29,10 @@ export const sampleSpec: CommandSpec = {
     'The same seed gives the same text on the same kernels and precision; float32 and float64 can differ',
     'where two characters are nearly equally likely.',
   ],
-  examples: ['rnn sample --length 1000 --temperature 0.8 --prime "ROMEO:"', 'rnn sample --checkpoint torch.safetensors --vocab data/tinyshakespeare.txt --top-k 5'],
+  examples: [
+    'rnn sample --length 1000 --temperature 0.8 --prime "ROMEO:"',
+    'rnn sample --checkpoint torch.safetensors --vocab data/tinyshakespeare.txt --top-k 5',
+  ],
 };
 
 export function sampleCommand(argv: string[], io: Io): number {

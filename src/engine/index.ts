@@ -1,11 +1,12 @@
 // The engine's public surface.
-export { Tensor, sizeOf, type Shape, type NestedArray } from './tensor.ts';
-export { Rng } from './random.ts';
-export { valueAndGrad, grad } from './tape.ts';
-export { add, sub, mul, div, neg, exp, log, tanh, sigmoid, relu, clamp } from './ops/elementwise.ts';
-export { matmul, transpose } from './ops/matmul.ts';
-export { sum, mean } from './ops/reduce.ts';
-export { reshape, slice, concat, gatherRows } from './ops/shape.ts';
-export { softmaxCrossEntropy } from './ops/loss.ts';
+
+export { K, type Kernels, tsKernels } from './kernels/index.ts';
 export { linear, logSoftmax, softmax } from './ops/composite.ts';
-export { K, tsKernels, type Kernels } from './kernels/index.ts';
+export { add, clamp, div, exp, log, mul, neg, relu, sigmoid, sub, tanh } from './ops/elementwise.ts';
+export { softmaxCrossEntropy } from './ops/loss.ts';
+export { matmul, transpose } from './ops/matmul.ts';
+export { mean, sum } from './ops/reduce.ts';
+export { concat, gatherRows, reshape, slice } from './ops/shape.ts';
+export { Rng } from './random.ts';
+export { grad, valueAndGrad } from './tape.ts';
+export { type NestedArray, type Shape, sizeOf, Tensor } from './tensor.ts';

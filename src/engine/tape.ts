@@ -13,7 +13,7 @@
 //     through it throws instead of silently counting the gradient twice.
 
 import { K } from './kernels/index.ts';
-import { ProductGrad, RowGrad, Tensor, fmtShape, sameShape, sizeOf, type BackwardRule, type Grad, type Shape } from './tensor.ts';
+import { type BackwardRule, fmtShape, type Grad, ProductGrad, RowGrad, type Shape, sameShape, sizeOf, Tensor } from './tensor.ts';
 
 /** Wrap a forward result; attach a node only if some input takes part in differentiation. */
 export function record(op: string, inputs: Tensor[], data: Float64Array, shape: Shape, rule: BackwardRule): Tensor {
@@ -85,7 +85,8 @@ export function runBackward(root: Tensor, seed?: Tensor, observe?: (t: Tensor, g
       throw new Error(`${op}: backward returned ${inGrads.length} gradients for ${inputs.length} inputs`);
     }
     for (let i = 0; i < inputs.length; i++) {
-      const x = inputs[i], g = inGrads[i];
+      const x = inputs[i],
+        g = inGrads[i];
       if (!x.requiresGrad || g === null) continue;
       let s = sums.get(x);
       if (!s) sums.set(x, (s = new GradSum(x.shape)));
@@ -108,19 +109,25 @@ class GradSum {
       const rowSize = this.shape.length === 0 ? 1 : sizeOf(this.shape.slice(1));
       const nRows = this.shape[0] ?? 1;
       if (g.values.size !== g.rows.length * rowSize || g.rows.some((r) => r < 0 || r >= nRows)) {
-        throw new Error(`${op}: row gradient for input ${index} (${g.rows.length} rows, values ${fmtShape(g.values.shape)}) does not fit the input's shape ${fmtShape(this.shape)}`);
+        throw new Error(
+          `${op}: row gradient for input ${index} (${g.rows.length} rows, values ${fmtShape(g.values.shape)}) does not fit the input's shape ${fmtShape(this.shape)}`,
+        );
       }
       K.scatterAddRows(this.own().data, rowSize, g.rows, g.values.data);
     } else if (g instanceof ProductGrad) {
-      const [M, Kd] = g.a.shape, [M2, N] = g.d.shape;
+      const [M, Kd] = g.a.shape,
+        [M2, N] = g.d.shape;
       if (g.a.rank !== 2 || g.d.rank !== 2 || M !== M2 || Kd !== this.shape[0] || N !== this.shape[1] || this.shape.length !== 2) {
-        throw new Error(`${op}: product gradient ${fmtShape(g.a.shape)}ᵀ·${fmtShape(g.d.shape)} for input ${index} does not fit the input's shape ${fmtShape(this.shape)}`);
+        throw new Error(
+          `${op}: product gradient ${fmtShape(g.a.shape)}ᵀ·${fmtShape(g.d.shape)} for input ${index} does not fit the input's shape ${fmtShape(this.shape)}`,
+        );
       }
       this.lhs.push(g.a);
       this.rhs.push(g.d);
     } else {
       const gi = sameShape(g.shape, this.shape) ? g : unbroadcast(op, index, g, this.shape);
-      if (this.dense === null) this.dense = gi; // borrowed until we need to add into it
+      if (this.dense === null)
+        this.dense = gi; // borrowed until we need to add into it
       else K.addInto(this.own().data, gi.data);
     }
     return this;
@@ -130,8 +137,22 @@ class GradSum {
   total(mine = false): Tensor {
     if (this.lhs.length > 0) {
       const [Kd, N] = this.shape;
-      const A = this.lhs.length === 1 ? this.lhs[0].data : K.concatAxis(this.lhs.map((t) => t.data), this.lhs.map((t) => t.shape), 0);
-      const D = this.rhs.length === 1 ? this.rhs[0].data : K.concatAxis(this.rhs.map((t) => t.data), this.rhs.map((t) => t.shape), 0);
+      const A =
+        this.lhs.length === 1
+          ? this.lhs[0].data
+          : K.concatAxis(
+              this.lhs.map((t) => t.data),
+              this.lhs.map((t) => t.shape),
+              0,
+            );
+      const D =
+        this.rhs.length === 1
+          ? this.rhs[0].data
+          : K.concatAxis(
+              this.rhs.map((t) => t.data),
+              this.rhs.map((t) => t.shape),
+              0,
+            );
       K.matmulTN(A, D, this.own().data, Kd, A.length / Kd, N, true);
       this.lhs.length = 0;
       this.rhs.length = 0;
@@ -160,7 +181,9 @@ function unbroadcast(op: string, index: number, g: Tensor, to: Shape): Tensor {
 }
 
 function consumedError(op: string): Error {
-  return new Error(`backward(): the graph through '${op}' was already used by an earlier backward(); build it again (run the forward pass) to differentiate again`);
+  return new Error(
+    `backward(): the graph through '${op}' was already used by an earlier backward(); build it again (run the forward pass) to differentiate again`,
+  );
 }
 
 /** Gradients of the scalar `f(params)` with respect to every entry of `params`, plus its value. */

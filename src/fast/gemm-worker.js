@@ -3,7 +3,17 @@
 // column blocks of the matrix products posted in the control block, spinning for a while between
 // jobs before it sleeps in Atomics.wait. The protocol and the slot numbers: see threads.ts.
 
-const SEQ = 0, LEFT = 1, READY = 2, OP = 3, ARGS = 4, ERR = 13, WORKER_ASLEEP = 14, MAIN_ASLEEP = 15, JOIN = 16, WORKER_BLOCKS = 17, NEXT = 18;
+const SEQ = 0,
+  LEFT = 1,
+  READY = 2,
+  OP = 3,
+  ARGS = 4,
+  ERR = 13,
+  WORKER_ASLEEP = 14,
+  MAIN_ASLEEP = 15,
+  JOIN = 16,
+  WORKER_BLOCKS = 17,
+  NEXT = 18;
 const SPIN_MS = 2; // spin this long for the next job before sleeping
 const OPS = ['gemmNN_cols_f32', 'gemmNN_cols_f64', 'gemmNT_cols_f32', 'gemmNT_cols_f64', 'gemmTN_cols_f32', 'gemmTN_cols_f64'];
 
@@ -35,7 +45,10 @@ function run({ module, memory, ctrl, scratch }) {
     if (op < 0) return;
     // join the job unless the main thread has already taken every block and closed it
     if (Atomics.compareExchange(c, JOIN, seq - 1, seq) !== seq - 1) continue;
-    const f = ops[op], width = c[ARGS + 7], count = c[ARGS + 8], N = c[ARGS + 5];
+    const f = ops[op],
+      width = c[ARGS + 7],
+      count = c[ARGS + 8],
+      N = c[ARGS + 5];
     try {
       for (let b = Atomics.add(c, NEXT, 1); b < count; b = Atomics.add(c, NEXT, 1)) {
         f(c[ARGS], c[ARGS + 1], c[ARGS + 2], c[ARGS + 3], c[ARGS + 4], N, c[ARGS + 6], b * width, Math.min(N, (b + 1) * width));

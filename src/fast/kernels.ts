@@ -74,7 +74,17 @@ export interface FastKernels {
    * GRU backward through one step: writes da (input side) and du (hidden side), both (B, 3H), and
    * adds dh ⊙ z into dhPrev (null at t = 0, where truncated backprop drops it).
    */
-  gruBackward(gates: FloatArray, un: FloatArray, hPrev: FloatArray, dh: FloatArray, dhPrev: FloatArray | null, da: FloatArray, du: FloatArray, B: number, H: number): void;
+  gruBackward(
+    gates: FloatArray,
+    un: FloatArray,
+    hPrev: FloatArray,
+    dh: FloatArray,
+    dhPrev: FloatArray | null,
+    da: FloatArray,
+    du: FloatArray,
+    B: number,
+    H: number,
+  ): void;
 
   // ---- loss ------------------------------------------------------------------------------
   /**
@@ -152,7 +162,8 @@ export function referenceKernels(dtype: DType): FastKernels {
       const G = 4 * H;
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H; j++) {
-          const x = b * G + j, k = b * H + j;
+          const x = b * G + j,
+            k = b * H + j;
           const i = sigmoid(a[x] + bhh[j]);
           const f = sigmoid(a[x + H] + bhh[H + j]);
           const g = Math.tanh(a[x + 2 * H] + bhh[2 * H + j]);
@@ -171,8 +182,12 @@ export function referenceKernels(dtype: DType): FastKernels {
       const G = 4 * H;
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H; j++) {
-          const x = b * G + j, k = b * H + j;
-          const i = gates[x], f = gates[x + H], g = gates[x + 2 * H], o = gates[x + 3 * H];
+          const x = b * G + j,
+            k = b * H + j;
+          const i = gates[x],
+            f = gates[x + H],
+            g = gates[x + 2 * H],
+            o = gates[x + 3 * H];
           const tc = tanhC[k];
           const dC = dc[k] + dh[k] * o * (1 - tc * tc);
           dc[k] = dC * f;
@@ -187,7 +202,8 @@ export function referenceKernels(dtype: DType): FastKernels {
       const G = 3 * H;
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H; j++) {
-          const x = b * G + j, k = b * H + j;
+          const x = b * G + j,
+            k = b * H + j;
           const r = sigmoid(a[x] + u[x]);
           const z = sigmoid(a[x + H] + u[x + H]);
           const n = Math.tanh(a[x + 2 * H] + r * u[x + 2 * H]);
@@ -203,8 +219,11 @@ export function referenceKernels(dtype: DType): FastKernels {
       const G = 3 * H;
       for (let b = 0; b < B; b++) {
         for (let j = 0; j < H; j++) {
-          const x = b * G + j, k = b * H + j;
-          const r = gates[x], z = gates[x + H], n = gates[x + 2 * H];
+          const x = b * G + j,
+            k = b * H + j;
+          const r = gates[x],
+            z = gates[x + H],
+            n = gates[x + 2 * H];
           const d = dh[k];
           if (dhPrev) dhPrev[k] += d * z;
           const dan = d * (1 - z) * (1 - n * n);
@@ -249,7 +268,8 @@ export function referenceKernels(dtype: DType): FastKernels {
       }
     },
     adam(w, g, m, v, n, stepSize, root2, beta1, beta2, eps) {
-      const a1 = 1 - beta1, a2 = 1 - beta2;
+      const a1 = 1 - beta1,
+        a2 = 1 - beta2;
       for (let i = 0; i < n; i++) {
         m[i] = beta1 * m[i] + a1 * g[i];
         v[i] = beta2 * v[i] + a2 * g[i] * g[i];

@@ -14,8 +14,19 @@
 
 import { Tensor } from '../engine/tensor.ts';
 import {
-  DECODER_BIAS, DECODER_WEIGHT, GATES, biasHH, biasIH, paramShapes, weightHH, weightIH,
-  type Batch, type CharRNNConfig, type DropoutMasks, type Params, type State,
+  type Batch,
+  biasHH,
+  biasIH,
+  type CharRNNConfig,
+  DECODER_BIAS,
+  DECODER_WEIGHT,
+  type DropoutMasks,
+  GATES,
+  type Params,
+  paramShapes,
+  type State,
+  weightHH,
+  weightIH,
 } from '../models/charrnn.ts';
 import type { OptimizerState, OptimName } from '../train/optim.ts';
 import type { DType, FastKernels, FloatArray } from './kernels.ts';
@@ -87,10 +98,15 @@ export class FastCharRNN {
   private readonly dWihT0: FloatArray; // (V, GH)
 
   /** `countOnly`: allocate nothing real (fastModelBytes). */
-  constructor(readonly k: FastKernels, shape: FastModelShape, countOnly = false) {
+  constructor(
+    readonly k: FastKernels,
+    shape: FastModelShape,
+    countOnly = false,
+  ) {
     const { config, B, T } = shape;
     const { kind, hiddenSize: H, vocabSize: V, layers: L } = config;
-    const GH = GATES[kind] * H, N = T * B;
+    const GH = GATES[kind] * H,
+      N = T * B;
     this.config = config;
     this.B = B;
     this.T = T;
@@ -221,7 +237,8 @@ export class FastCharRNN {
     // write another array's memory)
     const V = this.config.vocabSize;
     for (const ids of [batch.inputs, batch.targets]) {
-      for (let i = 0; i < ids.length; i++) if (!(ids[i] >= 0 && ids[i] < V && Number.isInteger(ids[i]))) throw new Error(`fast model: id ${ids[i]} is out of range for vocabulary size ${V}`);
+      for (let i = 0; i < ids.length; i++)
+        if (!(ids[i] >= 0 && ids[i] < V && Number.isInteger(ids[i]))) throw new Error(`fast model: id ${ids[i]} is out of range for vocabulary size ${V}`);
     }
     this.ids.set(batch.inputs);
     this.targets.set(batch.targets);
@@ -231,14 +248,21 @@ export class FastCharRNN {
   }
 
   private forward(masks: DropoutMasks | undefined): number {
-    const k = this.k, p = this.params;
+    const k = this.k,
+      p = this.params;
     const { kind, hiddenSize: H, vocabSize: V, layers: L } = this.config;
     const { T, B } = this;
-    const GH = GATES[kind] * H, N = T * B, BH = B * H, BG = B * GH;
+    const GH = GATES[kind] * H,
+      N = T * B,
+      BH = B * H,
+      BG = B * GH;
     let input: FloatArray | null = null;
     for (let l = 0; l < L; l++) {
       const ly = this.layers[l];
-      const Wih = p[weightIH(l)], Whh = p[weightHH(l)], bih = p[biasIH(l)], bhh = p[biasHH(l)];
+      const Wih = p[weightIH(l)],
+        Whh = p[weightHH(l)],
+        bih = p[biasIH(l)],
+        bhh = p[biasHH(l)];
       // A = in·W_ihᵀ + b_ih for all N rows; for layer 0, in = onehot(x): rows of W_ihᵀ looked up
       if (l === 0) {
         transposeInto(this.WihT0, Wih, GH, V);
@@ -252,7 +276,8 @@ export class FastCharRNN {
       if (ly.cs) ly.cs.set(this.state.c[l]);
       for (let t = 0; t < T; t++) {
         const a = ly.A.subarray(t * BG, (t + 1) * BG);
-        const hPrev = ly.hs.subarray(t * BH, (t + 1) * BH), h = ly.hs.subarray((t + 1) * BH, (t + 2) * BH);
+        const hPrev = ly.hs.subarray(t * BH, (t + 1) * BH),
+          h = ly.hs.subarray((t + 1) * BH, (t + 2) * BH);
         if (kind === 'gru') {
           const u = this.u!; // u_t = h_{t−1}·W_hhᵀ + b_hh, kept apart from the input side
           k.fillRows(u, bhh, B, GH);
@@ -262,7 +287,16 @@ export class FastCharRNN {
           k.gemmNT(hPrev, Whh, a, B, H, GH, true); // a_t = A_t + h_{t−1}·W_hhᵀ
           if (kind === 'lstm') {
             const cs = ly.cs!;
-            k.lstmForward(a, bhh, cs.subarray(t * BH, (t + 1) * BH), cs.subarray((t + 1) * BH, (t + 2) * BH), ly.tanhC!.subarray(t * BH, (t + 1) * BH), h, B, H);
+            k.lstmForward(
+              a,
+              bhh,
+              cs.subarray(t * BH, (t + 1) * BH),
+              cs.subarray((t + 1) * BH, (t + 2) * BH),
+              ly.tanhC!.subarray(t * BH, (t + 1) * BH),
+              h,
+              B,
+              H,
+            );
           } else k.rnnForward(a, bhh, h, B, H);
         }
       }
@@ -285,16 +319,22 @@ export class FastCharRNN {
   private top: FloatArray | null = null;
 
   private backward(dropout: boolean): void {
-    const k = this.k, p = this.params, g = this.grads;
+    const k = this.k,
+      p = this.params,
+      g = this.grads;
     const { kind, hiddenSize: H, vocabSize: V, layers: L } = this.config;
     const { T, B } = this;
-    const GH = GATES[kind] * H, N = T * B, BH = B * H, BG = B * GH;
+    const GH = GATES[kind] * H,
+      N = T * B,
+      BH = B * H,
+      BG = B * GH;
     for (const name in g) g[name].fill(0);
     const dY = this.Y;
     // dW_dec = dYᵀ·top, db_dec = Σ_r dY_r, dtop = dY·W_dec
     k.gemmTN(dY, this.top!, g[DECODER_WEIGHT], V, N, H, true);
     k.addColumnSums(g[DECODER_BIAS], dY, N, V);
-    let dOut = this.dOut, dIn = this.dIn;
+    let dOut = this.dOut,
+      dIn = this.dIn;
     k.gemmNN(dY, p[DECODER_WEIGHT], dOut, N, V, H, false);
     for (let l = L - 1; l >= 0; l--) {
       const ly = this.layers[l];
@@ -303,8 +343,10 @@ export class FastCharRNN {
       const dA = this.dA;
       if (kind === 'lstm') this.dc!.fill(0);
       for (let t = T - 1; t >= 0; t--) {
-        const gates = ly.A.subarray(t * BG, (t + 1) * BG), da = dA.subarray(t * BG, (t + 1) * BG);
-        const dh = dOut.subarray(t * BH, (t + 1) * BH), dhPrev = t > 0 ? dOut.subarray((t - 1) * BH, t * BH) : null;
+        const gates = ly.A.subarray(t * BG, (t + 1) * BG),
+          da = dA.subarray(t * BG, (t + 1) * BG);
+        const dh = dOut.subarray(t * BH, (t + 1) * BH),
+          dhPrev = t > 0 ? dOut.subarray((t - 1) * BH, t * BH) : null;
         let dAh = da;
         if (kind === 'lstm') {
           k.lstmBackward(gates, ly.cs!.subarray(t * BH, (t + 1) * BH), ly.tanhC!.subarray(t * BH, (t + 1) * BH), dh, this.dc!, da, B, H);

@@ -5,10 +5,10 @@
 //   wasm  → the WebAssembly SIMD kernels (an error if they are not available, saying why).
 
 import { UserError } from '../errors.ts';
-import { referenceKernels, type DType, type FastKernels, type KernelName } from './kernels.ts';
-import { wasmAvailable, wasmKernels } from './wasm.ts';
 import { configOf, type Params } from '../models/charrnn.ts';
+import { type DType, type FastKernels, type KernelName, referenceKernels } from './kernels.ts';
 import { fastStepper, fastStepperBytes, type Stepper } from './stepper.ts';
+import { wasmAvailable, wasmKernels } from './wasm.ts';
 
 export type KernelChoice = KernelName | 'auto';
 export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'ts', 'wasm'];
@@ -27,7 +27,10 @@ export function resolveKernels(choice: KernelChoice): KernelName {
   if (choice === 'ts') return 'ts';
   const w = wasmAvailable();
   if (choice === 'wasm') {
-    if (!w.ok) throw new UserError(`the WebAssembly kernels are not available: ${w.reason ?? 'unknown reason'} (build them with \`npm run build:kernels\`, or use --kernels ts)`);
+    if (!w.ok)
+      throw new UserError(
+        `the WebAssembly kernels are not available: ${w.reason ?? 'unknown reason'} (build them with \`npm run build:kernels\`, or use --kernels ts)`,
+      );
     return 'wasm';
   }
   if (choice !== 'auto') throw new UserError(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got '${String(choice)}'`);

@@ -5,8 +5,18 @@
 // Dimensions: V vocabulary, H hidden size, L layers, G gates (1, 4, 3), GH = G·H.
 
 import {
-  DECODER_BIAS, DECODER_WEIGHT, GATES, biasHH, biasIH, configOf, paramShapes, weightHH, weightIH,
-  type CharRNNConfig, type Params, type State,
+  biasHH,
+  biasIH,
+  type CharRNNConfig,
+  configOf,
+  DECODER_BIAS,
+  DECODER_WEIGHT,
+  GATES,
+  type Params,
+  paramShapes,
+  type State,
+  weightHH,
+  weightIH,
 } from '../models/charrnn.ts';
 import type { DType, FastKernels, FloatArray } from './kernels.ts';
 
@@ -37,14 +47,24 @@ export function fastStepper(k: FastKernels, p: Params): Stepper {
     return a;
   };
   const layers = Array.from({ length: L }, (_, l) => ({
-    Wih: copy(weightIH(l)), Whh: copy(weightHH(l)), bih: copy(biasIH(l)), bhh: copy(biasHH(l)),
-    h: k.alloc(H), c: k.alloc(H), hNext: k.alloc(H), cNext: k.alloc(H), tanhC: k.alloc(H), un: k.alloc(H),
-    a: k.alloc(GH), u: k.alloc(GH),
+    Wih: copy(weightIH(l)),
+    Whh: copy(weightHH(l)),
+    bih: copy(biasIH(l)),
+    bhh: copy(biasHH(l)),
+    h: k.alloc(H),
+    c: k.alloc(H),
+    hNext: k.alloc(H),
+    cNext: k.alloc(H),
+    tanhC: k.alloc(H),
+    un: k.alloc(H),
+    a: k.alloc(GH),
+    u: k.alloc(GH),
   }));
   const WihT0 = k.alloc(V * GH); // row v = column v of W_ih0: the input projection of id v
   const Wih0 = p[weightIH(0)].data;
   for (let g = 0; g < GH; g++) for (let v = 0; v < V; v++) WihT0[v * GH + g] = Wih0[g * V + v];
-  const Wdec = copy(DECODER_WEIGHT), bdec = copy(DECODER_BIAS);
+  const Wdec = copy(DECODER_WEIGHT),
+    bdec = copy(DECODER_BIAS);
   const y = k.alloc(V);
   const id = k.allocInt(1);
 

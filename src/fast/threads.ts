@@ -196,9 +196,16 @@ export class GemmPool {
    * Computes a product in `count` blocks of `width` columns (the last one shorter), sharing them with
    * the worker: cols(A, B, C, M, K, N, acc, j0, j1) computes columns j0..j1.
    */
-  run(layout: Layout, dtype: 'f32' | 'f64', args: [number, number, number, number, number, number, number], width: number, count: number,
-    cols: (A: number, B: number, C: number, M: number, K: number, N: number, acc: number, j0: number, j1: number) => unknown): void {
-    const c = this.c, seq = ++this.seq;
+  run(
+    layout: Layout,
+    dtype: 'f32' | 'f64',
+    args: [number, number, number, number, number, number, number],
+    width: number,
+    count: number,
+    cols: (A: number, B: number, C: number, M: number, K: number, N: number, acc: number, j0: number, j1: number) => unknown,
+  ): void {
+    const c = this.c,
+      seq = ++this.seq;
     const [A, B, C, M, K, N, acc] = args;
     c[OP] = 2 * LAYOUTS.indexOf(layout) + (dtype === 'f64' ? 1 : 0);
     for (let i = 0; i < 7; i++) c[ARGS + i] = args[i];

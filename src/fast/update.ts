@@ -47,7 +47,9 @@ export function gradNorm(m: FastCharRNN): number {
 export function applyUpdate(m: FastCharRNN, lr: number, hyper: Readonly<Record<string, number>>): void {
   const t = ++m.steps;
   for (const name of Object.keys(m.params)) {
-    const w = m.params[name], g = m.grads[name], n = w.length;
+    const w = m.params[name],
+      g = m.grads[name],
+      n = w.length;
     if (m.optim === 'adagrad') m.k.adagrad(w, g, m.slots.mem[name], n, lr, hyper.eps);
     else if (m.optim === 'rmsprop') m.k.rmsprop(w, g, m.slots.sq[name], n, lr, hyper.alpha, hyper.eps);
     else {

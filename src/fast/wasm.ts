@@ -16,7 +16,7 @@
 // gains nothing (the set then mostly computes alone; see GemmPool.wanted).
 
 import type { DType, FastKernels, FloatArray } from './kernels.ts';
-import { GemmPool, CTRL_BYTES, type Layout } from './threads.ts';
+import { CTRL_BYTES, GemmPool, type Layout } from './threads.ts';
 
 export type Variant = 'plain' | 'relaxed' | 'plainShared' | 'relaxedShared';
 type Exports = Record<string, (...args: number[]) => number>;
@@ -180,7 +180,9 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
     if (!Number.isInteger(n) || n < 0) throw new Error(`wasmKernels: ${what}(${n}): the length must be a non-negative integer`);
     const need = n * size;
     if (next + need > heapEnd) {
-      throw new Error(`wasmKernels: out of memory: ${what}(${n}) needs ${need} bytes but only ${heapEnd - next} of the ${opts.bytes} reserved are left (create the set with more bytes)`);
+      throw new Error(
+        `wasmKernels: out of memory: ${what}(${n}) needs ${need} bytes but only ${heapEnd - next} of the ${opts.bytes} reserved are left (create the set with more bytes)`,
+      );
     }
     const at = next;
     next = align16(next + need);
@@ -191,7 +193,8 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
   // ---- arguments: arrays → byte offsets ----
   function ptr(a: FloatArray | Int32Array | null, method: string): number {
     if (a === null) return 0;
-    if (a.buffer !== buffer) throw new Error(`wasm kernels: ${method} was given an array that is not in this kernel set's memory (allocate it with the set's alloc/allocInt)`);
+    if (a.buffer !== buffer)
+      throw new Error(`wasm kernels: ${method} was given an array that is not in this kernel set's memory (allocate it with the set's alloc/allocInt)`);
     if (!(a instanceof F) && !(a instanceof Int32Array)) throw new Error(`wasm kernels: ${method} was given a ${a.constructor.name} in a ${dtype} kernel set`);
     return a.byteOffset;
   }
@@ -221,10 +224,15 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
     const cols = x[`gemm${layout}_cols_${dtype}`];
     return (A: FloatArray, B: FloatArray, C: FloatArray, M: number, K: number, N: number, acc: boolean) => {
       const m = `gemm${layout}`;
-      const a = ptr(A, m), b = ptr(B, m), c = ptr(C, m), f = acc ? 1 : 0;
+      const a = ptr(A, m),
+        b = ptr(B, m),
+        c = ptr(C, m),
+        f = acc ? 1 : 0;
       // NOTE: a product past the end of an array would overwrite its neighbours in this memory
       if (!(A.length >= M * K && B.length >= K * N && C.length >= M * N && M >= 0 && K >= 0 && N >= 0)) {
-        throw new Error(`wasm kernels: ${m}(M ${M}, K ${K}, N ${N}) needs arrays of ${M * K}, ${K * N} and ${M * N} elements, got ${A.length}, ${B.length} and ${C.length}`);
+        throw new Error(
+          `wasm kernels: ${m}(M ${M}, K ${K}, N ${N}) needs arrays of ${M * K}, ${K * N} and ${M * N} elements, got ${A.length}, ${B.length} and ${C.length}`,
+        );
       }
       if (!pool || 2 * M * K * N < SPLIT_FLOPS || N < 2 * colAlign) {
         whole(a, b, c, M, K, N, f);
@@ -270,8 +278,23 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
 /** FastKernels' methods other than the matrix products, each an export `name_f32` / `name_f64` (a record, so that a method added to FastKernels and missing here is a type error). */
 type PlainMethod = Exclude<keyof FastKernels, 'name' | 'dtype' | 'threads' | 'alloc' | 'allocInt' | 'dispose' | 'gemmNN' | 'gemmNT' | 'gemmTN'>;
 const METHODS: Record<PlainMethod, true> = {
-  gatherRows: true, scatterAddRows: true, fillRows: true, addColumnSums: true, mul: true,
-  rnnForward: true, rnnBackward: true, lstmForward: true, lstmBackward: true, gruForward: true, gruBackward: true,
-  softmaxCrossEntropy: true, adagrad: true, rmsprop: true, adam: true, clip: true, scale: true, sumSquares: true,
+  gatherRows: true,
+  scatterAddRows: true,
+  fillRows: true,
+  addColumnSums: true,
+  mul: true,
+  rnnForward: true,
+  rnnBackward: true,
+  lstmForward: true,
+  lstmBackward: true,
+  gruForward: true,
+  gruBackward: true,
+  softmaxCrossEntropy: true,
+  adagrad: true,
+  rmsprop: true,
+  adam: true,
+  clip: true,
+  scale: true,
+  sumSquares: true,
 };
 const KERNEL_METHODS = Object.keys(METHODS) as PlainMethod[];

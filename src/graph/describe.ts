@@ -134,7 +134,8 @@ export function describeGraph(root: Tensor, options: DescribeOptions = {}): Tape
     for (const v of data) s += v * v;
     return data.length <= maxValues ? { norm: Math.sqrt(s), values: Array.from(data) } : { norm: Math.sqrt(s) };
   };
-  let steps = 0, layers = 0;
+  let steps = 0,
+    layers = 0;
   const nodes = order.map((t): GraphNode => {
     const named = labels.names.get(t);
     const place = labels.places.get(t) ?? {};

@@ -28,7 +28,7 @@ const shapeText = (shape: number[]): string => (shape.length === 0 ? 'scalar' : 
 
 /** What a node says: its name, shape, value and gradient, one per line. */
 export function nodeText(n: GraphNode): string[] {
-  const name = n.kind === 'op' && n.label === n.op ? OP_SYMBOL[n.op] ?? n.op : n.label;
+  const name = n.kind === 'op' && n.label === n.op ? (OP_SYMBOL[n.op] ?? n.op) : n.label;
   const lines = [`${name}${n.step !== undefined ? ` (t=${n.step})` : ''}  ${shapeText(n.shape)}`, `v ${formatSummary(n.value)}`];
   if (n.grad) lines.push(`g ${formatSummary(n.grad)}`);
   return lines;

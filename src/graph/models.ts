@@ -9,14 +9,14 @@
 // Dimensions: V vocabulary, H hidden, L layers, T steps.
 
 import { add, mul, sigmoid, sub, tanh } from '../engine/ops/elementwise.ts';
+import { softmaxCrossEntropy } from '../engine/ops/loss.ts';
 import { matmul, transpose } from '../engine/ops/matmul.ts';
 import { slice } from '../engine/ops/shape.ts';
-import { softmaxCrossEntropy } from '../engine/ops/loss.ts';
 import { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
 import * as charrnn from '../models/charrnn.ts';
 import * as rnn from '../models/rnn.ts';
-import { GraphLabels, describeGraph, type TapeGraph } from './describe.ts';
+import { describeGraph, GraphLabels, type TapeGraph } from './describe.ts';
 
 export type GraphModel = charrnn.CellKind | 'minchar';
 export const GRAPH_MODELS: readonly GraphModel[] = ['rnn', 'lstm', 'gru', 'minchar'];
@@ -40,7 +40,15 @@ function stateLeaf(values: ArrayLike<number>, H: number, labels: GraphLabels, na
 }
 
 /** Σ_t loss_t, kept as a running sum placed in each step's output layer. */
-function outputStep(labels: GraphLabels, h: Tensor, WT: Tensor, b: Tensor, target: number, total: Tensor | null, where: { step: number; layer: number }): Tensor {
+function outputStep(
+  labels: GraphLabels,
+  h: Tensor,
+  WT: Tensor,
+  b: Tensor,
+  target: number,
+  total: Tensor | null,
+  where: { step: number; layer: number },
+): Tensor {
   const y = labels.name(add(matmul(h, WT), b), 'y');
   const lt = labels.name(softmaxCrossEntropy(y, [target]), 'loss');
   const sum = total ? labels.name(add(total, lt), 'Σ loss') : lt;
@@ -77,7 +85,15 @@ export function minCharUnrolled(p: rnn.Params, inputs: readonly number[], target
 }
 
 /** One step of one layer of char-rnn's cells (charrnn.ts's cellStep, with names). */
-function cellStep(kind: charrnn.CellKind, H: number, labels: GraphLabels, inp: Tensor, h: Tensor, c: Tensor | null, w: { WihT: Tensor; WhhT: Tensor; bih: Tensor; bhh: Tensor }): { h: Tensor; c: Tensor | null } {
+function cellStep(
+  kind: charrnn.CellKind,
+  H: number,
+  labels: GraphLabels,
+  inp: Tensor,
+  h: Tensor,
+  c: Tensor | null,
+  w: { WihT: Tensor; WhhT: Tensor; bih: Tensor; bhh: Tensor },
+): { h: Tensor; c: Tensor | null } {
   const n = labels.name.bind(labels);
   const xi = n(add(matmul(inp, w.WihT), w.bih), 'W_ih·in + b_ih');
   const hh = n(add(matmul(h, w.WhhT), w.bhh), 'W_hh·h + b_hh');
@@ -114,7 +130,10 @@ export function charUnrolled(p: charrnn.Params, inputs: readonly number[], targe
   const labels = new GraphLabels();
   labels.params(p);
   const ws = Array.from({ length: L }, (_, l) => ({
-    WihT: transpose(p[charrnn.weightIH(l)]), WhhT: transpose(p[charrnn.weightHH(l)]), bih: p[charrnn.biasIH(l)], bhh: p[charrnn.biasHH(l)],
+    WihT: transpose(p[charrnn.weightIH(l)]),
+    WhhT: transpose(p[charrnn.weightHH(l)]),
+    bih: p[charrnn.biasIH(l)],
+    bhh: p[charrnn.biasHH(l)],
   }));
   const decT = transpose(p[charrnn.DECODER_WEIGHT]);
   let h = state.h.map((v, l) => stateLeaf(v, H, labels, `h0[${l}]`));
@@ -155,13 +174,15 @@ export function modelGraph(o: GraphOptions): TapeGraph {
   if (chars.length < o.seq + 1) throw new Error(`the text has ${chars.length} characters; ${o.seq} steps need ${o.seq + 1}`);
   const vocab = [...new Set(chars)].sort();
   const ids = chars.map((ch) => vocab.indexOf(ch));
-  const inputs = ids.slice(0, -1), targets = ids.slice(1);
+  const inputs = ids.slice(0, -1),
+    targets = ids.slice(1);
   const rng = new Rng(o.seed ?? 1);
   const config = { vocabSize: vocab.length, hiddenSize: o.hidden, layers: o.layers };
   const asParams = (p: Record<string, Tensor>) => Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.asParam()]));
-  const { loss, labels } = o.model === 'minchar'
-    ? minCharUnrolled(asParams(rnn.initParams(config, rng)), inputs, targets, rnn.zeroState(config))
-    : charUnrolled(asParams(charrnn.initParams({ kind: o.model, ...config }, rng)), inputs, targets, charrnn.zeroState({ kind: o.model, ...config }, 1));
+  const { loss, labels } =
+    o.model === 'minchar'
+      ? minCharUnrolled(asParams(rnn.initParams(config, rng)), inputs, targets, rnn.zeroState(config))
+      : charUnrolled(asParams(charrnn.initParams({ kind: o.model, ...config }, rng)), inputs, targets, charrnn.zeroState({ kind: o.model, ...config }, 1));
   // Name the inputs by their characters.
   for (const [t, x] of labels.names) {
     const m = /^x(\d+)$/.exec(x.label);

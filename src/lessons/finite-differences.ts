@@ -41,7 +41,8 @@ export function crossEntropyGrad(y: readonly number[], t: number): number[] {
 export function centralDifference(y: readonly number[], t: number, h: number, precision: Precision): number[] {
   const r = rounder(precision);
   return y.map((_, i) => {
-    const plus = y.slice(), minus = y.slice();
+    const plus = y.slice(),
+      minus = y.slice();
     plus[i] = r(y[i] + h);
     minus[i] = r(y[i] - h);
     return r(r(crossEntropy(plus, t, precision) - crossEntropy(minus, t, precision)) / r(2 * h));

@@ -13,8 +13,8 @@
 // Dimensions: V vocabulary size, H hidden size, T steps.
 
 import { UserError } from '../errors.ts';
-import type { Params as RNNParams } from '../models/rnn.ts';
 import type { Params as CharParams } from '../models/charrnn.ts';
+import type { Params as RNNParams } from '../models/rnn.ts';
 
 export interface StateGradients {
   /** Sum of the losses of steps lossFrom … T−1 (nats). */
@@ -33,14 +33,18 @@ const norm = (a: Float64Array): number => Math.hypot(...a);
 
 function checkChunk(inputs: readonly number[], targets: readonly number[], lossFrom: number, V: number): void {
   const T = inputs.length;
-  if (T === 0 || targets.length !== T) throw new UserError(`state gradients: inputs and targets must be non-empty and of equal length (got ${T} and ${targets.length})`);
-  if (!Number.isInteger(lossFrom) || lossFrom < 0 || lossFrom >= T) throw new UserError(`state gradients: lossFrom must be an integer in [0, ${T - 1}], got ${lossFrom}`);
-  for (const id of [...inputs, ...targets]) if (!Number.isInteger(id) || id < 0 || id >= V) throw new UserError(`state gradients: character id ${id} is outside the vocabulary of ${V}`);
+  if (T === 0 || targets.length !== T)
+    throw new UserError(`state gradients: inputs and targets must be non-empty and of equal length (got ${T} and ${targets.length})`);
+  if (!Number.isInteger(lossFrom) || lossFrom < 0 || lossFrom >= T)
+    throw new UserError(`state gradients: lossFrom must be an integer in [0, ${T - 1}], got ${lossFrom}`);
+  for (const id of [...inputs, ...targets])
+    if (!Number.isInteger(id) || id < 0 || id >= V) throw new UserError(`state gradients: character id ${id} is outside the vocabulary of ${V}`);
 }
 
 /** Softmax of y = W·h + b (W: V×H) and dy = p − onehot(target), written into dy; returns −log p[target]. */
 function outputStep(W: Float64Array, b: Float64Array, h: Float64Array, target: number, dy: Float64Array): number {
-  const V = b.length, H = h.length;
+  const V = b.length,
+    H = h.length;
   let max = -Infinity;
   for (let v = 0; v < V; v++) {
     let s = b[v];
@@ -64,12 +68,21 @@ function addTransposedProduct(out: Float64Array, W: Float64Array, x: Float64Arra
 }
 
 /** A 1-layer model of rnn.ts (names Wxh, Whh1, bh1, Why, by), from state h0. */
-export function rnnStateGradients(p: RNNParams, inputs: readonly number[], targets: readonly number[], h0: Float64Array, lossFrom = inputs.length - 1): StateGradients {
+export function rnnStateGradients(
+  p: RNNParams,
+  inputs: readonly number[],
+  targets: readonly number[],
+  h0: Float64Array,
+  lossFrom = inputs.length - 1,
+): StateGradients {
   if (!p.Wxh || !p.Whh1 || !p.bh1 || !p.Why || !p.by || p.Wh1h2) throw new UserError('rnnStateGradients: expects a 1-layer model with Wxh, Whh1, bh1, Why, by');
   const [H, V] = p.Wxh.shape;
   if (h0.length !== H) throw new UserError(`rnnStateGradients: h0 has length ${h0.length}, expected H = ${H}`);
   checkChunk(inputs, targets, lossFrom, V);
-  const T = inputs.length, Wxh = p.Wxh.data, Whh = p.Whh1.data, bh = p.bh1.data;
+  const T = inputs.length,
+    Wxh = p.Wxh.data,
+    Whh = p.Whh1.data,
+    bh = p.bh1.data;
   // forward: hs[t] = tanh(Wxh·onehot(x_t) + Whh·h_{t−1} + bh)
   const hs: Float64Array[] = [];
   let prev = h0;
@@ -84,8 +97,10 @@ export function rnnStateGradients(p: RNNParams, inputs: readonly number[], targe
     prev = h;
   }
   // backward, last step first: dh_t = (output's share, if t ≥ lossFrom) + Whhᵀ·dhraw_{t+1}
-  const dy = new Float64Array(V), dh: number[] = new Array(T);
-  let loss = 0, dhNext = new Float64Array(H);
+  const dy = new Float64Array(V),
+    dh: number[] = new Array(T);
+  let loss = 0,
+    dhNext = new Float64Array(H);
   for (let t = T - 1; t >= 0; t--) {
     const g = dhNext.slice();
     if (t >= lossFrom) {
@@ -103,17 +118,33 @@ export function rnnStateGradients(p: RNNParams, inputs: readonly number[], targe
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** A 1-layer LSTM of charrnn.ts (PyTorch's names and gate order i, f, g, o), one stream, from (h0, c0). */
-export function lstmStateGradients(p: CharParams, inputs: readonly number[], targets: readonly number[], h0: Float64Array, c0: Float64Array, lossFrom = inputs.length - 1): StateGradients {
-  const Wih = p['rnn.weight_ih_l0'], Whh = p['rnn.weight_hh_l0'], bih = p['rnn.bias_ih_l0'], bhh = p['rnn.bias_hh_l0'];
-  const Wd = p['decoder.weight'], bd = p['decoder.bias'];
-  if (!Wih || !Whh || !bih || !bhh || !Wd || !bd || p['rnn.weight_ih_l1']) throw new UserError('lstmStateGradients: expects a 1-layer char-rnn model (rnn.weight_ih_l0, …, decoder.weight, decoder.bias)');
-  const [G, V] = Wih.shape, H = Whh.shape[1];
+export function lstmStateGradients(
+  p: CharParams,
+  inputs: readonly number[],
+  targets: readonly number[],
+  h0: Float64Array,
+  c0: Float64Array,
+  lossFrom = inputs.length - 1,
+): StateGradients {
+  const Wih = p['rnn.weight_ih_l0'],
+    Whh = p['rnn.weight_hh_l0'],
+    bih = p['rnn.bias_ih_l0'],
+    bhh = p['rnn.bias_hh_l0'];
+  const Wd = p['decoder.weight'],
+    bd = p['decoder.bias'];
+  if (!Wih || !Whh || !bih || !bhh || !Wd || !bd || p['rnn.weight_ih_l1'])
+    throw new UserError('lstmStateGradients: expects a 1-layer char-rnn model (rnn.weight_ih_l0, …, decoder.weight, decoder.bias)');
+  const [G, V] = Wih.shape,
+    H = Whh.shape[1];
   if (G !== 4 * H) throw new UserError(`lstmStateGradients: weight_ih_l0 has ${G} rows; an LSTM of H = ${H} has ${4 * H}`);
   if (h0.length !== H || c0.length !== H) throw new UserError(`lstmStateGradients: h0 and c0 must have length H = ${H}`);
   checkChunk(inputs, targets, lossFrom, V);
-  const T = inputs.length, W = Whh.data;
+  const T = inputs.length,
+    W = Whh.data;
   // forward, keeping the gates (each (H)) and the states
-  const gates: Float64Array[] = [], hs: Float64Array[] = [], cs: Float64Array[] = [c0];
+  const gates: Float64Array[] = [],
+    hs: Float64Array[] = [],
+    cs: Float64Array[] = [c0];
   let h = h0;
   for (let t = 0; t < T; t++) {
     const a = new Float64Array(4 * H);
@@ -122,7 +153,9 @@ export function lstmStateGradients(p: CharParams, inputs: readonly number[], tar
       for (let j = 0; j < H; j++) s += W[r * H + j] * h[j];
       a[r] = r >= 2 * H && r < 3 * H ? Math.tanh(s) : sigmoid(s); // i, f, o: σ; g: tanh
     }
-    const c = new Float64Array(H), hn = new Float64Array(H), prevC = cs[t];
+    const c = new Float64Array(H),
+      hn = new Float64Array(H),
+      prevC = cs[t];
     for (let j = 0; j < H; j++) {
       c[j] = a[H + j] * prevC[j] + a[j] * a[2 * H + j]; // c_t = f ⊙ c_{t−1} + i ⊙ g
       hn[j] = a[3 * H + j] * Math.tanh(c[j]); // h_t = o ⊙ tanh(c_t)
@@ -133,18 +166,30 @@ export function lstmStateGradients(p: CharParams, inputs: readonly number[], tar
     h = hn;
   }
   // backward: two gradients carried back in time, dh and dc
-  const dy = new Float64Array(V), dhs: number[] = new Array(T), dcs: number[] = new Array(T);
-  let loss = 0, dhNext = new Float64Array(H), dcNext = new Float64Array(H);
+  const dy = new Float64Array(V),
+    dhs: number[] = new Array(T),
+    dcs: number[] = new Array(T);
+  let loss = 0,
+    dhNext = new Float64Array(H),
+    dcNext = new Float64Array(H);
   for (let t = T - 1; t >= 0; t--) {
-    const a = gates[t], c = cs[t + 1], prevC = cs[t];
+    const a = gates[t],
+      c = cs[t + 1],
+      prevC = cs[t];
     const dh = dhNext.slice();
     if (t >= lossFrom) {
       loss += outputStep(Wd.data, bd.data, hs[t], targets[t], dy);
       addTransposedProduct(dh, Wd.data, dy, V, H);
     }
-    const da = new Float64Array(4 * H), dc = new Float64Array(H), dcPrev = new Float64Array(H);
+    const da = new Float64Array(4 * H),
+      dc = new Float64Array(H),
+      dcPrev = new Float64Array(H);
     for (let j = 0; j < H; j++) {
-      const i = a[j], f = a[H + j], g = a[2 * H + j], o = a[3 * H + j], tc = Math.tanh(c[j]);
+      const i = a[j],
+        f = a[H + j],
+        g = a[2 * H + j],
+        o = a[3 * H + j],
+        tc = Math.tanh(c[j]);
       dc[j] = dcNext[j] + dh[j] * o * (1 - tc * tc); // c_t reaches L through h_t and through c_{t+1}
       da[j] = dc[j] * g * i * (1 - i); // di ⊙ σ′
       da[H + j] = dc[j] * prevC[j] * f * (1 - f); // df ⊙ σ′
@@ -174,7 +219,8 @@ export function scaleRecurrent(p: RNNParams, factor: number): RNNParams {
  * iteration on AᵀA: the most one multiplication by A (or Aᵀ) can stretch a vector.
  */
 export function spectralNorm(A: Float64Array, n: number, iters = 200): number {
-  let v = new Float64Array(n).fill(1 / Math.sqrt(n)), s = 0;
+  let v = new Float64Array(n).fill(1 / Math.sqrt(n)),
+    s = 0;
   for (let k = 0; k < iters; k++) {
     const u = new Float64Array(n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) u[i] += A[i * n + j] * v[j];

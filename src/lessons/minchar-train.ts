@@ -15,13 +15,13 @@
 // Dimensions: V vocabulary size, H hidden size, L layers, T chunk length.
 // Unlike min-char-rnn this also measures the loss on held-out text (no gradient, state carried).
 
+import { Vocab } from '../data/vocab.ts';
 import { Rng } from '../engine/random.ts';
 import { UserError } from '../errors.ts';
-import { Vocab } from '../data/vocab.ts';
-import { initParams, rnnLoss, rnnStepper, zeroState, type Params, type RNNConfig } from '../models/rnn.ts';
-import { lossAndGrads, type GradPath } from '../models/paths.ts';
-import { Adagrad, clipElementwise } from '../train/optim.ts';
 import { wellScaledParams } from '../gradcheck.ts';
+import { type GradPath, lossAndGrads } from '../models/paths.ts';
+import { initParams, type Params, type RNNConfig, rnnLoss, rnnStepper, zeroState } from '../models/rnn.ts';
+import { Adagrad, clipElementwise } from '../train/optim.ts';
 
 export interface MinCharOptions {
   /** Training text; its distinct characters (plus those of `heldOut`) are the vocabulary. */
@@ -89,7 +89,9 @@ export function sampleMinChar(p: Params, vocab: Vocab, h: readonly Float64Array[
 
 /** Mean loss per character of `ids` (one stream, chunks of T, state carried), without gradients. */
 export function minCharEvalLoss(p: Params, ids: readonly number[], T: number, config: RNNConfig): number {
-  let h = zeroState(config), total = 0, n = 0;
+  let h = zeroState(config),
+    total = 0,
+    n = 0;
   for (let s = 0; s + 1 < ids.length; s += T) {
     const e = Math.min(s + T, ids.length - 1);
     const out = rnnLoss(p, ids.slice(s, e), ids.slice(s + 1, e + 1), h);
@@ -101,16 +103,40 @@ export function minCharEvalLoss(p: Params, ids: readonly number[], T: number, co
 }
 
 export function trainMinChar(opts: MinCharOptions): MinCharRun {
-  const { text, heldOut = '', layers, hidden, iters, seed, seqLength: T = 25, lr = 0.1, path = 'manual', evalEvery = 0, init = 'minchar', sampleEvery = 0, sampleLength = 200 } = opts;
+  const {
+    text,
+    heldOut = '',
+    layers,
+    hidden,
+    iters,
+    seed,
+    seqLength: T = 25,
+    lr = 0.1,
+    path = 'manual',
+    evalEvery = 0,
+    init = 'minchar',
+    sampleEvery = 0,
+    sampleLength = 200,
+  } = opts;
   if (init !== 'minchar' && init !== 'scaled') throw new UserError(`init must be 'minchar' or 'scaled', got '${String(init)}'`);
-  for (const [k, v] of [['layers', layers], ['hidden', hidden], ['seqLength', T]] as const) {
+  for (const [k, v] of [
+    ['layers', layers],
+    ['hidden', hidden],
+    ['seqLength', T],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UserError(`${k} must be a positive integer, got ${v}`);
   }
-  for (const [k, v] of [['iters', iters], ['evalEvery', evalEvery], ['sampleEvery', sampleEvery], ['sampleLength', sampleLength]] as const) {
+  for (const [k, v] of [
+    ['iters', iters],
+    ['evalEvery', evalEvery],
+    ['sampleEvery', sampleEvery],
+    ['sampleLength', sampleLength],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new UserError(`${k} must be a non-negative integer, got ${v}`);
   }
   const vocab = Vocab.fromText(text + heldOut);
-  const ids = vocab.encode(text), heldIds = vocab.encode(heldOut);
+  const ids = vocab.encode(text),
+    heldIds = vocab.encode(heldOut);
   if (ids.length < T + 1) throw new UserError(`the text has ${ids.length} characters; seqLength ${T} needs at least ${T + 1}`);
   const config: RNNConfig = { vocabSize: vocab.size, hiddenSize: hidden, layers };
   const params = init === 'scaled' ? wellScaledParams(config, new Rng(seed)) : initParams(config, new Rng(seed));
@@ -122,15 +148,18 @@ export function trainMinChar(opts: MinCharOptions): MinCharRun {
     if (heldIds.length > 1) run.heldOut.push({ iteration, loss: minCharEvalLoss(params, heldIds, T, config) });
   };
   let smooth = Math.log(vocab.size);
-  let h = zeroState(config), pos = 0;
+  let h = zeroState(config),
+    pos = 0;
   for (let n = 0; n < iters; n++) {
     if (pos + T + 1 >= ids.length || n === 0) {
       pos = 0;
       h = zeroState(config);
       run.resets.push(n);
     }
-    const inputs = ids.slice(pos, pos + T), targets = ids.slice(pos + 1, pos + T + 1);
-    if (sampleEvery > 0 && n % sampleEvery === 0) run.samples.push({ iteration: n, smoothLoss: smooth, text: sampleMinChar(params, vocab, h, inputs[0], sampleLength, sampleRng) });
+    const inputs = ids.slice(pos, pos + T),
+      targets = ids.slice(pos + 1, pos + T + 1);
+    if (sampleEvery > 0 && n % sampleEvery === 0)
+      run.samples.push({ iteration: n, smoothLoss: smooth, text: sampleMinChar(params, vocab, h, inputs[0], sampleLength, sampleRng) });
     const r = lossAndGrads(path, params, inputs, targets, h);
     clipElementwise(r.grads, 5);
     opt.step(params, r.grads);

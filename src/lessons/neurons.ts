@@ -22,7 +22,8 @@ export function unitCorrelations(states: readonly Float64Array[], feature: reado
     let mean = 0;
     for (let t = 0; t < T; t++) mean += states[t][j];
     mean /= T;
-    let cov = 0, varH = 0;
+    let cov = 0,
+      varH = 0;
     for (let t = 0; t < T; t++) {
       const d = states[t][j] - mean;
       cov += d * (feature[t] - meanF);

@@ -17,9 +17,9 @@
 // Dimensions: V vocabulary size, H hidden size, T time steps.
 
 import { UserError } from '../errors.ts';
-import { rnnLoss, type Params } from '../models/rnn.ts';
-import * as rnn1 from '../models/rnn1.manual.ts';
 import { addColumnSums, addMatMul, addMatTMul, matTVec, newGrads, shapeOf } from '../models/manual/mat.ts';
+import { type Params, rnnLoss } from '../models/rnn.ts';
+import * as rnn1 from '../models/rnn1.manual.ts';
 
 /** Which tanh′ the buggy backward uses in place of 1 − h². */
 export type Bug = 'one-minus-h' | 'no-tanh';
@@ -59,7 +59,8 @@ export function buggyBackward(c: rnn1.Cache1, bug: Bug = 'one-minus-h'): rnn1.Gr
   const dHraw = new Float64Array(T * H);
   const dhNext = new Float64Array(H);
   for (let t = T - 1; t >= 0; t--) {
-    const cur = (t + 1) * H, row = t * H;
+    const cur = (t + 1) * H,
+      row = t * H;
     for (let j = 0; j < H; j++) {
       const h = hs[cur + j];
       dHraw[row + j] = wrongTanhPrime(bug, h) * (dHs[row + j] + dhNext[j]); // THE BUG: should be (1 − h·h)
@@ -80,7 +81,13 @@ export function buggyBackward(c: rnn1.Cache1, bug: Bug = 'one-minus-h'): rnn1.Gr
  * Loss and (wrong) gradients of one chunk for a 1-layer model under the canonical names of rnn.ts
  * (Wxh, Whh1, bh1, Why, by), like lossAndGrads('manual', …) but through buggyBackward.
  */
-export function buggyLossAndGrads(p: Params, inputs: readonly number[], targets: readonly number[], hprev: readonly Float64Array[], bug: Bug = 'one-minus-h'): { loss: number; grads: Params } {
+export function buggyLossAndGrads(
+  p: Params,
+  inputs: readonly number[],
+  targets: readonly number[],
+  hprev: readonly Float64Array[],
+  bug: Bug = 'one-minus-h',
+): { loss: number; grads: Params } {
   const { loss, cache } = rnn1.forward(rnn1.fromCanonical(p), inputs, targets, hprev[0]);
   return { loss, grads: rnn1.toCanonical(buggyBackward(cache, bug)) };
 }

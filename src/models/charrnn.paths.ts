@@ -7,11 +7,11 @@
 // is the fast one, and it builds no cache.
 
 import { valueAndGrad } from '../engine/tape.ts';
-import { charLoss, configOf, type Batch, type CellKind, type DropoutMasks, type Params, type State } from './charrnn.ts';
+import { type Batch, type CellKind, charLoss, configOf, type DropoutMasks, type Params, type State } from './charrnn.ts';
+import * as gruManual from './gru.manual.ts';
+import * as lstmManual from './lstm.manual.ts';
 import type { GradPath } from './paths.ts';
 import * as rnnManual from './rnn.manual.ts';
-import * as lstmManual from './lstm.manual.ts';
-import * as gruManual from './gru.manual.ts';
 
 export type { GradPath };
 

@@ -24,12 +24,12 @@
 //   decoder.weight (V, H)   decoder.bias (V)
 // Gate k of layer l is rows [k·H, (k+1)·H) of its weights and biases.
 
-import { Rng } from '../engine/random.ts';
-import { Tensor } from '../engine/tensor.ts';
 import { add, mul, sigmoid, sub, tanh } from '../engine/ops/elementwise.ts';
+import { softmaxCrossEntropy } from '../engine/ops/loss.ts';
 import { matmul, transpose } from '../engine/ops/matmul.ts';
 import { concat, gatherRows, slice } from '../engine/ops/shape.ts';
-import { softmaxCrossEntropy } from '../engine/ops/loss.ts';
+import type { Rng } from '../engine/random.ts';
+import { Tensor } from '../engine/tensor.ts';
 
 export type CellKind = 'rnn' | 'lstm' | 'gru';
 export const CELL_KINDS: readonly CellKind[] = ['rnn', 'lstm', 'gru'];
@@ -83,7 +83,8 @@ export function initParams(config: CharRNNConfig, rng: Rng, scale = 0.08): Param
  * weight_hh_l0). Throws a plain Error naming the problem when the set is not a whole model.
  */
 export function configOf(p: Params): CharRNNConfig {
-  const whh = p[weightHH(0)], dec = p[DECODER_WEIGHT];
+  const whh = p[weightHH(0)],
+    dec = p[DECODER_WEIGHT];
   if (!whh || whh.rank !== 2 || !dec || dec.rank !== 2) throw new Error(`expected tensors ${weightHH(0)} and ${DECODER_WEIGHT} (2-D)`);
   const [GH, H] = whh.shape;
   const kind = CELL_KINDS.find((k) => GATES[k] * H === GH);
@@ -142,10 +143,12 @@ export function dropoutMasks(config: CharRNNConfig, T: number, B: number, p: num
 /** Checks a batch against the model: sizes, and every id in range. */
 export function checkBatch(config: CharRNNConfig, { inputs, targets, T, B }: Batch, state: State): void {
   if (!(Number.isInteger(T) && T > 0 && Number.isInteger(B) && B > 0)) throw new Error(`batch: T and B must be positive integers, got T ${T}, B ${B}`);
-  if (inputs.length !== T * B || targets.length !== T * B) throw new Error(`batch: expected ${T * B} inputs and targets (T ${T} × B ${B}), got ${inputs.length} and ${targets.length}`);
+  if (inputs.length !== T * B || targets.length !== T * B)
+    throw new Error(`batch: expected ${T * B} inputs and targets (T ${T} × B ${B}), got ${inputs.length} and ${targets.length}`);
   for (const ids of [inputs, targets]) {
     for (let i = 0; i < ids.length; i++) {
-      if (!Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= config.vocabSize) throw new Error(`batch: id ${ids[i]} is out of range for a vocabulary of ${config.vocabSize}`);
+      if (!Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= config.vocabSize)
+        throw new Error(`batch: id ${ids[i]} is out of range for a vocabulary of ${config.vocabSize}`);
     }
   }
   const n = B * config.hiddenSize;
@@ -203,7 +206,8 @@ export function charLoss(p: Params, batch: Batch, state: State, masks?: DropoutM
   checkBatch(config, batch, state);
   const { kind, hiddenSize: H, layers: L } = config;
   const { T, B } = batch;
-  if (masks && (masks.length !== L || masks.some((m) => m.length !== T * B * H))) throw new Error(`dropout masks: expected ${L} masks of T·B·H = ${T * B * H} values`);
+  if (masks && (masks.length !== L || masks.some((m) => m.length !== T * B * H)))
+    throw new Error(`dropout masks: expected ${L} masks of T·B·H = ${T * B * H} values`);
   let below: Tensor | null = null; // (T·B, H): the layer below's outputs, all steps
   const next: State = { h: [], c: [] };
   for (let l = 0; l < L; l++) {

@@ -35,7 +35,7 @@
 
 import type { Batch, DropoutMasks, Params, State } from './charrnn.ts';
 import { addMatMul } from './manual/mat.ts';
-import { sigmoid, stackBackward, stackForward, type Cell, type Dims, type Recurrent, type StackCache } from './manual/stack.ts';
+import { type Cell, type Dims, type Recurrent, type StackCache, sigmoid, stackBackward, stackForward } from './manual/stack.ts';
 
 interface GRULayerCache {
   gates: Float64Array; // (N, 3H): r, z, n after their nonlinearities
@@ -47,16 +47,19 @@ const gruCell: Cell<GRULayerCache> = {
   kind: 'gru',
 
   forward(w: Recurrent, A: Float64Array, hs: Float64Array, _c0, { T, B, H, GH }: Dims, keepCache: boolean) {
-    const BH = B * H, H2 = 2 * H;
+    const BH = B * H,
+      H2 = 2 * H;
     const u = new Float64Array(B * GH); // (B, 3H): this step's hidden side
     const un = keepCache ? new Float64Array(T * BH) : null;
     for (let t = 0; t < T; t++) {
-      const prev = t * BH, cur = prev + BH;
+      const prev = t * BH,
+        cur = prev + BH;
       for (let b = 0; b < B; b++) u.set(w.bhh, b * GH);
       addMatMul(u, hs.subarray(prev, cur), w.WhhT, B, H, GH); // u_t = b_hh + h_{t−1}·W_hhᵀ
       const a = A.subarray(t * B * GH, (t + 1) * B * GH); // (B, 3H): A_t, the input side
       for (let b = 0; b < B; b++) {
-        const ga = b * GH, hb = b * H;
+        const ga = b * GH,
+          hb = b * H;
         for (let j = 0; j < H; j++) {
           const x = ga + j;
           const r = sigmoid(a[x] + u[x]);
@@ -74,16 +77,22 @@ const gruCell: Cell<GRULayerCache> = {
   },
 
   backward(w: Recurrent, { gates, un }: GRULayerCache, hs: Float64Array, dH: Float64Array, { T, B, H, GH }: Dims) {
-    const BH = B * H, H2 = 2 * H;
+    const BH = B * H,
+      H2 = 2 * H;
     const dA = new Float64Array(T * B * GH); // (N, 3H): ∂loss/∂A_t, the input side
     const dU = new Float64Array(T * B * GH); // (N, 3H): ∂loss/∂u_t, the hidden side
     for (let t = T - 1; t >= 0; t--) {
-      const row = t * BH, gRow = t * B * GH;
+      const row = t * BH,
+        gRow = t * B * GH;
       for (let b = 0; b < B; b++) {
         const hb = b * H;
         for (let j = 0; j < H; j++) {
-          const x = gRow + b * GH + j, k = row + hb + j;
-          const r = gates[x], z = gates[x + H], n = gates[x + H2], uN = un[k];
+          const x = gRow + b * GH + j,
+            k = row + hb + j;
+          const r = gates[x],
+            z = gates[x + H],
+            n = gates[x + H2],
+            uN = un[k];
           const hPrev = hs[k]; // h_{t−1} is block t of hs
           const dh = dH[k]; // complete: from above, plus through step t+1 (added there)
           // through h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}
@@ -94,7 +103,8 @@ const gruCell: Cell<GRULayerCache> = {
           const dan = dn * (1 - n * n);
           const dr = dan * uN;
           // through the gates' σ: σ' = σ(1 − σ)
-          const dar = dr * r * (1 - r), daz = dz * z * (1 - z);
+          const dar = dr * r * (1 - r),
+            daz = dz * z * (1 - z);
           // r and z: input and hidden side are summed, so they get the same gradient;
           // n: the input side gets dan, the hidden side r ⊙ dan (PyTorch's reset-after form)
           dA[x] = dar;

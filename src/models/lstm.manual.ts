@@ -24,7 +24,7 @@
 
 import type { Batch, DropoutMasks, Params, State } from './charrnn.ts';
 import { addMatMul } from './manual/mat.ts';
-import { sigmoid, stackBackward, stackForward, type Cell, type Dims, type Recurrent, type StackCache } from './manual/stack.ts';
+import { type Cell, type Dims, type Recurrent, type StackCache, sigmoid, stackBackward, stackForward } from './manual/stack.ts';
 
 interface LSTMLayerCache {
   gates: Float64Array; // (N, 4H): i, f, g, o after their nonlinearities
@@ -37,7 +37,10 @@ const lstmCell: Cell<LSTMLayerCache> = {
   kind: 'lstm',
 
   forward(w: Recurrent, A: Float64Array, hs: Float64Array, c0: Float64Array | null, { T, B, H, GH }: Dims, keepCache: boolean) {
-    const bhh = w.bhh, BH = B * H, H2 = 2 * H, H3 = 3 * H;
+    const bhh = w.bhh,
+      BH = B * H,
+      H2 = 2 * H,
+      H3 = 3 * H;
     // Without a cache only the previous cell state is needed: two blocks, used in turn.
     const cs = new Float64Array((keepCache ? T + 1 : 2) * BH);
     cs.set(c0!);
@@ -50,7 +53,8 @@ const lstmCell: Cell<LSTMLayerCache> = {
       addMatMul(a, hs.subarray(t * BH, (t + 1) * BH), w.WhhT, B, H, GH); // + h_{t−1}·W_hhᵀ
       const hOut = (t + 1) * BH;
       for (let b = 0; b < B; b++) {
-        const ga = b * GH, hb = b * H;
+        const ga = b * GH,
+          hb = b * H;
         for (let j = 0; j < H; j++) {
           const x = ga + j;
           const i = sigmoid(a[x] + bhh[j]);
@@ -74,25 +78,35 @@ const lstmCell: Cell<LSTMLayerCache> = {
   },
 
   backward(w: Recurrent, { gates, cs, tanhC }: LSTMLayerCache, _hs: Float64Array, dH: Float64Array, { T, B, H, GH }: Dims) {
-    const BH = B * H, H2 = 2 * H, H3 = 3 * H;
+    const BH = B * H,
+      H2 = 2 * H,
+      H3 = 3 * H;
     const dA = new Float64Array(T * B * GH); // (N, 4H): ∂loss/∂a_t for every step
     // ∂loss/∂c_t through c_{t+1} (f_{t+1} ⊙ dc_{t+1}); zero after the last step: truncated BPTT.
     const dcNext = new Float64Array(BH);
     for (let t = T - 1; t >= 0; t--) {
-      const row = t * BH, gRow = t * B * GH;
+      const row = t * BH,
+        gRow = t * B * GH;
       for (let b = 0; b < B; b++) {
         const hb = b * H;
         for (let j = 0; j < H; j++) {
-          const x = gRow + b * GH + j, k = hb + j;
-          const i = gates[x], f = gates[x + H], g = gates[x + H2], o = gates[x + H3];
-          const tc = tanhC[row + k], cPrev = cs[row + k]; // c_{t−1} is block t of cs
+          const x = gRow + b * GH + j,
+            k = hb + j;
+          const i = gates[x],
+            f = gates[x + H],
+            g = gates[x + H2],
+            o = gates[x + H3];
+          const tc = tanhC[row + k],
+            cPrev = cs[row + k]; // c_{t−1} is block t of cs
           const dh = dH[row + k]; // complete: from above, plus through a_{t+1} (added at step t+1)
           // through h_t = o ⊙ tanh(c_t): do = dh ⊙ tanh(c_t); c_t gets dh ⊙ o ⊙ (1 − tanh²c_t),
           // added to what c_{t+1} = f_{t+1} ⊙ c_t + … sent back
           const dO = dh * tc;
           const dC = dcNext[k] + dh * o * (1 - tc * tc);
           // through c_t = f ⊙ c_{t−1} + i ⊙ g: each product gives each factor the other times dc
-          const dI = dC * g, dG = dC * i, dF = dC * cPrev;
+          const dI = dC * g,
+            dG = dC * i,
+            dF = dC * cPrev;
           dcNext[k] = dC * f; // on to c_{t−1}
           // through the gates' nonlinearities: σ' = σ(1 − σ), tanh' = 1 − tanh²
           dA[x] = dI * i * (1 - i);

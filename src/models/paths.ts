@@ -6,7 +6,7 @@
 // without noticing anything but the speed, and the tests can hold them to the same numbers.
 
 import { valueAndGrad } from '../engine/tape.ts';
-import { configOf, rnnLoss, type Params } from './rnn.ts';
+import { configOf, type Params, rnnLoss } from './rnn.ts';
 import * as rnn1 from './rnn1.manual.ts';
 import * as rnn2 from './rnn2.manual.ts';
 import * as rnnN from './rnnN.manual.ts';

@@ -17,7 +17,7 @@
 
 import type { Batch, DropoutMasks, Params, State } from './charrnn.ts';
 import { addMatMul } from './manual/mat.ts';
-import { stackBackward, stackForward, type Cell, type Dims, type Recurrent, type StackCache } from './manual/stack.ts';
+import { type Cell, type Dims, type Recurrent, type StackCache, stackBackward, stackForward } from './manual/stack.ts';
 
 /** Per layer: nothing beyond the hidden states, which stack.ts keeps (hs). */
 type RNNLayerCache = null;
@@ -27,9 +27,11 @@ const rnnCell: Cell<RNNLayerCache> = {
   kind: 'rnn',
 
   forward(w: Recurrent, A: Float64Array, hs: Float64Array, _c0, { T, B, H }: Dims) {
-    const bhh = w.bhh, BH = B * H;
+    const bhh = w.bhh,
+      BH = B * H;
     for (let t = 0; t < T; t++) {
-      const prev = t * BH, cur = prev + BH;
+      const prev = t * BH,
+        cur = prev + BH;
       const a = A.subarray(prev, cur); // (B, H): A_t, the input side
       addMatMul(a, hs.subarray(prev, cur), w.WhhT, B, H, H); // + h_{t−1}·W_hhᵀ
       for (let b = 0; b < B; b++) {
@@ -44,7 +46,8 @@ const rnnCell: Cell<RNNLayerCache> = {
     const BH = B * H;
     const dA = new Float64Array(T * BH); // (N, H): ∂loss/∂a_t for every step
     for (let t = T - 1; t >= 0; t--) {
-      const row = t * BH, cur = row + BH;
+      const row = t * BH,
+        cur = row + BH;
       // dH block t is complete here: from above, plus (added below at step t+1) through h_{t+1}.
       // Through tanh: da_t = (1 − h_t²) ⊙ dh_t.
       for (let i = 0; i < BH; i++) {

@@ -14,12 +14,12 @@
 //   Why (V, H), by (V)                 output
 // For L = 1 these are min-char-rnn's Wxh, Whh, bh, Why, by with Whh and bh numbered 1.
 
-import { Rng } from '../engine/random.ts';
-import { Tensor } from '../engine/tensor.ts';
 import { add, tanh } from '../engine/ops/elementwise.ts';
+import { softmaxCrossEntropy } from '../engine/ops/loss.ts';
 import { matmul, transpose } from '../engine/ops/matmul.ts';
 import { concat, gatherRows, slice } from '../engine/ops/shape.ts';
-import { softmaxCrossEntropy } from '../engine/ops/loss.ts';
+import type { Rng } from '../engine/random.ts';
+import { Tensor } from '../engine/tensor.ts';
 
 export interface RNNConfig {
   vocabSize: number; // V

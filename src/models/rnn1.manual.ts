@@ -17,8 +17,20 @@
 // Nothing is allocated inside the time loops.
 
 import type { Tensor } from '../engine/tensor.ts';
+import {
+  addColumnSums,
+  addMatMul,
+  addMatTMul,
+  checkChunk,
+  checkShapes,
+  matMulT,
+  matTVec,
+  matVec,
+  newGrads,
+  shapeOf,
+  softmaxCrossEntropyRows,
+} from './manual/mat.ts';
 import type { Params } from './rnn.ts';
-import { addColumnSums, addMatMul, addMatTMul, checkChunk, checkShapes, matMulT, matTVec, matVec, newGrads, shapeOf, softmaxCrossEntropyRows } from './manual/mat.ts';
 
 export interface Params1 {
   Wxh: Tensor; // (H, V)  input → hidden
@@ -40,18 +52,34 @@ export interface Cache1 {
   probs: Float64Array; // (T, V): p_t
 }
 
-export function forward(p: Params1, inputs: readonly number[], targets: readonly number[], hprev: Float64Array): { loss: number; h: Float64Array; cache: Cache1 } {
+export function forward(
+  p: Params1,
+  inputs: readonly number[],
+  targets: readonly number[],
+  hprev: Float64Array,
+): { loss: number; h: Float64Array; cache: Cache1 } {
   const [H, V] = shapeOf(p.Wxh, 2);
   const T = inputs.length;
   checkChunk('rnn1.forward', inputs, targets, V);
-  checkShapes('rnn1.forward', { ...p }, [['Whh', [H, H]], ['Why', [V, H]], ['bh', [H]], ['by', [V]]]);
+  checkShapes('rnn1.forward', { ...p }, [
+    ['Whh', [H, H]],
+    ['Why', [V, H]],
+    ['bh', [H]],
+    ['by', [V]],
+  ]);
   if (hprev.length !== H) throw new Error(`rnn1.forward: hprev has length ${hprev.length}, expected H = ${H}`);
-  const Wxh = p.Wxh.data, Whh = p.Whh.data, Why = p.Why.data, bh = p.bh.data, by = p.by.data;
+  const Wxh = p.Wxh.data,
+    Whh = p.Whh.data,
+    Why = p.Why.data,
+    bh = p.bh.data,
+    by = p.by.data;
 
   const hs = new Float64Array((T + 1) * H); // (T+1, H)
   hs.set(hprev);
   for (let t = 0; t < T; t++) {
-    const x = inputs[t], prev = t * H, cur = prev + H;
+    const x = inputs[t],
+      prev = t * H,
+      cur = prev + H;
     matVec(hs, cur, Whh, hs, prev, H, H); // Whh·h_{t−1}
     // Wxh·onehot(x_t) is column x_t of Wxh: a lookup, not a product.
     for (let j = 0; j < H; j++) hs[cur + j] = Math.tanh(hs[cur + j] + Wxh[j * V + x] + bh[j]);
@@ -71,9 +99,14 @@ export function backward(c: Cache1): Grads1 {
   const { p, inputs, targets, hs } = c;
   const [H, V] = shapeOf(p.Wxh, 2);
   const T = inputs.length;
-  const Whh = p.Whh.data, Why = p.Why.data;
+  const Whh = p.Whh.data,
+    Why = p.Why.data;
   const g = newGrads(p);
-  const dWxh = g.Wxh.data, dWhh = g.Whh.data, dWhy = g.Why.data, dbh = g.bh.data, dby = g.by.data;
+  const dWxh = g.Wxh.data,
+    dWhh = g.Whh.data,
+    dWhy = g.Why.data,
+    dbh = g.bh.data,
+    dby = g.by.data;
 
   // Softmax + cross-entropy: ∂loss/∂y_t = p_t − onehot(target_t). (The softmax Jacobian and the
   // 1/p of the log cancel, which is why the two are differentiated together.)
@@ -95,7 +128,8 @@ export function backward(c: Cache1): Grads1 {
   const dHraw = new Float64Array(T * H); // (T, H): ∂loss/∂hraw_t
   const dhNext = new Float64Array(H); // ∂loss/∂h_t through h_{t+1}; zero after the last step
   for (let t = T - 1; t >= 0; t--) {
-    const cur = (t + 1) * H, row = t * H;
+    const cur = (t + 1) * H,
+      row = t * H;
     // Through tanh: dhraw_t = (1 − h_t²) ⊙ (dh_t from the output + dhNext).
     for (let j = 0; j < H; j++) {
       const h = hs[cur + j];
@@ -114,7 +148,8 @@ export function backward(c: Cache1): Grads1 {
   addMatTMul(dWhh, dHraw, hs, H, T, H);
   addColumnSums(dbh, dHraw, T, H);
   for (let t = 0; t < T; t++) {
-    const x = inputs[t], row = t * H;
+    const x = inputs[t],
+      row = t * H;
     for (let j = 0; j < H; j++) dWxh[j * V + x] += dHraw[row + j];
   }
   return g;

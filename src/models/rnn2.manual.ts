@@ -16,7 +16,19 @@
 // Per-chunk arrays have a row per step; hs1 and hs2 are (T+1)×H with row 0 = hprev.
 
 import type { Tensor } from '../engine/tensor.ts';
-import { addColumnSums, addMatMul, addMatTMul, checkChunk, checkShapes, matMulT, matTVec, matVec, newGrads, shapeOf, softmaxCrossEntropyRows } from './manual/mat.ts';
+import {
+  addColumnSums,
+  addMatMul,
+  addMatTMul,
+  checkChunk,
+  checkShapes,
+  matMulT,
+  matTVec,
+  matVec,
+  newGrads,
+  shapeOf,
+  softmaxCrossEntropyRows,
+} from './manual/mat.ts';
 
 export interface Params2 {
   Wxh: Tensor; // (H, V)  input → layer 1
@@ -41,19 +53,40 @@ export interface Cache2 {
   probs: Float64Array; // (T, V)
 }
 
-export function forward(p: Params2, inputs: readonly number[], targets: readonly number[], hprev: readonly [Float64Array, Float64Array]): { loss: number; h: [Float64Array, Float64Array]; cache: Cache2 } {
+export function forward(
+  p: Params2,
+  inputs: readonly number[],
+  targets: readonly number[],
+  hprev: readonly [Float64Array, Float64Array],
+): { loss: number; h: [Float64Array, Float64Array]; cache: Cache2 } {
   const [H, V] = shapeOf(p.Wxh, 2);
   const T = inputs.length;
   checkChunk('rnn2.forward', inputs, targets, V);
-  checkShapes('rnn2.forward', { ...p }, [['Whh1', [H, H]], ['Wh1h2', [H, H]], ['Whh2', [H, H]], ['Why', [V, H]], ['bh1', [H]], ['bh2', [H]], ['by', [V]]]);
+  checkShapes('rnn2.forward', { ...p }, [
+    ['Whh1', [H, H]],
+    ['Wh1h2', [H, H]],
+    ['Whh2', [H, H]],
+    ['Why', [V, H]],
+    ['bh1', [H]],
+    ['bh2', [H]],
+    ['by', [V]],
+  ]);
   if (hprev.length !== 2 || hprev[0].length !== H || hprev[1].length !== H) throw new Error(`rnn2.forward: hprev must be two arrays of length H = ${H}`);
-  const Wxh = p.Wxh.data, Whh1 = p.Whh1.data, Wh1h2 = p.Wh1h2.data, Whh2 = p.Whh2.data, bh1 = p.bh1.data, bh2 = p.bh2.data, by = p.by.data;
+  const Wxh = p.Wxh.data,
+    Whh1 = p.Whh1.data,
+    Wh1h2 = p.Wh1h2.data,
+    Whh2 = p.Whh2.data,
+    bh1 = p.bh1.data,
+    bh2 = p.bh2.data,
+    by = p.by.data;
 
   // Layer 1: the input is one-hot, so Wxh·onehot(x_t) is column x_t of Wxh.
   const hs1 = new Float64Array((T + 1) * H);
   hs1.set(hprev[0]);
   for (let t = 0; t < T; t++) {
-    const x = inputs[t], prev = t * H, cur = prev + H;
+    const x = inputs[t],
+      prev = t * H,
+      cur = prev + H;
     matVec(hs1, cur, Whh1, hs1, prev, H, H); // Whh1·h1_{t−1}
     for (let j = 0; j < H; j++) hs1[cur + j] = Math.tanh(hs1[cur + j] + Wxh[j * V + x] + bh1[j]);
   }
@@ -64,7 +97,8 @@ export function forward(p: Params2, inputs: readonly number[], targets: readonly
   const hs2 = new Float64Array((T + 1) * H);
   hs2.set(hprev[1]);
   for (let t = 0; t < T; t++) {
-    const prev = t * H, cur = prev + H;
+    const prev = t * H,
+      cur = prev + H;
     matVec(hs2, cur, Whh2, hs2, prev, H, H); // Whh2·h2_{t−1}
     for (let j = 0; j < H; j++) hs2[cur + j] = Math.tanh(hs2[cur + j] + U[prev + j] + bh2[j]);
   }
@@ -100,7 +134,8 @@ export function backward(c: Cache2): Grads2 {
   const dH2raw = new Float64Array(T * H); // (T, H)
   const dh2Next = new Float64Array(H);
   for (let t = T - 1; t >= 0; t--) {
-    const row = t * H, cur = row + H;
+    const row = t * H,
+      cur = row + H;
     // through tanh: dh2raw_t = (1 − h2_t²) ⊙ (dh2_t + dh2Next)
     for (let j = 0; j < H; j++) dH2raw[row + j] = (1 - hs2[cur + j] * hs2[cur + j]) * (dH2[row + j] + dh2Next[j]);
     // carried back through time: dh2Next = Whh2ᵀ·dh2raw_t
@@ -121,7 +156,8 @@ export function backward(c: Cache2): Grads2 {
   const dH1raw = new Float64Array(T * H);
   const dh1Next = new Float64Array(H);
   for (let t = T - 1; t >= 0; t--) {
-    const row = t * H, cur = row + H;
+    const row = t * H,
+      cur = row + H;
     // through tanh: dh1raw_t = (1 − h1_t²) ⊙ (dh1_t + dh1Next)
     for (let j = 0; j < H; j++) dH1raw[row + j] = (1 - hs1[cur + j] * hs1[cur + j]) * (dH1[row + j] + dh1Next[j]);
     // carried back through time: dh1Next = Whh1ᵀ·dh1raw_t
@@ -134,7 +170,8 @@ export function backward(c: Cache2): Grads2 {
   addColumnSums(g.bh1.data, dH1raw, T, H);
   const dWxh = g.Wxh.data;
   for (let t = 0; t < T; t++) {
-    const x = inputs[t], row = t * H;
+    const x = inputs[t],
+      row = t * H;
     for (let j = 0; j < H; j++) dWxh[j * V + x] += dH1raw[row + j];
   }
   return g;

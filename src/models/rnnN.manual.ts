@@ -15,8 +15,20 @@
 // L back through time, its gradient down into layer L−1, and so on.
 // hs[l−1] is (T+1)×H with row 0 = hprev[l−1] and row t+1 = h[l]_t.
 
-import { inputWeight, paramShapes, type Params } from './rnn.ts';
-import { addColumnSums, addMatMul, addMatTMul, checkChunk, checkShapes, matMulT, matTVec, matVec, newGrads, shapeOf, softmaxCrossEntropyRows } from './manual/mat.ts';
+import {
+  addColumnSums,
+  addMatMul,
+  addMatTMul,
+  checkChunk,
+  checkShapes,
+  matMulT,
+  matTVec,
+  matVec,
+  newGrads,
+  shapeOf,
+  softmaxCrossEntropyRows,
+} from './manual/mat.ts';
+import { inputWeight, type Params, paramShapes } from './rnn.ts';
 
 /** What backward needs from forward. Parameters are referenced, not copied: do not change them in between. */
 export interface CacheN {
@@ -38,7 +50,12 @@ function dims(p: Params): { L: number; H: number; V: number } {
   return { L, H, V };
 }
 
-export function forward(p: Params, inputs: readonly number[], targets: readonly number[], hprev: readonly Float64Array[]): { loss: number; h: Float64Array[]; cache: CacheN } {
+export function forward(
+  p: Params,
+  inputs: readonly number[],
+  targets: readonly number[],
+  hprev: readonly Float64Array[],
+): { loss: number; h: Float64Array[]; cache: CacheN } {
   const { L, H, V } = dims(p);
   const T = inputs.length;
   checkChunk('rnnN.forward', inputs, targets, V);
@@ -47,7 +64,9 @@ export function forward(p: Params, inputs: readonly number[], targets: readonly 
   const hs: Float64Array[] = [];
   const U = new Float64Array(T * H); // (T, H): a layer's input term W_in·in_t for every step
   for (let l = 1; l <= L; l++) {
-    const Win = p[inputWeight(l)].data, Whh = p[`Whh${l}`].data, bh = p[`bh${l}`].data;
+    const Win = p[inputWeight(l)].data,
+      Whh = p[`Whh${l}`].data,
+      bh = p[`bh${l}`].data;
     if (l === 1) {
       // one-hot input: W_in·onehot(x_t) is column x_t of Wxh, a lookup
       for (let t = 0; t < T; t++) for (let j = 0; j < H; j++) U[t * H + j] = Win[j * V + inputs[t]];
@@ -57,7 +76,8 @@ export function forward(p: Params, inputs: readonly number[], targets: readonly 
     const h = new Float64Array((T + 1) * H);
     h.set(hprev[l - 1]);
     for (let t = 0; t < T; t++) {
-      const prev = t * H, cur = prev + H;
+      const prev = t * H,
+        cur = prev + H;
       matVec(h, cur, Whh, h, prev, H, H); // Whh·h_{t−1}
       for (let j = 0; j < H; j++) h[cur + j] = Math.tanh(h[cur + j] + U[prev + j] + bh[j]);
     }
@@ -95,12 +115,14 @@ export function backward(c: CacheN): Params {
   const dHraw = new Float64Array(T * H); // (T, H), reused by each layer
   const dhNext = new Float64Array(H);
   for (let l = L; l >= 1; l--) {
-    const h = hs[l - 1], Whh = p[`Whh${l}`].data;
+    const h = hs[l - 1],
+      Whh = p[`Whh${l}`].data;
     // Back through time. h[l]_t feeds the layer above (or the output) and h[l]_{t+1}; the
     // gradients add. dhNext starts at zero: nothing after the last step.
     dhNext.fill(0);
     for (let t = T - 1; t >= 0; t--) {
-      const row = t * H, cur = row + H;
+      const row = t * H,
+        cur = row + H;
       // through tanh: dhraw_t = (1 − h_t²) ⊙ (dh_t from above + dhNext)
       for (let j = 0; j < H; j++) dHraw[row + j] = (1 - h[cur + j] * h[cur + j]) * (dHabove[row + j] + dhNext[j]);
       // carried back through time: dhNext = Whhᵀ·dhraw_t

@@ -6,9 +6,9 @@
 // Dimensions: V vocabulary, H hidden, L layers, G gates (RNN 1, GRU 3, LSTM 4), T seq, B batch.
 
 import { UserError } from '../errors.ts';
-import { GATES, paramShapes, type CharRNNConfig } from '../models/charrnn.ts';
-import { fastModelBytes } from '../fast/model.ts';
 import type { DType } from '../fast/kernels.ts';
+import { fastModelBytes } from '../fast/model.ts';
+import { type CharRNNConfig, GATES, paramShapes } from '../models/charrnn.ts';
 import type { TrainerOptions } from './options.ts';
 
 /** What estimateRun needs: the model's shape and the run's batch, sequence, optimizer and precision. */
@@ -39,7 +39,9 @@ export function estimateRun(o: SizeOptions, vocabSize: number): RunSize {
   const config: CharRNNConfig = { kind: o.model, vocabSize, hiddenSize: o.hidden, layers: o.layers };
   let parameters = 0;
   for (const [, shape] of paramShapes(config)) parameters += shape.reduce((a, b) => a * b, 1);
-  const H = o.hidden, V = vocabSize, GH = GATES[o.model] * H;
+  const H = o.hidden,
+    V = vocabSize,
+    GH = GATES[o.model] * H;
   // multiply-adds per character: layer 0 looks its input weights up by id (GH), deeper layers
   // multiply their input (GH × H); every layer multiplies its previous state (GH × H); the decoder V × H
   const macs = GH + (o.layers - 1) * GH * H + o.layers * GH * H + V * H;
@@ -52,14 +54,24 @@ export function estimateRun(o: SizeOptions, vocabSize: number): RunSize {
 
 /** "1.2 GB", "340 MB", "12 kB": decimal units, one decimal under 10. */
 export function formatBytes(n: number): string {
-  const units: [number, string][] = [[1e12, 'TB'], [1e9, 'GB'], [1e6, 'MB'], [1e3, 'kB']];
+  const units: [number, string][] = [
+    [1e12, 'TB'],
+    [1e9, 'GB'],
+    [1e6, 'MB'],
+    [1e3, 'kB'],
+  ];
   for (const [u, name] of units) if (n >= u) return `${(n / u).toFixed(n / u >= 10 ? 0 : 1)} ${name}`;
   return `${n} bytes`;
 }
 
 /** "3.1 GFLOP" and the like. */
 export function formatFlops(n: number): string {
-  const units: [number, string][] = [[1e12, 'TFLOP'], [1e9, 'GFLOP'], [1e6, 'MFLOP'], [1e3, 'kFLOP']];
+  const units: [number, string][] = [
+    [1e12, 'TFLOP'],
+    [1e9, 'GFLOP'],
+    [1e6, 'MFLOP'],
+    [1e3, 'kFLOP'],
+  ];
   for (const [u, name] of units) if (n >= u) return `${(n / u).toFixed(n / u >= 10 ? 0 : 1)} ${name}`;
   return `${n} FLOP`;
 }

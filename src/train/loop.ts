@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import type { Dtype } from '../checkpoint/safetensors.ts';
 import { UserError } from '../errors.ts';
-import { DivergedError, Trainer } from './trainer.ts';
+import { DivergedError, type Trainer } from './trainer.ts';
 
 export interface TrainProgress {
   iteration: number;
@@ -115,14 +115,22 @@ const YIELD_MS = 10;
 export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promise<TrainResult> {
   const { iters, timeSeconds, evalEvery = 1000, checkpointEvery = 0, sampleEvery = 0, sampleLength = 200, progressMs = 500 } = opts;
   if (iters !== undefined && (!Number.isSafeInteger(iters) || iters < 0)) throw new UserError(`iters must be a non-negative integer, got ${iters}`);
-  if (timeSeconds !== undefined && !(timeSeconds >= 0 && Number.isFinite(timeSeconds))) throw new UserError(`time must be a non-negative number, got ${timeSeconds}`);
-  for (const [name, v] of [['evalEvery', evalEvery], ['checkpointEvery', checkpointEvery], ['sampleEvery', sampleEvery], ['sampleLength', sampleLength]] as const) {
+  if (timeSeconds !== undefined && !(timeSeconds >= 0 && Number.isFinite(timeSeconds)))
+    throw new UserError(`time must be a non-negative number, got ${timeSeconds}`);
+  for (const [name, v] of [
+    ['evalEvery', evalEvery],
+    ['checkpointEvery', checkpointEvery],
+    ['sampleEvery', sampleEvery],
+    ['sampleLength', sampleLength],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new UserError(`${name} must be a non-negative integer, got ${v}`);
   }
   const now = opts.now ?? (() => performance.now());
   const start = now();
   const target = Math.min(trainer.totalIterations, iters === undefined ? Infinity : trainer.iteration + iters);
-  let session = 0, lastReport = start, lastYield = start;
+  let session = 0,
+    lastReport = start,
+    lastYield = start;
   let saved: TrainResult['saved'];
 
   const report = (): TrainProgress => {
@@ -131,9 +139,17 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
     let etaSeconds = rate > 0 ? (target - trainer.iteration) / rate : Infinity;
     if (timeSeconds !== undefined) etaSeconds = Math.min(etaSeconds, Math.max(0, timeSeconds - elapsedSeconds));
     return {
-      iteration: trainer.iteration, totalIterations: trainer.totalIterations, epoch: trainer.epoch, epochs: trainer.options.epochs, sessionIterations: session,
-      loss: trainer.lastLoss, smoothLoss: trainer.smoothLoss, lr: trainer.lr,
-      charsPerSecond: rate * trainer.charsPerStep, elapsedSeconds, etaSeconds,
+      iteration: trainer.iteration,
+      totalIterations: trainer.totalIterations,
+      epoch: trainer.epoch,
+      epochs: trainer.options.epochs,
+      sessionIterations: session,
+      loss: trainer.lastLoss,
+      smoothLoss: trainer.smoothLoss,
+      lr: trainer.lr,
+      charsPerSecond: rate * trainer.charsPerStep,
+      elapsedSeconds,
+      etaSeconds,
     };
   };
   const save = (path: string | undefined, kind: 'latest' | 'best'): void => {
@@ -153,10 +169,22 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
 
   let stoppedBy: TrainResult['stoppedBy'];
   for (;;) {
-    if (trainer.done) { stoppedBy = 'done'; break; }
-    if (opts.signal?.aborted) { stoppedBy = 'signal'; break; }
-    if (trainer.iteration >= target) { stoppedBy = 'iters'; break; }
-    if (timeSeconds !== undefined && now() - start >= timeSeconds * 1000) { stoppedBy = 'time'; break; }
+    if (trainer.done) {
+      stoppedBy = 'done';
+      break;
+    }
+    if (opts.signal?.aborted) {
+      stoppedBy = 'signal';
+      break;
+    }
+    if (trainer.iteration >= target) {
+      stoppedBy = 'iters';
+      break;
+    }
+    if (timeSeconds !== undefined && now() - start >= timeSeconds * 1000) {
+      stoppedBy = 'time';
+      break;
+    }
 
     const lr = trainer.lr;
     try {
@@ -164,8 +192,13 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
     } catch (err) {
       if (!(err instanceof DivergedError)) throw err;
       const path = opts.checkpointPath;
-      const kept = saved ? `; the last good checkpoint is ${saved.path} (iteration ${saved.iteration})`
-        : path === undefined ? '' : existsSync(path) ? `; ${path} was not overwritten` : '; no checkpoint was written';
+      const kept = saved
+        ? `; the last good checkpoint is ${saved.path} (iteration ${saved.iteration})`
+        : path === undefined
+          ? ''
+          : existsSync(path)
+            ? `; ${path} was not overwritten`
+            : '; no checkpoint was written';
       throw new DivergedError(`${err.message}${kept}`);
     }
     session++;

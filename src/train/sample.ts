@@ -10,10 +10,10 @@
 // uniformly from the vocabulary (or, with argmax, is character 0), as in sample.lua. Inference runs
 // on detached parameters, so no tape is built.
 
+import { showChar, type Vocab } from '../data/vocab.ts';
 import type { Rng } from '../engine/random.ts';
 import { UserError } from '../errors.ts';
-import { cloneState, configOf, stepper, zeroState, type CharRNNConfig, type Params, type State } from '../models/charrnn.ts';
-import { showChar, type Vocab } from '../data/vocab.ts';
+import { type CharRNNConfig, cloneState, configOf, type Params, type State, stepper, zeroState } from '../models/charrnn.ts';
 
 export interface SampleOptions {
   /** Characters to generate (not counting the prime). */
@@ -139,7 +139,8 @@ function* generate(
 ): Generator<string, State, undefined> {
   const V = vocab.size;
   const x = [0]; // the input of the one stream, reused
-  const probs = new Float64Array(V), scratch = new Float64Array(V);
+  const probs = new Float64Array(V),
+    scratch = new Float64Array(V);
   let logits: Float64Array | null = null; // null until something has been fed
   for (const id of primeIds) {
     x[0] = id;
@@ -148,7 +149,8 @@ function* generate(
   if (logits === null) state = cloneState(state); // never hand back the caller's own arrays
   for (let n = 0; n < length; n++) {
     let id: number;
-    if (logits === null) id = pick ? pick.rng.int(V) : 0; // no prime: sample.lua's uniform first character
+    if (logits === null)
+      id = pick ? pick.rng.int(V) : 0; // no prime: sample.lua's uniform first character
     else if (!pick) id = argmaxOf(logits);
     else {
       softmaxInto(logits, pick.temperature, probs);

@@ -2,13 +2,13 @@
 // server, or `npm run web` exactly as a user runs it) and Debian's Chromium driven by
 // playwright-core, launched as the issue prescribes with a fresh user-data-dir.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build, type PreviewServer, preview } from 'vite';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const VITE_CONFIG = join(ROOT, 'web', 'vite.config.ts');
@@ -16,8 +16,14 @@ export const VITE_CONFIG = join(ROOT, 'web', 'vite.config.ts');
 export const SCREENSHOTS = join(ROOT, 'test', 'e2e', 'screenshots');
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** A TCP port that was free a moment ago. */
@@ -47,7 +53,10 @@ export async function servePreview(): Promise<{ url: string; stop: () => Promise
 export async function serveDev(): Promise<{ url: string; output: () => string; stop: () => void }> {
   const port = await freePort();
   const child: ChildProcess = spawn('npm', ['run', 'web', '--', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
   });
   let out = '';
   const stop = (): void => {
@@ -82,7 +91,10 @@ export async function serveDev(): Promise<{ url: string; output: () => string; s
 export async function launchBrowser(phone = false): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'rnn-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, acceptDownloads: true,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    acceptDownloads: true,
     ...(phone ? { viewport: { width: 400, height: 800 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : { viewport: { width: 1100, height: 1400 } }),
   });
   return {
@@ -117,7 +129,10 @@ export async function openPage(context: BrowserContext, url: string): Promise<{ 
 }
 
 /** Sets the model and training controls. */
-export async function chooseModel(page: Page, o: { kind: string; layers: number; hidden: number; seq: number; batch: number; optim: string; lr: number }): Promise<void> {
+export async function chooseModel(
+  page: Page,
+  o: { kind: string; layers: number; hidden: number; seq: number; batch: number; optim: string; lr: number },
+): Promise<void> {
   await page.selectOption('#kind', o.kind);
   await page.fill('#layers', String(o.layers));
   await page.fill('#hidden', String(o.hidden));

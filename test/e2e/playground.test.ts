@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, chooseModel, launchBrowser, numberIn, openPage, screenshot, servePreview, serveDev } from './harness.ts';
+import { chooseModel, launchBrowser, numberIn, openPage, ROOT, screenshot, serveDev, servePreview } from './harness.ts';
 
 const SHAKESPEARE = join(ROOT, 'data', 'tinyshakespeare.txt');
 const shakespeare = readFileSync(SHAKESPEARE, 'utf8');
@@ -84,8 +84,33 @@ async function clearMessage(page: Page): Promise<void> {
 // A small GRU trained by the command line (a few seconds) on the bundled text, to load into the page.
 const cliCheckpoint = join(scratch, 'cli.safetensors');
 beforeAll(() => {
-  rnn('train', '--data', SHAKESPEARE, '--model', 'gru', '--layers', '2', '--hidden', '32', '--seq', '50', '--batch', '16',
-    '--optim', 'adam', '--lr', '0.01', '--iters', '300', '--eval-every', '0', '--sample-every', '0', '--checkpoint', cliCheckpoint);
+  rnn(
+    'train',
+    '--data',
+    SHAKESPEARE,
+    '--model',
+    'gru',
+    '--layers',
+    '2',
+    '--hidden',
+    '32',
+    '--seq',
+    '50',
+    '--batch',
+    '16',
+    '--optim',
+    'adam',
+    '--lr',
+    '0.01',
+    '--iters',
+    '300',
+    '--eval-every',
+    '0',
+    '--sample-every',
+    '0',
+    '--checkpoint',
+    cliCheckpoint,
+  );
 }, 120_000);
 
 describe('the built page in Chromium', () => {
@@ -217,8 +242,10 @@ describe('the built page in Chromium', () => {
     // page's most likely next character is the one `rnn sample --argmax` draws after that prefix.
     const passage = 'First Citizen:\nBefore we proceed';
     expect(await inspect(page, passage)).toBe(passage.length);
-    const cliNext: string[] = [], pageNext: string[] = [];
-    for (const i of [0, 2, 5, 9, 13, 17, 21, 24]) { // not 14, the newline: nothing to hover
+    const cliNext: string[] = [],
+      pageNext: string[] = [];
+    for (const i of [0, 2, 5, 9, 13, 17, 21, 24]) {
+      // not 14, the newline: nothing to hover
       const prime = passage.slice(0, i + 1);
       const out = rnn('sample', '--checkpoint', cliCheckpoint, '--argmax', '--length', '1', '--prime', prime);
       expect(out.startsWith(prime)).toBe(true);
@@ -245,7 +272,9 @@ describe('the built page in Chromium', () => {
     }, dropped);
     await page.dispatchEvent('#data-section', 'drop', { dataTransfer: dt });
     await page.waitForFunction(() => document.getElementById('data-info')!.textContent!.includes('hamlet.txt'));
-    expect(await text(page, '#data-info')).toBe(`text: hamlet.txt, ${dropped.length} characters, ${new Set(dropped).size} distinct. Train a new model to use it.`);
+    expect(await text(page, '#data-info')).toBe(
+      `text: hamlet.txt, ${dropped.length} characters, ${new Set(dropped).size} distinct. Train a new model to use it.`,
+    );
     await page.click('#use-bundled');
     expect(await text(page, '#data-info')).toContain('tinyshakespeare.txt');
     await clearMessage(page);
@@ -332,7 +361,7 @@ describe('the built page in Chromium', () => {
     });
   });
 
-  it('loads a model written by PyTorch, and its guesses are PyTorch\'s', async () => {
+  it("loads a model written by PyTorch, and its guesses are PyTorch's", async () => {
     const fixture = join(ROOT, 'test', 'fixtures', 'pytorch');
     await clearMessage(page);
     await page.setInputFiles('#load-file', join(fixture, 'lstm-torch.safetensors'));
@@ -345,8 +374,12 @@ describe('the built page in Chromium', () => {
     const expected = JSON.parse(readFileSync(join(fixture, 'lstm-torch-expected.json'), 'utf8')) as { prime: string; logits: number[] };
     const vocab = JSON.parse(safetensorsHeader(readFileSync(join(fixture, 'lstm-torch.safetensors'))).__metadata__!.vocab as string) as string[];
     const max = Math.max(...expected.logits);
-    const e = expected.logits.map((z) => Math.exp(z - max)), total = e.reduce((a, b) => a + b, 0);
-    const torchTop = e.map((p, i): [string, number] => [vocab[i], (100 * p) / total]).sort((a, b) => b[1] - a[1]).slice(0, 5);
+    const e = expected.logits.map((z) => Math.exp(z - max)),
+      total = e.reduce((a, b) => a + b, 0);
+    const torchTop = e
+      .map((p, i): [string, number] => [vocab[i], (100 * p) / total])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5);
     const n = [...expected.prime].length;
     expect(await inspect(page, expected.prime)).toBe(n);
     const shown = await guessesAt(page, n - 1);

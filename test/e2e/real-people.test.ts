@@ -4,18 +4,21 @@
 // and touch, a reset that does what it says, and an automated accessibility check (axe-core) on a
 // desktop window and on a 400-pixel phone screen. Screenshots go to test/e2e/screenshots/.
 
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, launchBrowser, numberIn, openPage, screenshot, servePreview } from './harness.ts';
+import { launchBrowser, numberIn, openPage, ROOT, screenshot, servePreview } from './harness.ts';
 
 const text = async (page: Page, sel: string): Promise<string> => (await page.textContent(sel)) ?? '';
 const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 
 // A short text: 3,000 characters of varied English (the issue's case: char-rnn's defaults stopped after 50 one-iteration epochs).
 const WORDS = 'the quick brown fox jumps over a lazy dog while seven tall wizards quietly judge my box of jam and liquor'.split(' ');
-const SHORT = Array.from({ length: 700 }, (_, i) => WORDS[(i * 7 + (i >> 3)) % WORDS.length]).join(' ').slice(0, 2999) + '\n';
+const SHORT =
+  Array.from({ length: 700 }, (_, i) => WORDS[(i * 7 + (i >> 3)) % WORDS.length])
+    .join(' ')
+    .slice(0, 2999) + '\n';
 
 /** Records every training loss the worker sends, before the page's own scripts run (the page is not changed for it). */
 async function recordLosses(context: BrowserContext): Promise<void> {
@@ -62,7 +65,9 @@ async function pause(page: Page): Promise<void> {
 async function seriousViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(c: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as { axe: { run(c: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }
+    ).axe;
     const r = await axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
@@ -86,7 +91,7 @@ describe('the page for real people (desktop)', () => {
     await stopServer?.();
   });
 
-  it('trains a 3,000-character paste with char-rnn\'s defaults past 50 epochs, until paused, the loss still falling', async () => {
+  it("trains a 3,000-character paste with char-rnn's defaults past 50 epochs, until paused, the loss still falling", async () => {
     await pasteAndUse(page, SHORT);
     expect(await text(page, '#data-info')).toBe(`text: pasted text, 3,000 characters, ${new Set(SHORT).size} distinct. Train a new model to use it.`);
     await page.fill('#lr-decay', '1');
@@ -102,7 +107,8 @@ describe('the page for real people (desktop)', () => {
     expect(await page.getAttribute('body', 'data-running')).toBe('true'); // epoch 50 was not the end
     await pause(page);
     const all = await losses(page);
-    const last10 = all.slice(-10), mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const last10 = all.slice(-10),
+      mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(last10)).toBeLessThan(mean(at50) - 0.2);
     await page.waitForFunction(() => document.getElementById('val-loss')!.textContent !== '–');
     await screenshot(page, '20-short-text-until-paused');
@@ -110,7 +116,8 @@ describe('the page for real people (desktop)', () => {
 
   it('shows the last raw loss beside a bias-corrected average that lies among the losses it averages', async () => {
     const all = await losses(page);
-    const shownLast = await numberIn(page, '#last-loss'), shownAverage = await numberIn(page, '#train-loss');
+    const shownLast = await numberIn(page, '#last-loss'),
+      shownAverage = await numberIn(page, '#train-loss');
     expect(shownLast).toBeCloseTo(all[all.length - 1], 3);
     // the average of the page over about the last 50 iterations: β = 0.98, bias-corrected, worked out here independently
     let m = 0;
@@ -134,7 +141,8 @@ describe('the page for real people (desktop)', () => {
     // 50 epochs of one iteration each are over at once: the note stays beside the end of training
     expect(await message(page)).toEqual({
       kind: 'info',
-      text: 'The text is short (6 characters, 5 of them for training), so the page made the batch and sequence fit it: batch 50 → 1, seq length 50 → 4. ' +
+      text:
+        'The text is short (6 characters, 5 of them for training), so the page made the batch and sequence fit it: batch 50 → 1, seq length 50 → 4. ' +
         'training finished: the last epoch (50) is done; set more epochs and press Resume to go on',
     });
     expect(await page.inputValue('#batch')).toBe('1');
@@ -154,7 +162,9 @@ describe('the page for real people (desktop)', () => {
     expect(refused).toEqual({ kind: 'error', text: 'this run has finished its 3 epochs: set more epochs, or choose "until paused"' });
     await page.fill('#epochs', '6');
     await page.click('#resume');
-    await page.waitForFunction(() => document.getElementById('info')!.textContent!.startsWith('training finished: the last epoch (6)'), null, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('info')!.textContent!.startsWith('training finished: the last epoch (6)'), null, {
+      timeout: 60_000,
+    });
     expect(await text(page, '#error')).toBe(''); // the refusal went with the next action
     expect(await text(page, '#epoch')).toBe('6.00');
     expect(await text(page, '#epochs-of')).toBe(' of 6');
@@ -197,7 +207,9 @@ describe('the page for real people (desktop)', () => {
     await page.click('#train');
     const big = await message(page);
     expect(big.kind).toBe('error');
-    expect(big.text).toMatch(/^this model is too big for the page: one training step would take about \d+ s \(3,320,385 parameters, batch × seq characters per step\), and the page allows 2 s\./);
+    expect(big.text).toMatch(
+      /^this model is too big for the page: one training step would take about \d+ s \(3,320,385 parameters, batch × seq characters per step\), and the page allows 2 s\./,
+    );
     expect(await page.getAttribute('body', 'data-running')).toBe('false');
     expect(await text(page, '#model-info')).toBe(model);
     await page.fill('#sample-length', '200000');
@@ -245,7 +257,9 @@ describe('the page for real people (desktop)', () => {
     await page.fill('#gc-seq', '5');
     await page.fill('#gc-batch', '2');
     await page.click('#gradcheck-btn');
-    await page.waitForFunction(() => /^PASS: 10 of 10 parameters pass \(lstm 2×4/.test(document.getElementById('gradcheck-summary')!.textContent ?? ''), null, { timeout: 60_000 });
+    await page.waitForFunction(() => /^PASS: 10 of 10 parameters pass \(lstm 2×4/.test(document.getElementById('gradcheck-summary')!.textContent ?? ''), null, {
+      timeout: 60_000,
+    });
     await screenshot(page, '21-cancelled-jobs');
   });
 
@@ -308,7 +322,7 @@ describe('the page for real people (desktop)', () => {
     await pause(page);
   });
 
-  it('shows the loaded checkpoint\'s epoch, not 0, and a plain message for a file that is not a checkpoint', async () => {
+  it("shows the loaded checkpoint's epoch, not 0, and a plain message for a file that is not a checkpoint", async () => {
     const epoch = await text(page, '#epoch');
     expect(Number(epoch)).toBeGreaterThan(0);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-btn')]);
@@ -324,10 +338,14 @@ describe('the page for real people (desktop)', () => {
   });
 
   it('names every control uniquely and passes axe-core with no serious violations', async () => {
-    const names = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea, button')].map((e) => {
-      const el = e as HTMLInputElement;
-      return (el.getAttribute('aria-label') ?? (el.labels?.[0]?.textContent ?? '') + (el.tagName === 'BUTTON' ? el.textContent : '')).replace(/\s+/g, ' ').trim();
-    }));
+    const names = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')].map((e) => {
+        const el = e as HTMLInputElement;
+        return (el.getAttribute('aria-label') ?? (el.labels?.[0]?.textContent ?? '') + (el.tagName === 'BUTTON' ? el.textContent : ''))
+          .replace(/\s+/g, ' ')
+          .trim();
+      }),
+    );
     expect(names.filter((n) => n === '')).toEqual([]);
     const counts = new Map<string, number>();
     for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);

@@ -16,13 +16,15 @@ try {
   await page.click('#train');
   await page.waitForSelector('body[data-running="true"]');
   await page.waitForTimeout(WARMUP_S * 1000);
-  const it0 = await numberIn(page, '#iteration'), t0 = performance.now();
+  const it0 = await numberIn(page, '#iteration'),
+    t0 = performance.now();
   const readings: number[] = [];
   for (let s = 0; s < seconds; s++) {
     await page.waitForTimeout(1000);
     readings.push(await numberIn(page, '#chars-per-second'));
   }
-  const it1 = await numberIn(page, '#iteration'), t1 = performance.now();
+  const it1 = await numberIn(page, '#iteration'),
+    t1 = performance.now();
   await page.click('#pause');
   const sorted = readings.filter(Number.isFinite).sort((a, b) => a - b);
   const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;

@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, linear, logSoftmax, softmax } from '../../src/engine/index.ts';
-import { FD_TOL, arbSeed, naiveMatmul, tapeVsNumeric } from './numeric.ts';
+import { linear, logSoftmax, Rng, softmax, Tensor } from '../../src/engine/index.ts';
+import { arbSeed, FD_TOL, naiveMatmul, tapeVsNumeric } from './numeric.ts';
 
 const dim = fc.integer({ min: 1, max: 6 });
 
@@ -25,7 +25,9 @@ describe('linear', () => {
     fc.assert(
       fc.property(dim, dim, dim, arbSeed, (B, In, Out, seed) => {
         const rng = new Rng(seed);
-        const x = Tensor.randn([B, In], rng), W = Tensor.randn([Out, In], rng), b = Tensor.randn([Out], rng);
+        const x = Tensor.randn([B, In], rng),
+          W = Tensor.randn([Out, In], rng),
+          b = Tensor.randn([Out], rng);
         const { tape, numeric, value } = tapeVsNumeric(linear, [x, W, b], rng);
         const expected = naiveMatmul(x.data, W.data, B, In, Out, false, true);
         for (let i = 0; i < B; i++) for (let o = 0; o < Out; o++) expected[i * Out + o] += b.data[o];
@@ -39,7 +41,8 @@ describe('linear', () => {
 
   it('works without a bias', () => {
     const rng = new Rng(3);
-    const x = Tensor.randn([2, 3], rng), W = Tensor.randn([4, 3], rng);
+    const x = Tensor.randn([2, 3], rng),
+      W = Tensor.randn([4, 3], rng);
     const { tape, numeric, value } = tapeVsNumeric((a, w) => linear(a, w), [x, W], rng);
     expect(value).toBeAllClose(naiveMatmul(x.data, W.data, 2, 3, 4, false, true), { rtol: 1e-12, atol: 1e-13 });
     expect(tape[0]).toBeAllClose(numeric[0], FD_TOL);
@@ -67,7 +70,13 @@ describe('softmax', () => {
   });
 
   it('does not overflow for large logits', () => {
-    const p = softmax(Tensor.fromArray([[1000, 1000], [1000, 0], [-1000, -1000]]));
+    const p = softmax(
+      Tensor.fromArray([
+        [1000, 1000],
+        [1000, 0],
+        [-1000, -1000],
+      ]),
+    );
     expect(p).toBeAllClose([0.5, 0.5, 1, 0, 0.5, 0.5], { rtol: 1e-15, atol: 1e-300 });
   });
 
@@ -97,7 +106,12 @@ describe('logSoftmax', () => {
   });
 
   it('stays finite for logits like ±1000 (hand-computed values)', () => {
-    const y = logSoftmax(Tensor.fromArray([[1000, 0, -1000], [1000, 1000, 1000]]));
+    const y = logSoftmax(
+      Tensor.fromArray([
+        [1000, 0, -1000],
+        [1000, 1000, 1000],
+      ]),
+    );
     expect(y).toBeAllClose([0, -1000, -2000, -Math.log(3), -Math.log(3), -Math.log(3)], { rtol: 1e-14, atol: 1e-14 });
   });
 

@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, add, clamp, div, exp, log, mul, neg, relu, sigmoid, sub, tanh } from '../../src/engine/index.ts';
-import { FD_TOL, NAMED_PAIRS, arbBroadcastPair, arbSeed, arbShape, awayFrom, mapT, naiveBinary, signedUniform, tapeVsNumeric } from './numeric.ts';
+import { add, clamp, div, exp, log, mul, neg, Rng, relu, sigmoid, sub, Tensor, tanh } from '../../src/engine/index.ts';
+import { arbBroadcastPair, arbSeed, arbShape, awayFrom, FD_TOL, mapT, NAMED_PAIRS, naiveBinary, signedUniform, tapeVsNumeric } from './numeric.ts';
 
 type Binary = (a: Tensor, b: Tensor) => Tensor;
 
@@ -44,7 +44,8 @@ describe.each(BINARY)('%s', (name, op, ref) => {
   });
 
   it('throws naming the op and both shapes when shapes do not broadcast', () => {
-    const a = Tensor.zeros([2, 3]), b = Tensor.zeros([4]);
+    const a = Tensor.zeros([2, 3]),
+      b = Tensor.zeros([4]);
     expect(() => op(a, b)).toThrow(new RegExp(`^${name}: .*\\[2, 3\\].*\\[4\\]`));
   });
 });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { K, Rng, Tensor } from '../../src/engine/index.ts';
 import type { BinaryOp } from '../../src/engine/kernels/index.ts';
-import { NAMED_PAIRS, arbBroadcastPair, arbSeed, arbShape, dot, naiveBinary, naiveBroadcastShape, naiveMatmul, naiveSumTo } from './numeric.ts';
+import { arbBroadcastPair, arbSeed, arbShape, dot, NAMED_PAIRS, naiveBinary, naiveBroadcastShape, naiveMatmul, naiveSumTo } from './numeric.ts';
 
 const randn = (n: number, rng: Rng): Float64Array => Tensor.randn([n], rng).data;
 
@@ -24,7 +24,8 @@ describe.each(LAYOUTS)('%s', (name, ta, tb) => {
     fc.assert(
       fc.property(awkward, awkward, awkward, arbSeed, (M, Kd, N, seed) => {
         const rng = new Rng(seed);
-        const A = randn(M * Kd, rng), B = randn(Kd * N, rng);
+        const A = randn(M * Kd, rng),
+          B = randn(Kd * N, rng);
         const C = randn(M * N + 3, rng); // garbage to be overwritten, plus a tail that must survive
         const tail = C.slice(M * N);
         K[name](A, B, C, M, Kd, N);
@@ -39,11 +40,16 @@ describe.each(LAYOUTS)('%s', (name, ta, tb) => {
     fc.assert(
       fc.property(awkward, awkward, awkward, arbSeed, (M, Kd, N, seed) => {
         const rng = new Rng(seed);
-        const A = randn(M * Kd, rng), B = randn(Kd * N, rng), C0 = randn(M * N, rng);
+        const A = randn(M * Kd, rng),
+          B = randn(Kd * N, rng),
+          C0 = randn(M * N, rng);
         const C = C0.slice();
         K[name](A, B, C, M, Kd, N, true);
         const P = naiveMatmul(A, B, M, Kd, N, ta, tb);
-        expect(C).toBeAllClose(P.map((v, i) => v + C0[i]), { rtol: 1e-12, atol: 1e-12 });
+        expect(C).toBeAllClose(
+          P.map((v, i) => v + C0[i]),
+          { rtol: 1e-12, atol: 1e-12 },
+        );
       }),
       { numRuns: 40 },
     );
@@ -60,7 +66,8 @@ describe('binary', () => {
 
   function check(op: BinaryOp, f: (x: number, y: number) => number, as: number[], bs: number[], seed: number): void {
     const rng = new Rng(seed);
-    const a = Tensor.randn(as, rng), b = Tensor.uniform(bs, rng, 0.5, 2);
+    const a = Tensor.randn(as, rng),
+      b = Tensor.uniform(bs, rng, 0.5, 2);
     const out = naiveBroadcastShape(as, bs);
     // both operand orders, so each side takes its turn as the broadcast one
     expect(K.binary(op, a.data, as, b.data, bs, out)).toBeAllClose(naiveBinary(a, b, f), { rtol: 0, atol: 0 });
@@ -106,7 +113,8 @@ describe('adjoint pairs: ⟨fwd(x), y⟩ = ⟨x, adj(y)⟩', () => {
     fc.assert(
       fc.property(arb, arbSeed, ([s, ax], seed) => {
         const rng = new Rng(seed);
-        const x = Tensor.randn(s, rng).data, y = randn(x.length / s[ax], rng);
+        const x = Tensor.randn(s, rng).data,
+          y = randn(x.length / s[ax], rng);
         expect(dot(K.sumAxis(x, s, ax), y)).toBeCloseTo(dot(x, K.expandAxis(y, s, ax)), 11);
       }),
       { numRuns: 30 },
@@ -115,9 +123,9 @@ describe('adjoint pairs: ⟨fwd(x), y⟩ = ⟨x, adj(y)⟩', () => {
 
   it('sliceAxis / padAxis', () => {
     const arb = arbShape(1, 3, 5).chain((s) =>
-      fc.integer({ min: 0, max: s.length - 1 }).chain((ax) =>
-        fc.tuple(fc.constant(s), fc.constant(ax), fc.integer({ min: 0, max: s[ax] }), fc.integer({ min: 0, max: s[ax] })),
-      ),
+      fc
+        .integer({ min: 0, max: s.length - 1 })
+        .chain((ax) => fc.tuple(fc.constant(s), fc.constant(ax), fc.integer({ min: 0, max: s[ax] }), fc.integer({ min: 0, max: s[ax] }))),
     );
     fc.assert(
       fc.property(arb, arbSeed, ([s, ax, p, q], seed) => {
@@ -140,7 +148,8 @@ describe('adjoint pairs: ⟨fwd(x), y⟩ = ⟨x, adj(y)⟩', () => {
     fc.assert(
       fc.property(arb, arbSeed, ([rows, cols, idx], seed) => {
         const rng = new Rng(seed);
-        const table = randn(rows * cols, rng), y = randn(idx.length * cols, rng);
+        const table = randn(rows * cols, rng),
+          y = randn(idx.length * cols, rng);
         const adj = new Float64Array(rows * cols);
         K.scatterAddRows(adj, cols, idx, y);
         expect(dot(K.gatherRows(table, cols, idx), y)).toBeCloseTo(dot(table, adj), 11);
@@ -163,7 +172,9 @@ describe('small kernels', () => {
 
   it('softmaxCrossEntropy kernel: probabilities sum to 1 per row and the loss is −Σ log p[target]', () => {
     const rng = new Rng(17);
-    const N = 4, C = 5, targets = [0, 4, 2, 2];
+    const N = 4,
+      C = 5,
+      targets = [0, 4, 2, 2];
     const logits = Tensor.randn([N, C], rng, 3).data;
     const { loss, probs } = K.softmaxCrossEntropy(logits, N, C, targets);
     let expected = 0;

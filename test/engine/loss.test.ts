@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, softmaxCrossEntropy } from '../../src/engine/index.ts';
-import { FD_TOL, arbSeed, tapeVsNumeric } from './numeric.ts';
+import { Rng, softmaxCrossEntropy, Tensor } from '../../src/engine/index.ts';
+import { arbSeed, FD_TOL, tapeVsNumeric } from './numeric.ts';
 
 /** Σᵣ −log( e^{x[r, t_r]} / Σⱼ e^{x[r, j]} ), straight from the definition (no max shift: inputs are small). */
 function naiveLoss(logits: Tensor, targets: number[]): number {
@@ -43,7 +43,8 @@ describe('softmaxCrossEntropy', () => {
         const logits = Tensor.randn([N, C], new Rng(seed));
         const shifted = logits.clone();
         for (let j = 0; j < C; j++) shifted.data[j] += c; // row 0 only
-        const a = softmaxCrossEntropy(logits, targets).item(), b = softmaxCrossEntropy(shifted, targets).item();
+        const a = softmaxCrossEntropy(logits, targets).item(),
+          b = softmaxCrossEntropy(shifted, targets).item();
         expect(b).toBeCloseTo(a, 9);
       }),
       { numRuns: 20 },
@@ -51,7 +52,15 @@ describe('softmaxCrossEntropy', () => {
   });
 
   it('does not overflow for logits like ±1000 (hand-computed: the loss is the gap to the top logit)', () => {
-    const logits = Tensor.fromArray([[1000, 0, -1000], [1000, 0, -1000], [1000, 0, -1000], [1000, 1000, 1000]], true);
+    const logits = Tensor.fromArray(
+      [
+        [1000, 0, -1000],
+        [1000, 0, -1000],
+        [1000, 0, -1000],
+        [1000, 1000, 1000],
+      ],
+      true,
+    );
     const loss = softmaxCrossEntropy(logits, [0, 1, 2, 1]);
     // rows: −log 1 = 0, −log e^{−1000} = 1000, 2000, and −log(1/3) = log 3
     expect(loss.item()).toBeCloseTo(3000 + Math.log(3), 9);
@@ -59,15 +68,27 @@ describe('softmaxCrossEntropy', () => {
     const g = logits.grad!;
     expect(g.data.every(Number.isFinite)).toBe(true);
     // p − onehot with p = (1, 0, 0) on the first three rows and (1/3, 1/3, 1/3) on the last
-    expect(g).toBeAllClose(Tensor.fromArray([[0, 0, 0], [1, -1, 0], [1, 0, -1], [1 / 3, -2 / 3, 1 / 3]]), { rtol: 1e-12, atol: 1e-300 });
+    expect(g).toBeAllClose(
+      Tensor.fromArray([
+        [0, 0, 0],
+        [1, -1, 0],
+        [1, 0, -1],
+        [1 / 3, -2 / 3, 1 / 3],
+      ]),
+      { rtol: 1e-12, atol: 1e-300 },
+    );
   });
 
   it('scales its gradient by the upstream gradient', () => {
     const rng = new Rng(1);
-    const x = Tensor.randn([3, 4], rng, 1, true), y = x.detach().asParam();
+    const x = Tensor.randn([3, 4], rng, 1, true),
+      y = x.detach().asParam();
     softmaxCrossEntropy(x, [0, 3, 1]).backward();
     softmaxCrossEntropy(y, [0, 3, 1]).backward(Tensor.scalar(-2.5));
-    expect(y.grad).toBeAllClose(Array.from(x.grad!.data, (v) => -2.5 * v), { rtol: 1e-14, atol: 1e-16 });
+    expect(y.grad).toBeAllClose(
+      Array.from(x.grad!.data, (v) => -2.5 * v),
+      { rtol: 1e-14, atol: 1e-16 },
+    );
   });
 
   it('each row of the gradient sums to zero (the probabilities and the one-hot both sum to 1)', () => {

@@ -2,8 +2,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, matmul, transpose } from '../../src/engine/index.ts';
-import { FD_TOL, arbSeed, naiveMatmul, tapeVsNumeric } from './numeric.ts';
+import { matmul, Rng, Tensor, transpose } from '../../src/engine/index.ts';
+import { arbSeed, FD_TOL, naiveMatmul, tapeVsNumeric } from './numeric.ts';
 
 const dim = fc.integer({ min: 1, max: 7 });
 
@@ -12,7 +12,8 @@ describe('matmul', () => {
     fc.assert(
       fc.property(dim, dim, dim, arbSeed, (M, Kd, N, seed) => {
         const rng = new Rng(seed);
-        const a = Tensor.randn([M, Kd], rng), b = Tensor.randn([Kd, N], rng);
+        const a = Tensor.randn([M, Kd], rng),
+          b = Tensor.randn([Kd, N], rng);
         const { tape, numeric, value } = tapeVsNumeric(matmul, [a, b], rng);
         expect(value.shape).toEqual([M, N]);
         expect(value).toBeAllClose(naiveMatmul(a.data, b.data, M, Kd, N), { rtol: 1e-12, atol: 1e-13 });
@@ -27,7 +28,8 @@ describe('matmul', () => {
     fc.assert(
       fc.property(dim, dim, dim, arbSeed, (M, Kd, N, seed) => {
         const rng = new Rng(seed);
-        const a = Tensor.randn([M, Kd], rng, 1, true), b = Tensor.randn([Kd, N], rng, 1, true);
+        const a = Tensor.randn([M, Kd], rng, 1, true),
+          b = Tensor.randn([Kd, N], rng, 1, true);
         const dC = Tensor.randn([M, N], rng);
         matmul(a, b).backward(dC);
         expect(a.grad).toBeAllClose(naiveMatmul(dC.data, b.data, M, N, Kd, false, true), { rtol: 1e-12, atol: 1e-13 });
@@ -38,13 +40,26 @@ describe('matmul', () => {
   });
 
   it('a hand-computed 2×2 product', () => {
-    const c = matmul(Tensor.fromArray([[1, 2], [3, 4]]), Tensor.fromArray([[5, 6], [7, 8]]));
-    expect(c.toArray()).toEqual([[19, 22], [43, 50]]);
+    const c = matmul(
+      Tensor.fromArray([
+        [1, 2],
+        [3, 4],
+      ]),
+      Tensor.fromArray([
+        [5, 6],
+        [7, 8],
+      ]),
+    );
+    expect(c.toArray()).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
   });
 
   it('computes the gradient of only the operand that needs one', () => {
     const rng = new Rng(5);
-    const a = Tensor.randn([3, 4], rng, 1, true), b = Tensor.randn([4, 2], rng);
+    const a = Tensor.randn([3, 4], rng, 1, true),
+      b = Tensor.randn([4, 2], rng);
     matmul(a, b).backward(Tensor.ones([3, 2]));
     expect(a.grad).not.toBeNull();
     expect(b.grad).toBeNull();
@@ -75,7 +90,8 @@ describe('transpose', () => {
 
   it('(A·B)ᵀ = Bᵀ·Aᵀ', () => {
     const rng = new Rng(9);
-    const a = Tensor.randn([3, 5], rng), b = Tensor.randn([5, 2], rng);
+    const a = Tensor.randn([3, 5], rng),
+      b = Tensor.randn([5, 2], rng);
     expect(transpose(matmul(a, b))).toBeAllClose(matmul(transpose(b), transpose(a)), { rtol: 1e-13, atol: 1e-14 });
   });
 

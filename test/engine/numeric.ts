@@ -3,7 +3,7 @@
 // shapes and seeds (fast-check never generates raw floats here; values come from a seeded Rng).
 
 import fc from 'fast-check';
-import { Rng, Tensor, sizeOf, type Shape } from '../../src/engine/index.ts';
+import { type Rng, type Shape, sizeOf, Tensor } from '../../src/engine/index.ts';
 
 // ---- finite differences -----------------------------------------------------------------------
 
@@ -112,7 +112,10 @@ export function naiveBroadcastShape(a: Shape, b: Shape): number[] {
 /** Flat position in an array of shape `s` read by output multi-index `outIdx` under broadcasting. */
 export function broadcastSource(outIdx: number[], s: Shape): number {
   const lead = outIdx.length - s.length;
-  return ravel(s.map((d, ax) => (d === 1 ? 0 : outIdx[ax + lead])), s);
+  return ravel(
+    s.map((d, ax) => (d === 1 ? 0 : outIdx[ax + lead])),
+    s,
+  );
 }
 
 /** out = f(a, b) elementwise with broadcasting, one output element at a time. */

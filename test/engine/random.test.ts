@@ -44,7 +44,8 @@ describe('determinism and state', () => {
   it('the same seed gives the same stream; different seeds give different streams', () => {
     fc.assert(
       fc.property(arbSeed, arbSeed, (s1, s2) => {
-        const a = draws(new Rng(s1), 50, (r) => r.nextUint32()), b = draws(new Rng(s1), 50, (r) => r.nextUint32());
+        const a = draws(new Rng(s1), 50, (r) => r.nextUint32()),
+          b = draws(new Rng(s1), 50, (r) => r.nextUint32());
         expect(a).toEqual(b);
         if (s1 !== s2) expect(draws(new Rng(s2), 4, (r) => r.nextUint32())).not.toEqual(a.subarray(0, 4));
       }),
@@ -71,10 +72,14 @@ describe('determinism and state', () => {
     // out = rotl(s1·5, 7)·9: s1 = 2 gives 10·128·9 = 11520; then s1 = 0; then s1 = 1029 gives 5145·128·9
     expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([11520, 0, 5927040]);
     fc.assert(
-      fc.property(fc.tuple(u32, u32, u32, u32).filter((s) => s.some((v) => v !== 0)), (state) => {
-        const r = new Rng(state), ref = referenceXoshiro(state);
-        for (let i = 0; i < 200; i++) expect(r.nextUint32()).toBe(ref.next().value);
-      }),
+      fc.property(
+        fc.tuple(u32, u32, u32, u32).filter((s) => s.some((v) => v !== 0)),
+        (state) => {
+          const r = new Rng(state),
+            ref = referenceXoshiro(state);
+          for (let i = 0; i < 200; i++) expect(r.nextUint32()).toBe(ref.next().value);
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -82,7 +87,8 @@ describe('determinism and state', () => {
   it('nearby seeds give uncorrelated streams', () => {
     const n = 5000;
     for (const seed of [0, 1, 41, 1000]) {
-      const a = draws(new Rng(seed), n, (r) => r.uniform()), b = draws(new Rng(seed + 1), n, (r) => r.uniform());
+      const a = draws(new Rng(seed), n, (r) => r.uniform()),
+        b = draws(new Rng(seed + 1), n, (r) => r.uniform());
       let cov = 0;
       for (let i = 0; i < n; i++) cov += (a[i] - 0.5) * (b[i] - 0.5);
       const corr = cov / n / (1 / 12);
@@ -167,6 +173,6 @@ describe('distributions', () => {
       expect(Number.isInteger(k) && k >= 0 && k < n).toBe(true);
       counts[k]++;
     }
-    for (const c of counts) expect(Math.abs(c - N / n)).toBeLessThan(5 * Math.sqrt((N * (1 / n) * (1 - 1 / n))));
+    for (const c of counts) expect(Math.abs(c - N / n)).toBeLessThan(5 * Math.sqrt(N * (1 / n) * (1 - 1 / n)));
   });
 });

@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, mean, sum } from '../../src/engine/index.ts';
-import { FD_TOL, arbSeed, arbShape, ravel, tapeVsNumeric, unravel } from './numeric.ts';
+import { mean, Rng, sum, Tensor } from '../../src/engine/index.ts';
+import { arbSeed, arbShape, FD_TOL, ravel, tapeVsNumeric, unravel } from './numeric.ts';
 
 /** Sum over axis `ax` by visiting every element and dropping that axis from its index. */
 function naiveSumAxis(x: Tensor, ax: number): Tensor {
@@ -24,9 +24,7 @@ function naiveTotal(x: Tensor): number {
 }
 
 /** A shape and an axis in it, given either as a non-negative or a negative number. */
-const arbShapeAxis = arbShape(1, 4, 4).chain((shape) =>
-  fc.tuple(fc.constant(shape), fc.integer({ min: -shape.length, max: shape.length - 1 })),
-);
+const arbShapeAxis = arbShape(1, 4, 4).chain((shape) => fc.tuple(fc.constant(shape), fc.integer({ min: -shape.length, max: shape.length - 1 })));
 
 describe('sum', () => {
   it('over everything: a scalar equal to the plain total; gradient matches finite differences', () => {
@@ -58,7 +56,10 @@ describe('sum', () => {
   });
 
   it('a hand-computed example', () => {
-    const x = Tensor.fromArray([[1, 2, 3], [4, 5, 6]]);
+    const x = Tensor.fromArray([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(sum(x).item()).toBe(21);
     expect(sum(x, 0).toArray()).toEqual([5, 7, 9]);
     expect(sum(x, -1).toArray()).toEqual([6, 15]);

@@ -3,8 +3,8 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Rng, Tensor, add, concat, gatherRows, mul, reshape, slice, sum, tanh } from '../../src/engine/index.ts';
-import { FD_TOL, arbSeed, arbShape, ravel, tapeVsNumeric, unravel } from './numeric.ts';
+import { add, concat, gatherRows, mul, Rng, reshape, slice, sum, Tensor, tanh } from '../../src/engine/index.ts';
+import { arbSeed, arbShape, FD_TOL, ravel, tapeVsNumeric, unravel } from './numeric.ts';
 
 /** A shape, an axis in it (possibly negative) and a range [start, end) along that axis. */
 const arbSlice = arbShape(1, 3, 5).chain((shape) =>
@@ -113,7 +113,12 @@ describe('concat', () => {
       fc.property(arb, arbSeed, ([shape, axis, widths], seed) => {
         const rng = new Rng(seed);
         const ax = axis < 0 ? axis + shape.length : axis;
-        const parts = widths.map((w) => Tensor.randn(shape.map((d, i) => (i === ax ? w : d)), rng));
+        const parts = widths.map((w) =>
+          Tensor.randn(
+            shape.map((d, i) => (i === ax ? w : d)),
+            rng,
+          ),
+        );
         const { tape, numeric, value } = tapeVsNumeric((...ps) => concat(ps, axis), parts, rng);
         const total = widths.reduce((a, b) => a + b, 0);
         const outShape = shape.map((d, i) => (i === ax ? total : d));
@@ -173,9 +178,20 @@ describe('gatherRows', () => {
   });
 
   it('a row picked three times gets three times the gradient; unpicked rows get zero', () => {
-    const table = Tensor.fromArray([[1, 2], [3, 4], [5, 6]], true);
+    const table = Tensor.fromArray(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      true,
+    );
     sum(gatherRows(table, [2, 0, 2, 2])).backward();
-    expect(table.grad!.toArray()).toEqual([[1, 1], [0, 0], [3, 3]]);
+    expect(table.grad!.toArray()).toEqual([
+      [1, 1],
+      [0, 0],
+      [3, 3],
+    ]);
   });
 
   it('rejects a non-2-D table and out-of-range or fractional indices', () => {

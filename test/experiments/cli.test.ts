@@ -14,7 +14,9 @@ afterAll(() => rmSync(runs, { recursive: true, force: true }));
 
 function experiment(...args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'experiments', 'run.ts'), ...args], {
-    cwd: ROOT, encoding: 'utf8', env: { ...process.env, RNN_EXPERIMENT_RUNS: runs },
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, RNN_EXPERIMENT_RUNS: runs },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -23,7 +25,12 @@ describe('npm run experiment', () => {
   it('--list names every experiment', () => {
     const r = experiment('--list');
     expect(r.code).toBe(0);
-    expect(r.out.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(EXPERIMENTS.map((e) => e.name));
+    expect(
+      r.out
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/)[0]),
+    ).toEqual(EXPERIMENTS.map((e) => e.name));
   });
 
   it.each([

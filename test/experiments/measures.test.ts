@@ -3,8 +3,22 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  bracketBalance, cLineShare, charEntropy, distinctWordRatio, knownWordShare, latexBalance, lines, longestRepeat,
-  meanWordLength, nestingErrors, poemForm, poemLines, shareIn, undeclaredIdentifiers, vocabulary, words,
+  bracketBalance,
+  charEntropy,
+  cLineShare,
+  distinctWordRatio,
+  knownWordShare,
+  latexBalance,
+  lines,
+  longestRepeat,
+  meanWordLength,
+  nestingErrors,
+  poemForm,
+  poemLines,
+  shareIn,
+  undeclaredIdentifiers,
+  vocabulary,
+  words,
 } from '../../experiments/lib/measures.ts';
 
 describe('words', () => {
@@ -83,7 +97,11 @@ describe('Tang poems', () => {
   const quiet = '床前明月光，疑是地上霜。举头望明月，低头思故乡。'; // 4 lines of 5, ，。，。
   const cut = '春眠不觉晓，处处闻啼鸟。夜来风雨声'; // cut off: 3 lines, the last without its mark
   it('poemLines splits at clause marks and keeps them', () => {
-    expect(poemLines(cut)).toEqual([{ text: '春眠不觉晓', mark: '，' }, { text: '处处闻啼鸟', mark: '。' }, { text: '夜来风雨声', mark: '' }]);
+    expect(poemLines(cut)).toEqual([
+      { text: '春眠不觉晓', mark: '，' },
+      { text: '处处闻啼鸟', mark: '。' },
+      { text: '夜来风雨声', mark: '' },
+    ]);
   });
   it('poemForm counts lines of 5 or 7, regular forms and alternating marks', () => {
     expect(poemForm(`${quiet}\n\n${cut}\n`)).toEqual({ poems: 2, lines: 7, fiveOrSeven: 7, regular: 1, alternating: 1 });

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trainRun, type RunSpec } from '../../experiments/lib/runs.ts';
 import type { Reporter } from '../../experiments/lib/report.ts';
+import { type RunSpec, trainRun } from '../../experiments/lib/runs.ts';
 import type { Trainer } from '../../src/index.ts';
 
 const quiet: Reporter = { line: () => {}, progress: () => {}, done: () => {} };
@@ -17,7 +17,13 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const text = 'the quick brown fox jumps over the lazy dog; '.repeat(12);
 const measure = (t: Trainer): number[] => [...t.params[Object.keys(t.params)[0]].data.slice(0, 4)];
 const spec = (until: number, mark: (t: Trainer) => number[] = measure): RunSpec<number[]> => ({
-  name: 'tiny', text, data: 'fox', until, evalEvery: 3, checkpointEvery: 2, markAt: [4, 8],
+  name: 'tiny',
+  text,
+  data: 'fox',
+  until,
+  evalEvery: 3,
+  checkpointEvery: 2,
+  markAt: [4, 8],
   options: { model: 'lstm', layers: 1, hidden: 8, seqLength: 6, batchSize: 3, epochs: 4, seed: 5 },
   mark,
 });
@@ -39,10 +45,16 @@ describe('trainRun', () => {
     expect(resumed.iterations).toBe(12);
 
     // a crash in the measurement at 8: the checkpoint has reached 8, the mark was never recorded
-    await expect(trainRun(join(root, 'c'), spec(12, (t) => {
-      if (t.iteration === 8) throw new Error('crash');
-      return measure(t);
-    }), quiet)).rejects.toThrow('crash');
+    await expect(
+      trainRun(
+        join(root, 'c'),
+        spec(12, (t) => {
+          if (t.iteration === 8) throw new Error('crash');
+          return measure(t);
+        }),
+        quiet,
+      ),
+    ).rejects.toThrow('crash');
     const after = await trainRun(join(root, 'c'), spec(12), quiet);
     expect(bits(after.trainer)).toEqual(bits(straight.trainer));
     expect(after.marks).toEqual(straight.marks);
@@ -56,7 +68,7 @@ describe('trainRun', () => {
     expect(again.marks.map((m) => m.iteration)).toEqual([4, 8]);
   });
 
-  it('a run trained past what an experiment asks reports that experiment\'s part: iterations, time, history', async () => {
+  it("a run trained past what an experiment asks reports that experiment's part: iterations, time, history", async () => {
     const full = await trainRun(join(root, 'a'), spec(12), quiet);
     const part = await trainRun(join(root, 'a'), spec(8), quiet);
     expect(part.trainer.iteration).toBe(12);

@@ -2,9 +2,9 @@
 // thread) and instantiates it on a plain WebAssembly.Memory, with a bump allocator for arrays, so
 // the fused-kernel tests stand on their own, without the runtime's loader (src/fast/wasm.ts).
 
-import asc from 'assemblyscript/asc';
-import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
 import type { DType, FastKernels } from '../../src/fast/kernels.ts';
 
 export type Exports = Record<string, (...args: number[]) => number>;
@@ -32,7 +32,10 @@ export async function compileAs(entry: string, extraFlags: string[] = []): Promi
  */
 export class Heap {
   private next: number;
-  constructor(readonly memory: WebAssembly.Memory, private readonly base = 65536) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    private readonly base = 65536,
+  ) {
     this.next = base;
   }
   private take(bytes: number): number {
@@ -71,9 +74,24 @@ export async function instantiateAs(entry: string, pages = 512): Promise<{ expor
 
 /** The FastKernels methods that kernels/assembly/fused.ts implements. */
 export const FUSED_METHODS = [
-  'gatherRows', 'scatterAddRows', 'fillRows', 'addColumnSums', 'mul',
-  'rnnForward', 'rnnBackward', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward',
-  'softmaxCrossEntropy', 'adagrad', 'rmsprop', 'adam', 'clip', 'scale', 'sumSquares',
+  'gatherRows',
+  'scatterAddRows',
+  'fillRows',
+  'addColumnSums',
+  'mul',
+  'rnnForward',
+  'rnnBackward',
+  'lstmForward',
+  'lstmBackward',
+  'gruForward',
+  'gruBackward',
+  'softmaxCrossEntropy',
+  'adagrad',
+  'rmsprop',
+  'adam',
+  'clip',
+  'scale',
+  'sumSquares',
 ] as const;
 export type FusedMethod = (typeof FUSED_METHODS)[number];
 export type FusedKernels = Pick<FastKernels, FusedMethod | 'dtype' | 'alloc' | 'allocInt'>;

@@ -10,11 +10,11 @@
 // on values of magnitude ≤ 2 (|cPrev| ≤ 2, gates and tanh ≤ 1), with derivatives ≤ 1 in between:
 // so |error| ≤ 16ε·|value| + 32ε absolutely is a bound with room, not a fit to the output.
 
-import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
-import { referenceKernels, type DType, type FastKernels, type FloatArray } from '../../src/fast/kernels.ts';
-import { fusedKernels, instantiateAs, type Exports, type FusedKernels, type Heap } from './compile-as.ts';
+import { type DType, type FastKernels, type FloatArray, referenceKernels } from '../../src/fast/kernels.ts';
+import { type Exports, type FusedKernels, fusedKernels, type Heap, instantiateAs } from './compile-as.ts';
 
 const EPS: Record<DType, number> = { f32: 2 ** -23, f64: 2 ** -52 };
 const tol = (dtype: DType) => ({ rtol: 16 * EPS[dtype], atol: 32 * EPS[dtype] });
@@ -31,7 +31,10 @@ class Case {
   readonly rng: Rng;
   readonly w: FusedKernels;
   readonly r: FastKernels;
-  constructor(readonly dtype: DType, seed: number) {
+  constructor(
+    readonly dtype: DType,
+    seed: number,
+  ) {
     this.rng = new Rng(seed);
     fused.heap.reset();
     this.w = fusedKernels(fused.exports, fused.heap, dtype);
@@ -80,7 +83,13 @@ describe.each(DTYPES)('fused kernels %s == referenceKernels', (dtype) => {
         const [[cw, cr], [tw, tr], [hw, hr]] = out();
         k.w.lstmForward(aw, bw, pw, cw, tw, hw, B, H);
         k.r.lstmForward(ar, br, pr, cr, tr, hr, B, H);
-        for (const [x, y] of [[aw, ar], [cw, cr], [tw, tr], [hw, hr]]) expect(x).toBeAllClose(y, t);
+        for (const [x, y] of [
+          [aw, ar],
+          [cw, cr],
+          [tw, tr],
+          [hw, hr],
+        ])
+          expect(x).toBeAllClose(y, t);
       }),
       RUNS,
     );
@@ -88,7 +97,8 @@ describe.each(DTYPES)('fused kernels %s == referenceKernels', (dtype) => {
 
   it('lstmForward propagates a NaN pre-activation to its gate, c, tanh c and h only', () => {
     const k = new Case(dtype, 7);
-    const B = 2, H = 5;
+    const B = 2,
+      H = 5;
     const [aw, ar] = k.pair(B * 4 * H, () => k.pre());
     aw[4 * H + 2 * H + 3] = ar[4 * H + 2 * H + 3] = NaN; // stream 1, gate g, column 3
     const [bw, br] = k.pair(4 * H, () => k.u(-1, 1));
@@ -97,7 +107,13 @@ describe.each(DTYPES)('fused kernels %s == referenceKernels', (dtype) => {
     k.w.lstmForward(aw, bw, pw, cw, tw, hw, B, H);
     k.r.lstmForward(ar, br, pr, cr, tr, hr, B, H);
     expect(Number.isNaN(hw[H + 3])).toBe(true);
-    for (const [x, y] of [[aw, ar], [cw, cr], [tw, tr], [hw, hr]]) expect(x).toBeAllClose(y, t); // NaN exactly where the reference has one
+    for (const [x, y] of [
+      [aw, ar],
+      [cw, cr],
+      [tw, tr],
+      [hw, hr],
+    ])
+      expect(x).toBeAllClose(y, t); // NaN exactly where the reference has one
   });
 
   it('lstmBackward (dc in and out, da)', () => {
@@ -136,7 +152,13 @@ describe.each(DTYPES)('fused kernels %s == referenceKernels', (dtype) => {
         const [nw, nr] = k.pair(B * H, () => 0);
         k.w.gruForward(aw, uw, pw, hw, nw, B, H);
         k.r.gruForward(ar, ur, pr, hr, nr, B, H);
-        for (const [x, y] of [[aw, ar], [hw, hr], [nw, nr], [uw, ur]]) expect(x).toBeAllClose(y, t);
+        for (const [x, y] of [
+          [aw, ar],
+          [hw, hr],
+          [nw, nr],
+          [uw, ur],
+        ])
+          expect(x).toBeAllClose(y, t);
       }),
       RUNS,
     );
@@ -239,7 +261,8 @@ describe.each(DTYPES)('fused kernels %s == referenceKernels', (dtype) => {
 
   it('softmaxCrossEntropy: a NaN logit makes its row and the loss NaN, other rows untouched', () => {
     const k = new Case(dtype, 3);
-    const M = 3, V = 9;
+    const M = 3,
+      V = 9;
     const [yw, yr] = k.pair(M * V, () => k.u(-5, 5));
     yw[V + 4] = yr[V + 4] = NaN;
     const [tw, tr] = k.ints(M, V);
@@ -265,7 +288,12 @@ describe.each(DTYPES)('fused kernels %s == referenceKernels', (dtype) => {
           k.r.rmsprop(wr, gr, vr, n, 0.002, 0.95, 1e-8);
           k.w.adam(ww, gw, mw, vw, n, 0.001, 0.3, 0.9, 0.999, 1e-8);
           k.r.adam(wr, gr, mr, vr, n, 0.001, 0.3, 0.9, 0.999, 1e-8);
-          for (const [x, y] of [[ww, wr], [mw, mr], [vw, vr]]) expect(x).toBeAllClose(y, t);
+          for (const [x, y] of [
+            [ww, wr],
+            [mw, mr],
+            [vw, vr],
+          ])
+            expect(x).toBeAllClose(y, t);
         }
       }),
       RUNS,

@@ -6,11 +6,12 @@
 // about (K + 1)·u·Σ_k |a_ik||b_kj| (Higham's γ_n bound; the +1 is the final add into C with acc). The
 // reference itself runs in float64 on the same inputs, so for f64 both sides carry such an error:
 // we allow 2·(K + 2)·u·(Σ|a||b| + |C₀|), with u = 2⁻²⁴ (f32) or 2⁻⁵³ (f64).
-import { describe, expect, it } from 'vitest';
+
 import fc from 'fast-check';
-import { referenceKernels, type DType, type FloatArray } from '../../src/fast/kernels.ts';
-import { wasmAvailable, wasmKernels, type WasmKernels } from '../../src/fast/wasm.ts';
+import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
+import { type DType, type FloatArray, referenceKernels } from '../../src/fast/kernels.ts';
+import { type WasmKernels, wasmAvailable, wasmKernels } from '../../src/fast/wasm.ts';
 
 type Layout = 'gemmNN' | 'gemmNT' | 'gemmTN';
 const LAYOUTS: Layout[] = ['gemmNN', 'gemmNT', 'gemmTN'];
@@ -30,12 +31,14 @@ function fill(a: FloatArray, rng: Rng): void {
 function check(k: WasmKernels, layout: Layout, M: number, K: number, N: number, acc: boolean, seed: number, shift = 0): FloatArray {
   const rng = new Rng(seed);
   const guard = 5;
-  const A = k.alloc(M * K + shift).subarray(shift), B = k.alloc(K * N + shift).subarray(shift);
+  const A = k.alloc(M * K + shift).subarray(shift),
+    B = k.alloc(K * N + shift).subarray(shift);
   const Cbig = k.alloc(M * N + 2 * guard + shift).subarray(shift);
   fill(A, rng), fill(B, rng), fill(Cbig, rng);
   const C = Cbig.subarray(guard, guard + M * N);
   const before = Float64Array.from(Cbig);
-  const A64 = Float64Array.from(A), B64 = Float64Array.from(B);
+  const A64 = Float64Array.from(A),
+    B64 = Float64Array.from(B);
   const expected = Float64Array.from(C);
   ref[layout](A64, B64, expected, M, K, N, acc);
   // Σ_k |a||b| (+ |C₀| with acc): the scale of each entry's rounding error
@@ -45,7 +48,8 @@ function check(k: WasmKernels, layout: Layout, M: number, K: number, N: number, 
   k[layout](A, B, C, M, K, N, acc);
 
   const tol = 2 * (K + 2) * unit(k.dtype);
-  let worst = 0, at = -1;
+  let worst = 0,
+    at = -1;
   for (let i = 0; i < M * N; i++) {
     const excess = Math.abs(C[i] - expected[i]) - tol * scale[i];
     if (!(excess <= 0) && (at < 0 || excess > worst)) (worst = excess), (at = i);
@@ -78,7 +82,12 @@ describe.skipIf(!support.ok)('WebAssembly GEMM vs the reference kernels', () => 
         });
       }
       it(`${dtype} ${relaxed ? 'relaxed' : 'plain'}: past one block of K (256), M (120) and N (512)`, () => {
-        const shapes = [[130, 300, 600], [1, 600, 1100], [2, 513, 33], [250, 257, 9]];
+        const shapes = [
+          [130, 300, 600],
+          [1, 600, 1100],
+          [2, 513, 33],
+          [250, 257, 9],
+        ];
         const k = wasmKernels({ dtype, relaxed, threads: 1, bytes: shapes.reduce((s, [M, K, N]) => s + 3 * bytesFor(dtype, M, K, N), 0) });
         let seed = 1;
         for (const layout of LAYOUTS) for (const [M, K, N] of shapes) check(k, layout, M, K, N, seed % 2 === 0, seed++);
@@ -89,42 +98,54 @@ describe.skipIf(!support.ok)('WebAssembly GEMM vs the reference kernels', () => 
 
 describe.skipIf(!support.ok || !support.threads)('WebAssembly GEMM on two threads', () => {
   // large enough to split (≥ 1 MFLOP, N ≥ 64), with N both a multiple of the split unit and not
-  const shapes = [[50, 128, 512], [1, 512, 2048], [1, 1000, 600], [13, 100, 400], [65, 3, 3000], [300, 130, 97]];
-  for (const dtype of ['f32', 'f64'] as DType[]) for (const relaxed of support.relaxed ? [false, true] : [false]) {
-    it(`${dtype} ${relaxed ? 'relaxed' : 'plain'}: the same bits as one thread, in every layout`, async () => {
-      const bytes = shapes.reduce((s, [M, K, N]) => s + 2 * 3 * bytesFor(dtype, M, K, N), 0);
-      const one = wasmKernels({ dtype, relaxed, threads: 1, bytes });
-      const two = wasmKernels({ dtype, relaxed, threads: 2, bytes, adaptiveThreads: false });
-      try {
-        expect(two.threads).toBe(2);
-        expect(two.variant).toBe(relaxed ? 'relaxedShared' : 'plainShared');
-        expect(await two.whenThreadsReady(20_000), 'the worker started').toBe(true);
-        let seed = 7, splits = 0;
-        for (const layout of LAYOUTS) {
-          for (const [M, K, N] of shapes) {
-            for (const acc of [false, true]) {
-              const c1 = check(one, layout, M, K, N, acc, seed);
-              const c2 = check(two, layout, M, K, N, acc, seed++);
-              expect(two.threadStats().splits, `${layout} M${M} K${K} N${N} was split`).toBe(++splits);
-              const b1 = new Uint8Array(c1.buffer, c1.byteOffset, c1.byteLength), b2 = new Uint8Array(c2.buffer, c2.byteOffset, c2.byteLength);
-              expect(Buffer.compare(b1, b2), `${layout} M${M} K${K} N${N} acc ${acc}: bit-identical`).toBe(0);
+  const shapes = [
+    [50, 128, 512],
+    [1, 512, 2048],
+    [1, 1000, 600],
+    [13, 100, 400],
+    [65, 3, 3000],
+    [300, 130, 97],
+  ];
+  for (const dtype of ['f32', 'f64'] as DType[])
+    for (const relaxed of support.relaxed ? [false, true] : [false]) {
+      it(`${dtype} ${relaxed ? 'relaxed' : 'plain'}: the same bits as one thread, in every layout`, async () => {
+        const bytes = shapes.reduce((s, [M, K, N]) => s + 2 * 3 * bytesFor(dtype, M, K, N), 0);
+        const one = wasmKernels({ dtype, relaxed, threads: 1, bytes });
+        const two = wasmKernels({ dtype, relaxed, threads: 2, bytes, adaptiveThreads: false });
+        try {
+          expect(two.threads).toBe(2);
+          expect(two.variant).toBe(relaxed ? 'relaxedShared' : 'plainShared');
+          expect(await two.whenThreadsReady(20_000), 'the worker started').toBe(true);
+          let seed = 7,
+            splits = 0;
+          for (const layout of LAYOUTS) {
+            for (const [M, K, N] of shapes) {
+              for (const acc of [false, true]) {
+                const c1 = check(one, layout, M, K, N, acc, seed);
+                const c2 = check(two, layout, M, K, N, acc, seed++);
+                expect(two.threadStats().splits, `${layout} M${M} K${K} N${N} was split`).toBe(++splits);
+                const b1 = new Uint8Array(c1.buffer, c1.byteOffset, c1.byteLength),
+                  b2 = new Uint8Array(c2.buffer, c2.byteOffset, c2.byteLength);
+                expect(Buffer.compare(b1, b2), `${layout} M${M} K${K} N${N} acc ${acc}: bit-identical`).toBe(0);
+              }
             }
           }
+          // (this thread takes more blocks when the worker is slow to come: the worker must have done some)
+          expect(two.threadStats().workerBlocks).toBeGreaterThan(0);
+        } finally {
+          one.dispose();
+          two.dispose();
         }
-        // (this thread takes more blocks when the worker is slow to come: the worker must have done some)
-        expect(two.threadStats().workerBlocks).toBeGreaterThan(0);
-      } finally {
-        one.dispose();
-        two.dispose();
-      }
-    });
-  }
+      });
+    }
 });
 
 describe.skipIf(!support.ok)('the WebAssembly kernel set: memory and arguments', () => {
   it('hands out zeroed, 16-byte-aligned arrays above offset 0, and says so when the memory is exhausted', () => {
     const k = wasmKernels({ dtype: 'f32', threads: 1, bytes: 1000 });
-    const a = k.alloc(3), b = k.allocInt(5), c = k.alloc(200);
+    const a = k.alloc(3),
+      b = k.allocInt(5),
+      c = k.alloc(200);
     for (const x of [a, b, c]) {
       expect(x.byteOffset).toBeGreaterThan(0);
       expect(x.byteOffset % 16).toBe(0);
@@ -141,7 +162,9 @@ describe.skipIf(!support.ok)('the WebAssembly kernel set: memory and arguments',
 
   it('refuses arrays from elsewhere or too short for the product, with a message naming the method', () => {
     const k = wasmKernels({ dtype: 'f32', threads: 1, bytes: 4096 });
-    const A = k.alloc(4), B = k.alloc(4), C = k.alloc(4);
+    const A = k.alloc(4),
+      B = k.alloc(4),
+      C = k.alloc(4);
     expect(() => k.gemmNN(new Float32Array(4), B, C, 2, 2, 2, false)).toThrow(/gemmNN was given an array that is not in this kernel set's memory/);
     const other = wasmKernels({ dtype: 'f32', threads: 1, bytes: 4096 }).alloc(4);
     expect(() => k.gemmNT(A, other, C, 2, 2, 2, false)).toThrow(/not in this kernel set's memory/);

@@ -8,14 +8,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
-import { charWellScaledParams } from '../../src/gradcheck.ts';
-import { CELL_KINDS, dropoutMasks, type Batch, type CellKind, type CharRNNConfig, type State } from '../../src/models/charrnn.ts';
-import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
-import { referenceKernels, type DType, type FastKernels } from '../../src/fast/kernels.ts';
+import { type DType, type FastKernels, referenceKernels } from '../../src/fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../../src/fast/model.ts';
 import { applyUpdate, clipGrads } from '../../src/fast/update.ts';
+import { charWellScaledParams } from '../../src/gradcheck.ts';
+import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
+import { type Batch, CELL_KINDS, type CellKind, type CharRNNConfig, dropoutMasks, type State } from '../../src/models/charrnn.ts';
 
 const k64 = (label: string): DType => (label.includes('f64') ? 'f64' : 'f32');
+
 import { kernelSets } from './sets.ts';
 
 function makeCase(kind: CellKind, L: number, H: number, V: number, T: number, B: number, seed: number, dropout: number) {
@@ -31,7 +32,8 @@ function makeCase(kind: CellKind, L: number, H: number, V: number, T: number, B:
 
 /** max |a − b| / max(max |b|, tiny): the error relative to the array's scale. */
 function scaledError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0, m = 1e-30;
+  let d = 0,
+    m = 1e-30;
   for (let i = 0; i < b.length; i++) {
     d = Math.max(d, Math.abs(a[i] - b[i]));
     m = Math.max(m, Math.abs(b[i]));
@@ -60,13 +62,15 @@ function check(k: FastKernels, tol: number, kind: CellKind, L: number, H: number
   const modelScale = Math.max(...Object.values(ref.grads).map((g) => g.data.reduce((a, x) => Math.max(a, Math.abs(x)), 0)));
   for (const name of Object.keys(ref.grads)) {
     const refG = ref.grads[name].data;
-    const err = k.dtype === 'f32' ? scaledError(m.grads[name], refG) * Math.max(...Array.from(refG, Math.abs), 1e-30) / modelScale : scaledError(m.grads[name], refG);
+    const err =
+      k.dtype === 'f32' ? (scaledError(m.grads[name], refG) * Math.max(...Array.from(refG, Math.abs), 1e-30)) / modelScale : scaledError(m.grads[name], refG);
     if (!(err < tol)) throw new Error(`${kind} ${name}: gradient error ${err} ≥ ${tol}`);
   }
   // States: h is in (−1, 1) and c of order 1, so their error is absolute (relative to at least 1); a
   // state that is nearly 0 after a cancelling sum would otherwise make a rounding error look large.
   const s = m.getState();
-  const stateError = (a: ArrayLike<number>, b: ArrayLike<number>) => scaledError(a, b) * Math.max(...Array.from(b, Math.abs), 1e-30) / Math.max(...Array.from(b, Math.abs), 1);
+  const stateError = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    (scaledError(a, b) * Math.max(...Array.from(b, Math.abs), 1e-30)) / Math.max(...Array.from(b, Math.abs), 1);
   for (let l = 0; l < L; l++) {
     expect(stateError(s.h[l], ref.state.h[l])).toBeLessThan(tol);
     if (kind === 'lstm') expect(stateError(s.c[l], ref.state.c[l])).toBeLessThan(tol);
@@ -74,8 +78,13 @@ function check(k: FastKernels, tol: number, kind: CellKind, L: number, H: number
 }
 
 const shapes = fc.record({
-  L: fc.integer({ min: 1, max: 3 }), H: fc.integer({ min: 1, max: 9 }), V: fc.integer({ min: 2, max: 9 }),
-  T: fc.integer({ min: 1, max: 5 }), B: fc.integer({ min: 1, max: 4 }), seed: fc.nat(), dropout: fc.constantFrom(0, 0.3),
+  L: fc.integer({ min: 1, max: 3 }),
+  H: fc.integer({ min: 1, max: 9 }),
+  V: fc.integer({ min: 2, max: 9 }),
+  T: fc.integer({ min: 1, max: 5 }),
+  B: fc.integer({ min: 1, max: 4 }),
+  seed: fc.nat(),
+  dropout: fc.constantFrom(0, 0.3),
 });
 
 // float32: measured so (see check), 72,000 random cases all stayed below 1e-5, so 2e-4 leaves a
@@ -86,14 +95,17 @@ describe('fast model == hand-derived model', () => {
   for (const set of kernelSets()) {
     for (const kind of CELL_KINDS) {
       it(`${set.label}: ${kind} on random shapes`, () => {
-        fc.assert(fc.property(shapes, ({ L, H, V, T, B, seed, dropout }) => {
-          const k = set.make(1 << 22);
-          try {
-            check(k, TOL[k.dtype], kind, L, H, V, T, B, seed, dropout);
-          } finally {
-            k.dispose();
-          }
-        }), { numRuns: Number(process.env.FC_RUNS ?? 25) });
+        fc.assert(
+          fc.property(shapes, ({ L, H, V, T, B, seed, dropout }) => {
+            const k = set.make(1 << 22);
+            try {
+              check(k, TOL[k.dtype], kind, L, H, V, T, B, seed, dropout);
+            } finally {
+              k.dispose();
+            }
+          }),
+          { numRuns: Number(process.env.FC_RUNS ?? 25) },
+        );
       });
     }
   }

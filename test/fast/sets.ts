@@ -1,7 +1,7 @@
 // The kernel sets the fast-path tests run against: the reference TypeScript kernels in both dtypes,
 // and the WebAssembly kernels (1 and 2 threads, both dtypes) when they are built. Set
 // RNN_REQUIRE_WASM=1 (CI does) to fail instead of testing the TypeScript sets alone.
-import { referenceKernels, type DType, type FastKernels } from '../../src/fast/kernels.ts';
+import { type DType, type FastKernels, referenceKernels } from '../../src/fast/kernels.ts';
 import { wasmAvailable, wasmKernels } from '../../src/fast/wasm.ts';
 
 export interface KernelSet {

@@ -3,9 +3,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
-import { charWellScaledParams } from '../../src/gradcheck.ts';
-import { CELL_KINDS, stepper, zeroState, type CharRNNConfig } from '../../src/models/charrnn.ts';
 import { fastStepper, fastStepperBytes } from '../../src/fast/stepper.ts';
+import { charWellScaledParams } from '../../src/gradcheck.ts';
+import { CELL_KINDS, type CharRNNConfig, stepper, zeroState } from '../../src/models/charrnn.ts';
 import { kernelSets } from './sets.ts';
 
 describe('fastStepper == stepper', () => {
@@ -16,11 +16,14 @@ describe('fastStepper == stepper', () => {
         const p = charWellScaledParams(config, new Rng(4));
         const k = set.make(fastStepperBytes(config, 'f64'));
         try {
-          const fast = fastStepper(k, p), ref = stepper(p);
+          const fast = fastStepper(k, p),
+            ref = stepper(p);
           const tol = k.dtype === 'f64' ? 1e-13 : 1e-5;
-          let sf = zeroState(config, 1), sr = zeroState(config, 1);
+          let sf = zeroState(config, 1),
+            sr = zeroState(config, 1);
           for (const x of [0, 3, 1, 4, 4, 2]) {
-            const a = fast([x], sf), b = ref([x], sr);
+            const a = fast([x], sf),
+              b = ref([x], sr);
             for (let v = 0; v < 5; v++) expect(Math.abs(a.logits[v] - b.logits[v])).toBeLessThan(tol * (1 + Math.abs(b.logits[v])));
             for (let l = 0; l < 2; l++) for (let j = 0; j < 7; j++) expect(Math.abs(a.state.h[l][j] - b.state.h[l][j])).toBeLessThan(tol);
             sf = a.state;

@@ -11,7 +11,8 @@ import { SplitChooser } from '../../src/fast/threads.ts';
  * wake up) it takes one product's time to come up, and is awake from the next.
  */
 function run(c: SplitChooser, n: number, ms: (shared: boolean, awake: boolean) => number, key = 'NT50,128,512'): number {
-  let shared = 0, worker: 'asleep' | 'waking' | 'awake' = 'asleep';
+  let shared = 0,
+    worker: 'asleep' | 'waking' | 'awake' = 'asleep';
   for (let i = 0; i < n; i++) {
     const s = c.wanted(key);
     const wake = c.wake();
@@ -59,7 +60,10 @@ describe('SplitChooser', () => {
     const c = new SplitChooser();
     run(c, 100, (s) => (s ? 0.13 : 0.25));
     expect(run(c, 10, (s) => (s ? 0.5 : 0.25), 'other shape')).toBe(4); // a new shape starts over
-    expect(run(c, 100, (s) => (s ? 5 : 0.25)), 'busy: a few slow products, then one thread').toBeLessThanOrEqual(3 + 2 * 2);
+    expect(
+      run(c, 100, (s) => (s ? 5 : 0.25)),
+      'busy: a few slow products, then one thread',
+    ).toBeLessThanOrEqual(3 + 2 * 2);
     const back = run(c, 200, (s) => (s ? 0.13 : 0.25));
     expect(back, 'free again: back to two threads after a few tries').toBeGreaterThan(100);
   });

@@ -2,11 +2,11 @@
 // from a checkpoint is bit-exact; the number of threads changes no bit; a diverging step changes
 // nothing. On every kernel set available (test/fast/sets.ts).
 
-import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { Trainer, decodeCheckpoint, encodeCheckpoint, type TrainerOptions } from '../../src/index.ts';
-import { wasmSupport } from './sets.ts';
+import { describe, expect, it } from 'vitest';
 import type { WasmKernels } from '../../src/fast/wasm.ts';
+import { decodeCheckpoint, encodeCheckpoint, Trainer, type TrainerOptions } from '../../src/index.ts';
+import { wasmSupport } from './sets.ts';
 
 const TEXT = readFileSync(new URL('../../data/tinyshakespeare.txt', import.meta.url), 'utf8').slice(0, 60_000);
 const SMALL: Partial<TrainerOptions> = { model: 'lstm', layers: 2, hidden: 32, seqLength: 16, batchSize: 8, epochs: 5, seed: 5 };
@@ -18,7 +18,8 @@ if (wasmSupport.ok) {
   if (wasmSupport.threads) ENGINES.push(['wasm f32 ×2', { kernels: 'wasm', dtype: 'f32', threads: 2 }]);
 }
 
-const bits = (t: Trainer) => Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Array.from(new Uint32Array(v.data.buffer, v.data.byteOffset, v.data.length * 2))]));
+const bits = (t: Trainer) =>
+  Object.fromEntries(Object.entries(t.params).map(([k, v]) => [k, Array.from(new Uint32Array(v.data.buffer, v.data.byteOffset, v.data.length * 2))]));
 
 function run(t: Trainer, n: number): number[] {
   const losses: number[] = [];
@@ -100,10 +101,11 @@ describe('Trainer on the fast path', () => {
   }
 
   if (wasmSupport.ok && wasmSupport.threads) {
-    it('wasm: 1 and 2 threads give identical bits, for LSTM 2×128 at char-rnn\'s batch (products large enough to split)', () => {
+    it("wasm: 1 and 2 threads give identical bits, for LSTM 2×128 at char-rnn's batch (products large enough to split)", () => {
       for (const dtype of ['f32', 'f64'] as const) {
         const opts = { ...SMALL, hidden: 128, seqLength: 20, batchSize: 50, kernels: 'wasm' as const, dtype };
-        const one = Trainer.fromText(TEXT, { ...opts, threads: 1 }), two = Trainer.fromText(TEXT, { ...opts, threads: 2 });
+        const one = Trainer.fromText(TEXT, { ...opts, threads: 1 }),
+          two = Trainer.fromText(TEXT, { ...opts, threads: 2 });
         try {
           expect(two.engine).toContain('×2');
           run(one, 6);

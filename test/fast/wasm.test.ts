@@ -3,12 +3,17 @@
 // returns), checked against the reference kernels on small odd sizes. The fused kernels' numerics
 // are tested in depth in fused.test.ts; here a wrong argument would show as a gross difference.
 import { describe, expect, it } from 'vitest';
-import { referenceKernels, type DType, type FastKernels, type FloatArray } from '../../src/fast/kernels.ts';
-import { wasmAvailable, wasmKernels } from '../../src/fast/wasm.ts';
 import { Rng } from '../../src/engine/random.ts';
+import { type DType, type FastKernels, type FloatArray, referenceKernels } from '../../src/fast/kernels.ts';
+import { wasmAvailable, wasmKernels } from '../../src/fast/wasm.ts';
 
 const support = wasmAvailable();
-const B = 3, H = 5, V = 7, M = 4, N = 6, n = 11;
+const B = 3,
+  H = 5,
+  V = 7,
+  M = 4,
+  N = 6,
+  n = 11;
 
 /** An argument: a float array of `len` values from `gen`, token ids below `below`, a number, a boolean or null. */
 type Arg = { len: number; gen: (r: Rng) => number } | { ids: number; below: number } | number | boolean | null;
@@ -47,21 +52,27 @@ const CASES: Record<Checked, Arg[][]> = {
 /** Runs `method` with the same inputs on both sets; returns [wasm, reference] outputs (arrays and the return value). */
 function both(k: FastKernels, r: FastKernels, method: Checked, args: Arg[], seed: number): [number[][], number[][]] {
   const rng = new Rng(seed);
-  const ka: unknown[] = [], ra: unknown[] = [];
+  const ka: unknown[] = [],
+    ra: unknown[] = [];
   for (const a of args) {
     if (a === null || typeof a === 'number' || typeof a === 'boolean') {
       ka.push(a), ra.push(a);
     } else if ('ids' in a) {
-      const x = k.allocInt(a.ids), y = r.allocInt(a.ids);
+      const x = k.allocInt(a.ids),
+        y = r.allocInt(a.ids);
       for (let i = 0; i < a.ids; i++) x[i] = y[i] = rng.int(a.below);
       ka.push(x), ra.push(y);
     } else {
-      const x = k.alloc(a.len), y = r.alloc(a.len);
+      const x = k.alloc(a.len),
+        y = r.alloc(a.len);
       for (let i = 0; i < a.len; i++) x[i] = y[i] = a.gen(rng);
       ka.push(x), ra.push(y);
     }
   }
-  const out = (set: unknown[], ret: unknown) => [...set.filter((x) => ArrayBuffer.isView(x)).map((x) => Array.from(x as FloatArray)), ret === undefined ? [] : [ret as number]];
+  const out = (set: unknown[], ret: unknown) => [
+    ...set.filter((x) => ArrayBuffer.isView(x)).map((x) => Array.from(x as FloatArray)),
+    ret === undefined ? [] : [ret as number],
+  ];
   const kr = (k[method] as (...a: unknown[]) => unknown)(...ka);
   const rr = (r[method] as (...a: unknown[]) => unknown)(...ra);
   return [out(ka, kr), out(ra, rr)];

@@ -61,11 +61,14 @@ export function binary(op: BinaryOp, a: Float64Array, as: Shape, b: Float64Array
     return out;
   }
   const rank = outShape.length;
-  const sa = broadcastStrides(as, rank), sb = broadcastStrides(bs, rank);
+  const sa = broadcastStrides(as, rank),
+    sb = broadcastStrides(bs, rank);
   const idx = new Array<number>(rank).fill(0);
-  let ia = 0, ib = 0;
+  let ia = 0,
+    ib = 0;
   for (let i = 0; i < n; i++) {
-    const x = a[ia], y = b[ib];
+    const x = a[ia],
+      y = b[ib];
     out[i] = op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : x / y;
     for (let ax = rank - 1; ax >= 0; ax--) {
       ia += sa[ax];
@@ -144,11 +147,14 @@ export function sumTo(g: Float64Array, from: Shape, to: Shape): Float64Array {
 
 /** Sum over one axis (removed from the shape). */
 export function sumAxis(a: Float64Array, s: Shape, axis: number): Float64Array {
-  const outer = size(s.slice(0, axis)), n = s[axis], inner = size(s.slice(axis + 1));
+  const outer = size(s.slice(0, axis)),
+    n = s[axis],
+    inner = size(s.slice(axis + 1));
   const out = new Float64Array(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) {
-      const src = (o * n + k) * inner, dst = o * inner;
+      const src = (o * n + k) * inner,
+        dst = o * inner;
       for (let j = 0; j < inner; j++) out[dst + j] += a[src + j];
     }
   }
@@ -157,7 +163,9 @@ export function sumAxis(a: Float64Array, s: Shape, axis: number): Float64Array {
 
 /** Repeat `g` (shape s without `axis`) n times along `axis`: the adjoint of sumAxis. */
 export function expandAxis(g: Float64Array, s: Shape, axis: number): Float64Array {
-  const outer = size(s.slice(0, axis)), n = s[axis], inner = size(s.slice(axis + 1));
+  const outer = size(s.slice(0, axis)),
+    n = s[axis],
+    inner = size(s.slice(axis + 1));
   const out = new Float64Array(outer * n * inner);
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) out.set(g.subarray(o * inner, (o + 1) * inner), (o * n + k) * inner);
@@ -166,7 +174,8 @@ export function expandAxis(g: Float64Array, s: Shape, axis: number): Float64Arra
 }
 
 export function sum(a: Float64Array): number {
-  let s0 = 0, s1 = 0;
+  let s0 = 0,
+    s1 = 0;
   let i = 0;
   for (; i + 1 < a.length; i += 2) {
     s0 += a[i];
@@ -184,7 +193,9 @@ export function transpose(a: Float64Array, rows: number, cols: number): Float64A
 
 /** Elements [start, end) along `axis`. */
 export function sliceAxis(a: Float64Array, s: Shape, axis: number, start: number, end: number): Float64Array {
-  const outer = size(s.slice(0, axis)), n = s[axis], inner = size(s.slice(axis + 1));
+  const outer = size(s.slice(0, axis)),
+    n = s[axis],
+    inner = size(s.slice(axis + 1));
   const w = (end - start) * inner;
   const out = new Float64Array(outer * w);
   for (let o = 0; o < outer; o++) out.set(a.subarray((o * n + start) * inner, (o * n + start) * inner + w), o * w);
@@ -193,7 +204,9 @@ export function sliceAxis(a: Float64Array, s: Shape, axis: number, start: number
 
 /** The adjoint of sliceAxis: `g` placed at [start, end) along `axis` of a zero array of shape s. */
 export function padAxis(g: Float64Array, s: Shape, axis: number, start: number, end: number): Float64Array {
-  const outer = size(s.slice(0, axis)), n = s[axis], inner = size(s.slice(axis + 1));
+  const outer = size(s.slice(0, axis)),
+    n = s[axis],
+    inner = size(s.slice(axis + 1));
   const w = (end - start) * inner;
   const out = new Float64Array(size(s));
   for (let o = 0; o < outer; o++) out.set(g.subarray(o * w, (o + 1) * w), (o * n + start) * inner);
@@ -202,7 +215,8 @@ export function padAxis(g: Float64Array, s: Shape, axis: number, start: number, 
 
 /** Concatenate arrays along `axis`; `shapes[i][axis]` may differ, all other axes must agree. */
 export function concatAxis(parts: Float64Array[], shapes: Shape[], axis: number): Float64Array {
-  const outer = size(shapes[0].slice(0, axis)), inner = size(shapes[0].slice(axis + 1));
+  const outer = size(shapes[0].slice(0, axis)),
+    inner = size(shapes[0].slice(axis + 1));
   const total = shapes.reduce((t, s) => t + s[axis], 0);
   const out = new Float64Array(outer * total * inner);
   let offset = 0;
@@ -224,7 +238,8 @@ export function gatherRows(table: Float64Array, cols: number, idx: ArrayLike<num
 /** The adjoint of gatherRows, in place: dst[idx[r]] += g[r] for a table with `cols` columns. */
 export function scatterAddRows(dst: Float64Array, cols: number, idx: ArrayLike<number>, g: Float64Array): void {
   for (let r = 0; r < idx.length; r++) {
-    const d = idx[r] * cols, s = r * cols;
+    const d = idx[r] * cols,
+      s = r * cols;
     for (let j = 0; j < cols; j++) dst[d + j] += g[s + j];
   }
 }

@@ -5,7 +5,7 @@
 import * as array from './array.ts';
 import { matmulNN, matmulNT, matmulTN } from './matmul.ts';
 
-export type { Shape, BinaryOp } from './array.ts';
+export type { BinaryOp, Shape } from './array.ts';
 
 export interface Kernels {
   /** C (M×N) = A·B, A·Bᵀ or Aᵀ·B; `acc` adds into C instead of overwriting it. */

@@ -1,6 +1,6 @@
 // Composites: built from primitives, so they need no gradient rule of their own.
 
-import { Tensor, fmtShape } from '../tensor.ts';
+import { fmtShape, Tensor } from '../tensor.ts';
 import { add, div, exp, log, sub } from './elementwise.ts';
 import { matmul, transpose } from './matmul.ts';
 import { sum } from './reduce.ts';

@@ -2,9 +2,9 @@
 // Binary ops broadcast like NumPy; their rules return gradients in the broadcast shape and the
 // tape sums them back down to each input's shape.
 
-import { K, broadcastShapes, type BinaryOp } from '../kernels/index.ts';
+import { type BinaryOp, broadcastShapes, K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { Tensor, fmtShape } from '../tensor.ts';
+import { fmtShape, Tensor } from '../tensor.ts';
 
 export type TensorLike = Tensor | number;
 
@@ -37,13 +37,15 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
 
 // d(a·b) = b·da + a·db
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  const x = lift(a), y = lift(b);
+  const x = lift(a),
+    y = lift(b);
   return binary('mul', x, y, (dy) => [times(dy, y), times(dy, x)]);
 }
 
 // d(a/b) = da/b − (a/b²)·db = (da − out·db)/b
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  const x = lift(a), y = lift(b);
+  const x = lift(a),
+    y = lift(b);
   const out: Tensor = binary('div', x, y, (dy) => {
     const dx = over(dy, y);
     return [dx, negated(times(dx, out.detach()))];
@@ -67,12 +69,23 @@ export const log = (a: Tensor) => unary('log', a, Math.log, (x) => 1 / x); //   
 export const tanh = (a: Tensor) => unary('tanh', a, Math.tanh, (_x, y) => 1 - y * y); //   d(tanh x) = (1 − tanh²x) dx
 export const sigmoid = (a: Tensor) => unary('sigmoid', a, sigmoidFn, (_x, y) => y * (1 - y)); // dσ = σ(1 − σ) dx
 // NOTE: relu's derivative at exactly 0 is taken as 0 (as PyTorch does); finite differences are meaningless there.
-export const relu = (a: Tensor) => unary('relu', a, (x) => (x > 0 ? x : 0), (x) => (x > 0 ? 1 : 0));
+export const relu = (a: Tensor) =>
+  unary(
+    'relu',
+    a,
+    (x) => (x > 0 ? x : 0),
+    (x) => (x > 0 ? 1 : 0),
+  );
 
 /** Limits to [lo, hi]; the gradient passes where the input was strictly inside. */
 export function clamp(a: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new Error(`clamp: lower bound ${lo} is above upper bound ${hi}`);
-  return unary('clamp', a, (x) => (x < lo ? lo : x > hi ? hi : x), (x) => (x > lo && x < hi ? 1 : 0));
+  return unary(
+    'clamp',
+    a,
+    (x) => (x < lo ? lo : x > hi ? hi : x),
+    (x) => (x > lo && x < hi ? 1 : 0),
+  );
 }
 
 // NOTE: written so that exp never sees a large positive argument: for x < 0, σ(x) = eˣ / (1 + eˣ).

@@ -2,7 +2,7 @@
 
 import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { Tensor, fmtShape } from '../tensor.ts';
+import { fmtShape, Tensor } from '../tensor.ts';
 
 /**
  * loss = Σᵣ −log softmax(logits[r])[targets[r]]  (summed over rows, as min-char-rnn does;

@@ -2,14 +2,15 @@
 
 import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { ProductGrad, Tensor, fmtShape } from '../tensor.ts';
+import { fmtShape, ProductGrad, Tensor } from '../tensor.ts';
 
 // C = A·B  (M×K · K×N):  dA = dC·Bᵀ,  dB = Aᵀ·dC  (left to the tape, which batches these over time steps)
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.rank !== 2 || b.rank !== 2 || a.shape[1] !== b.shape[0]) {
     throw new Error(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)}`);
   }
-  const [M, Kd] = a.shape, N = b.shape[1];
+  const [M, Kd] = a.shape,
+    N = b.shape[1];
   const c = new Float64Array(M * N);
   K.matmulNN(a.data, b.data, c, M, Kd, N);
   return record('matmul', [a, b], c, [M, N], (dC) => {

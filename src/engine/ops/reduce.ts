@@ -2,7 +2,7 @@
 
 import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { Tensor, fmtShape } from '../tensor.ts';
+import { fmtShape, Tensor } from '../tensor.ts';
 
 function checkAxis(op: string, a: Tensor, axis: number): number {
   const ax = axis < 0 ? axis + a.rank : axis;

@@ -2,7 +2,7 @@
 
 import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { RowGrad, Tensor, fmtShape, type Shape } from '../tensor.ts';
+import { fmtShape, RowGrad, type Shape, Tensor } from '../tensor.ts';
 
 // Same data, new shape:  dA = dY reshaped back
 export function reshape(a: Tensor, shape: Shape): Tensor {
@@ -26,7 +26,10 @@ export function slice(a: Tensor, axis: number, start: number, end: number): Tens
   const shape = a.shape.map((d, i) => (i === ax ? end - start : d));
   return record('slice', [a], K.sliceAxis(a.data, a.shape, ax, start, end), shape, (dy) => [
     ax === 0
-      ? new RowGrad(Array.from({ length: end - start }, (_, r) => start + r), dy)
+      ? new RowGrad(
+          Array.from({ length: end - start }, (_, r) => start + r),
+          dy,
+        )
       : new Tensor(K.padAxis(dy.data, a.shape, ax, start, end), a.shape),
   ]);
 }
@@ -43,7 +46,11 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
     }
   }
   const shape = parts[0].shape.map((d, i) => (i === ax ? parts.reduce((t, p) => t + p.shape[ax], 0) : d));
-  const data = K.concatAxis(parts.map((p) => p.data), parts.map((p) => p.shape), ax);
+  const data = K.concatAxis(
+    parts.map((p) => p.data),
+    parts.map((p) => p.shape),
+    ax,
+  );
   return record('concat', parts, data, shape, (dy) => {
     let offset = 0;
     return parts.map((p) => {

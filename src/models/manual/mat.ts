@@ -16,7 +16,10 @@ import { Tensor } from '../../engine/tensor.ts';
 
 /** Σ_k a[aOff + k] · b[bOff + k] for k < n. */
 export function dot(a: Float64Array, aOff: number, b: Float64Array, bOff: number, n: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let k = 0;
   for (; k + 3 < n; k += 4) {
     s0 += a[aOff + k] * b[bOff + k];
@@ -34,24 +37,55 @@ export function dot(a: Float64Array, aOff: number, b: Float64Array, bOff: number
  * Loop order i, k, j, two rows of C and four rows of B per pass: each B value loaded serves two
  * multiply-adds, and each C value is read and written once per eight.
  */
-function gemmAcc(C: Float64Array, cOff: number, A: Float64Array, aOff: number, sAi: number, sAk: number, B: Float64Array, M: number, K: number, N: number): void {
+function gemmAcc(
+  C: Float64Array,
+  cOff: number,
+  A: Float64Array,
+  aOff: number,
+  sAi: number,
+  sAk: number,
+  B: Float64Array,
+  M: number,
+  K: number,
+  N: number,
+): void {
   let i = 0;
   for (; i + 1 < M; i += 2) {
-    const c = cOff + i * N, d = c + N, a = aOff + i * sAi, e = a + sAi;
+    const c = cOff + i * N,
+      d = c + N,
+      a = aOff + i * sAi,
+      e = a + sAi;
     let k = 0;
     for (; k + 3 < K; k += 4) {
-      const k0 = k * sAk, k1 = k0 + sAk, k2 = k1 + sAk, k3 = k2 + sAk;
-      const x0 = A[a + k0], x1 = A[a + k1], x2 = A[a + k2], x3 = A[a + k3];
-      const y0 = A[e + k0], y1 = A[e + k1], y2 = A[e + k2], y3 = A[e + k3];
-      const b0 = k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+      const k0 = k * sAk,
+        k1 = k0 + sAk,
+        k2 = k1 + sAk,
+        k3 = k2 + sAk;
+      const x0 = A[a + k0],
+        x1 = A[a + k1],
+        x2 = A[a + k2],
+        x3 = A[a + k3];
+      const y0 = A[e + k0],
+        y1 = A[e + k1],
+        y2 = A[e + k2],
+        y3 = A[e + k3];
+      const b0 = k * N,
+        b1 = b0 + N,
+        b2 = b1 + N,
+        b3 = b2 + N;
       for (let j = 0; j < N; j++) {
-        const p = B[b0 + j], q = B[b1 + j], r = B[b2 + j], s = B[b3 + j];
+        const p = B[b0 + j],
+          q = B[b1 + j],
+          r = B[b2 + j],
+          s = B[b3 + j];
         C[c + j] += x0 * p + x1 * q + x2 * r + x3 * s;
         C[d + j] += y0 * p + y1 * q + y2 * r + y3 * s;
       }
     }
     for (; k < K; k++) {
-      const x = A[a + k * sAk], y = A[e + k * sAk], b = k * N;
+      const x = A[a + k * sAk],
+        y = A[e + k * sAk],
+        b = k * N;
       for (let j = 0; j < N; j++) {
         C[c + j] += x * B[b + j];
         C[d + j] += y * B[b + j];
@@ -65,12 +99,19 @@ function gemmAcc(C: Float64Array, cOff: number, A: Float64Array, aOff: number, s
 function addRowTimesMatrix(C: Float64Array, c: number, A: Float64Array, a: number, sAk: number, B: Float64Array, K: number, N: number): void {
   let k = 0;
   for (; k + 3 < K; k += 4) {
-    const x0 = A[a + k * sAk], x1 = A[a + (k + 1) * sAk], x2 = A[a + (k + 2) * sAk], x3 = A[a + (k + 3) * sAk];
-    const b0 = k * N, b1 = b0 + N, b2 = b1 + N, b3 = b2 + N;
+    const x0 = A[a + k * sAk],
+      x1 = A[a + (k + 1) * sAk],
+      x2 = A[a + (k + 2) * sAk],
+      x3 = A[a + (k + 3) * sAk];
+    const b0 = k * N,
+      b1 = b0 + N,
+      b2 = b1 + N,
+      b3 = b2 + N;
     for (let j = 0; j < N; j++) C[c + j] += x0 * B[b0 + j] + x1 * B[b1 + j] + x2 * B[b2 + j] + x3 * B[b3 + j];
   }
   for (; k < K; k++) {
-    const x = A[a + k * sAk], b = k * N;
+    const x = A[a + k * sAk],
+      b = k * N;
     for (let j = 0; j < N; j++) C[c + j] += x * B[b + j];
   }
 }
@@ -97,10 +138,14 @@ export function matMulT(C: Float64Array, A: Float64Array, B: Float64Array, M: nu
 /** out[o], out[o+1] = the two rows of W starting at wOff and wOff + n, each dotted with x[xOff..xOff+n). */
 function dot2(out: Float64Array, o: number, W: Float64Array, wOff: number, x: Float64Array, xOff: number, n: number): void {
   const w1 = wOff + n;
-  let a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+  let a0 = 0,
+    a1 = 0,
+    b0 = 0,
+    b1 = 0;
   let k = 0;
   for (; k + 1 < n; k += 2) {
-    const x0 = x[xOff + k], x1 = x[xOff + k + 1];
+    const x0 = x[xOff + k],
+      x1 = x[xOff + k + 1];
     a0 += W[wOff + k] * x0;
     a1 += W[wOff + k + 1] * x1;
     b0 += W[w1 + k] * x0;
@@ -166,7 +211,10 @@ export function checkChunk(name: string, inputs: readonly number[], targets: rea
   if (inputs.length === 0 || inputs.length !== targets.length) {
     throw new Error(`${name}: inputs and targets must be non-empty and of equal length (got ${inputs.length} and ${targets.length})`);
   }
-  for (const [what, ids] of [['input', inputs], ['target', targets]] as const) {
+  for (const [what, ids] of [
+    ['input', inputs],
+    ['target', targets],
+  ] as const) {
     for (const i of ids) if (!Number.isInteger(i) || i < 0 || i >= V) throw new Error(`${name}: ${what} ${i} is out of range for vocabulary size ${V}`);
   }
 }

@@ -25,10 +25,23 @@
 // steps stacked), not T small ones.
 
 import {
-  DECODER_BIAS, DECODER_WEIGHT, GATES, biasHH, biasIH, checkBatch, configOf, paramShapes, weightHH, weightIH,
-  type Batch, type CellKind, type DropoutMasks, type Params, type State,
+  type Batch,
+  biasHH,
+  biasIH,
+  type CellKind,
+  checkBatch,
+  configOf,
+  DECODER_BIAS,
+  DECODER_WEIGHT,
+  type DropoutMasks,
+  GATES,
+  type Params,
+  paramShapes,
+  type State,
+  weightHH,
+  weightIH,
 } from '../charrnn.ts';
-import { addColumnSums, addMatMul, addMatTMul, checkShapes, newGrads, softmaxCrossEntropyRows, transposeInto, transposed } from './mat.ts';
+import { addColumnSums, addMatMul, addMatTMul, checkShapes, newGrads, softmaxCrossEntropyRows, transposed, transposeInto } from './mat.ts';
 
 export interface Dims {
   T: number;
@@ -102,21 +115,31 @@ function recurrent(p: Params, l: number, GH: number, H: number): Recurrent {
 }
 
 /** Mean loss of one chunk, the state after it, and (if keepCache) what backward needs. */
-export function stackForward<C>(cell: Cell<C>, p: Params, batch: Batch, state: State, masks: DropoutMasks | undefined, keepCache: boolean): { loss: number; state: State; cache: StackCache<C> | null } {
+export function stackForward<C>(
+  cell: Cell<C>,
+  p: Params,
+  batch: Batch,
+  state: State,
+  masks: DropoutMasks | undefined,
+  keepCache: boolean,
+): { loss: number; state: State; cache: StackCache<C> | null } {
   const { L, H, V, GH } = check(cell.kind, p, batch, state, masks);
   const { T, B } = batch;
-  const N = T * B, d: Dims = { T, B, H, GH };
+  const N = T * B,
+    d: Dims = { T, B, H, GH };
   const next: State = { h: [], c: [] };
   const layers: LayerCache<C>[] = [];
   let input: Float64Array | null = null; // (N, H): in[l] for l > 0
   for (let l = 0; l < L; l++) {
-    const Wih = p[weightIH(l)].data, bih = p[biasIH(l)].data;
+    const Wih = p[weightIH(l)].data,
+      bih = p[biasIH(l)].data;
     const A = new Float64Array(N * GH); // (N, GH)
     if (l === 0) {
       // W_ih·onehot(x_r) is column x_r of W_ih (GH, V): a row of W_ihᵀ (V, GH), copied
       const WihT = transposed(Wih, GH, V);
       for (let r = 0; r < N; r++) {
-        const src = batch.inputs[r] * GH, dst = r * GH;
+        const src = batch.inputs[r] * GH,
+          dst = r * GH;
         for (let j = 0; j < GH; j++) A[dst + j] = WihT[src + j] + bih[j];
       }
     } else {
@@ -150,7 +173,8 @@ export function stackForward<C>(cell: Cell<C>, p: Params, batch: Batch, state: S
 export function stackBackward<C>(cache: StackCache<C>): Params {
   const { cell, p, batch, masks, layers, top } = cache;
   const { T, B, H, GH, L, V } = cache.dims;
-  const N = T * B, d: Dims = { T, B, H, GH };
+  const N = T * B,
+    d: Dims = { T, B, H, GH };
   const g = newGrads(p);
 
   // Softmax + cross-entropy, averaged over the N predictions: ∂loss/∂Y_r = (p_r − onehot(target_r)) / N.
@@ -187,7 +211,8 @@ export function stackBackward<C>(cache: StackCache<C>): Params {
       // dW_ihᵀ (V, GH), contiguous, then transposed into place.
       const dWihT = new Float64Array(V * GH);
       for (let r = 0; r < N; r++) {
-        const dst = batch.inputs[r] * GH, src = r * GH;
+        const dst = batch.inputs[r] * GH,
+          src = r * GH;
         for (let j = 0; j < GH; j++) dWihT[dst + j] += dA[src + j];
       }
       transposeInto(g[weightIH(0)].data, dWihT, V, GH);
