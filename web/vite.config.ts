@@ -12,7 +12,7 @@ export default defineConfig({
   root: here('.'),
   base: './',
   resolve: {
-    alias: [{ find: /^node:(fs|path|crypto|v8|worker_threads|zlib)$/, replacement: here('./node-stub.ts') }],
+    alias: [{ find: /^node:(fs|path|crypto|v8|worker_threads|zlib|buffer)$/, replacement: here('./node-stub.ts') }],
   },
   worker: { format: 'es' },
   build: { outDir: here('./dist'), emptyOutDir: true, target: 'es2022' },
