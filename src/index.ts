@@ -110,6 +110,8 @@ export { configOf, initParams, inputWeight, type Params, paramShapes, type RNNCo
 export * as rnn1Manual from './models/rnn1.manual.ts';
 export * as rnn2Manual from './models/rnn2.manual.ts';
 export * as rnnNManual from './models/rnnN.manual.ts';
+// ---- training, evaluation and sampling (training section) ---------------------------------
+export * from './optim/optim.ts';
 // ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
 export {
   type Bar,
@@ -142,8 +144,6 @@ export {
 } from './train/estimate.ts';
 export { type EvalEngine, type EvalResult, evaluate } from './train/evaluate.ts';
 export { type LoopOptions, type TrainEval, type TrainProgress, type TrainResult, type TrainSample, type TrainStep, trainLoop } from './train/loop.ts';
-// ---- training, evaluation and sampling (training section) ---------------------------------
-export * from './train/optim.ts';
 export * from './train/sample.ts';
 export {
   checkOptions,

@@ -29,7 +29,7 @@ import { Rng } from '../src/engine/random.ts';
 import { Tensor } from '../src/engine/tensor.ts';
 import { UserError } from '../src/errors.ts';
 import { type CellKind, type CharRNNConfig, initParams, type State } from '../src/models/charrnn.ts';
-import { makeOptimizer, OPTIM_DEFAULTS, type OptimizerState, type OptimName, restoreOptimizer } from '../src/train/optim.ts';
+import { makeOptimizer, OPTIM_DEFAULTS, type OptimizerState, type OptimName, restoreOptimizer } from '../src/optim/optim.ts';
 
 const KINDS: CellKind[] = ['rnn', 'lstm', 'gru'];
 const OPTIMS: OptimName[] = ['adagrad', 'rmsprop', 'adam'];

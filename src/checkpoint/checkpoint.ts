@@ -20,7 +20,7 @@ import { Vocab } from '../data/vocab.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { clip, preview, showDims, UserError } from '../errors.ts';
 import { CELL_KINDS, type CellKind, type CharRNNConfig, configOf, type Params, paramShapes, type State } from '../models/charrnn.ts';
-import { makeOptimizer, OPTIMIZERS, type OptimizerState, type OptimName } from '../train/optim.ts';
+import { OPTIMIZERS, type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
 import { writeFileAtomic } from './files.ts';
 import { type Dtype, decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
 
@@ -199,7 +199,7 @@ function readTraining(
   // Every slot of the optimizer, even one with no tensors (saved before the first step), and no
   // other. NOTE: a Map, not `slots[slot] ??= {}`: a hostile slot name such as "__proto__" would
   // otherwise reach Object.prototype.
-  const slots = new Map(Object.keys(makeOptimizer(name as OptimName).state().slots).map((s): [string, Record<string, Float64Array>] => [s, {}]));
+  const slots = new Map(optimSlots(name as OptimName).map((s): [string, Record<string, Float64Array>] => [s, {}]));
   for (const tname of Object.keys(tensors)) {
     if (!tname.startsWith(OPTIM)) continue;
     const rest = tname.slice(OPTIM.length),

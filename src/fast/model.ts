@@ -28,10 +28,8 @@ import {
   weightHH,
   weightIH,
 } from '../models/charrnn.ts';
-import type { OptimizerState, OptimName } from '../train/optim.ts';
+import { type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
 import type { DType, FastKernels, FloatArray } from './kernels.ts';
-
-const SLOTS: Record<OptimName, readonly string[]> = { adagrad: ['mem'], rmsprop: ['sq'], adam: ['m', 'v'] };
 
 /** Something that hands out arrays: the kernel set, or a counter that sizes its memory first. */
 interface Arena {
@@ -118,7 +116,7 @@ export class FastCharRNN {
       this.params[name] = a.alloc(n);
       this.grads[name] = a.alloc(n);
     }
-    for (const slot of SLOTS[shape.optim]) {
+    for (const slot of optimSlots(shape.optim)) {
       this.slots[slot] = {};
       for (const [name, s] of this.shapes) this.slots[slot][name] = a.alloc(s.reduce((x, y) => x * y, 1));
     }
@@ -204,7 +202,7 @@ export class FastCharRNN {
   setOptimizerState(s: OptimizerState): void {
     if (s.name !== this.optim) throw new Error(`fast model: optimizer state is ${s.name}, the model was built for ${this.optim}`);
     this.steps = s.steps;
-    for (const slot of SLOTS[this.optim]) {
+    for (const slot of optimSlots(this.optim)) {
       for (const [name] of this.shapes) {
         const given = s.slots[slot]?.[name];
         if (given) this.slots[slot][name].set(given);
@@ -216,7 +214,7 @@ export class FastCharRNN {
   /** Slots as float64 copies, in optim.ts's OptimizerState form (hyper supplied by the caller). */
   optimizerSlots(): Record<string, Record<string, Float64Array>> {
     const out: Record<string, Record<string, Float64Array>> = {};
-    for (const slot of SLOTS[this.optim]) {
+    for (const slot of optimSlots(this.optim)) {
       out[slot] = {};
       for (const [name] of this.shapes) out[slot][name] = Float64Array.from(this.slots[slot][name]);
     }

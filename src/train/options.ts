@@ -5,7 +5,7 @@ import type { DType } from '../fast/kernels.ts';
 import { DTYPES, KERNEL_CHOICES, type KernelChoice } from '../fast/select.ts';
 import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
 import type { GradPath } from '../models/paths.ts';
-import { OPTIMIZERS, type OptimName } from './optim.ts';
+import { OPTIMIZERS, type OptimName } from '../optim/optim.ts';
 
 /** Hyperparameters of a run. */
 export interface TrainerOptions {

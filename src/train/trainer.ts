@@ -40,9 +40,6 @@ import {
   type State,
   zeroState,
 } from '../models/charrnn.ts';
-import { evalStripes, fingerprint, type Split, Stripes, splitData } from './data.ts';
-import { checkSize, estimateRun } from './estimate.ts';
-import { evaluateWholeChunks } from './evaluate.ts';
 import {
   allFinite,
   clipElementwise,
@@ -53,7 +50,10 @@ import {
   type Optimizer,
   type OptimizerState,
   restoreOptimizer,
-} from './optim.ts';
+} from '../optim/optim.ts';
+import { evalStripes, fingerprint, type Split, Stripes, splitData } from './data.ts';
+import { checkSize, estimateRun } from './estimate.ts';
+import { evaluateWholeChunks } from './evaluate.ts';
 import { BEFORE_FAST, checkOptions, definedOnly, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions } from './options.ts';
 import { type SampleOptions, sample } from './sample.ts';
 

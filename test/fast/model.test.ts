@@ -145,7 +145,7 @@ describe('fast model: a training step', () => {
   });
 
   it('update() applies optim.ts formulas (rmsprop, adam, adagrad) like the reference optimizers', async () => {
-    const { makeOptimizer, clipElementwise } = await import('../../src/train/optim.ts');
+    const { makeOptimizer, clipElementwise } = await import('../../src/optim/optim.ts');
     for (const optim of ['rmsprop', 'adam', 'adagrad'] as const) {
       const c = makeCase('lstm', 2, 5, 6, 4, 3, 11, 0);
       const m = new FastCharRNN(referenceKernels('f64'), { config: c.config, B: 3, T: 4, optim, dropout: false });
