@@ -353,7 +353,7 @@ export function charGradcheck(opts: CharGradcheckOptions): { rows: GradcheckRow[
   // a random non-zero starting state: h in (−0.5, 0.5) like a tanh output, c in (−1, 1)
   const draw = (scale: number): Float64Array[] =>
     Array.from({ length: layers }, () => Float64Array.from({ length: B * hidden }, () => scale * (2 * rng.uniform() - 1)));
-  const state: charrnn.State = { h: draw(0.5), c: kind === 'lstm' ? draw(1) : [] };
+  const state: charrnn.State = { h: draw(0.5), c: charrnn.HAS_CELL_STATE[kind] ? draw(1) : [] };
   const masks = charrnn.dropoutMasks(config, T, B, dropout, rng);
 
   const tape = charLossAndGrads('tape', p, batch, state, masks);

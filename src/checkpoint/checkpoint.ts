@@ -19,7 +19,7 @@ import { readFileBytes } from '../data/text.ts';
 import { Vocab } from '../data/vocab.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { clip, preview, showDims, UserError } from '../errors.ts';
-import { CELL_KINDS, type CellKind, type CharRNNConfig, configOf, type Params, paramShapes, type State } from '../models/charrnn.ts';
+import { CELL_KINDS, type CellKind, type CharRNNConfig, configOf, HAS_CELL_STATE, type Params, paramShapes, type State } from '../models/charrnn.ts';
 import { OPTIMIZERS, type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
 import { writeFileAtomic } from './files.ts';
 import { type Dtype, decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
@@ -217,7 +217,7 @@ function readTraining(
   for (let l = 0; l < config.layers; l++) {
     state.h.push(take(stateName('h', l), [B, config.hiddenSize]));
     known.add(stateName('h', l));
-    if (config.kind === 'lstm') {
+    if (HAS_CELL_STATE[config.kind]) {
       state.c.push(take(stateName('c', l), [B, config.hiddenSize]));
       known.add(stateName('c', l));
     }

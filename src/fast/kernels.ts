@@ -17,15 +17,37 @@ export type { FloatArray };
 export type KernelName = 'ts' | 'wasm';
 
 /** The optimizers' and clipping's elementwise operations (src/optim/vector.ts) are part of every set. */
-export interface FastKernels extends VectorOps {
+/** Something that hands out arrays: a kernel set, or a counter that sizes a set's memory first (arenaBytes). */
+export interface Arena {
+  alloc(n: number): FloatArray;
+  allocInt(n: number): Int32Array;
+}
+
+/**
+ * The bytes of kernel memory that `allocate` takes, found by running it on an arena that only
+ * counts (each array rounded up to 16 bytes, plus 16 to spare): the allocation code is the one
+ * count, so a size cannot fall out of step with it. `allocate` must only allocate: the arrays it
+ * gets here are empty.
+ */
+export function arenaBytes(dtype: DType, allocate: (a: Arena) => unknown): number {
+  let bytes = 0;
+  const count = (n: number, size: number): void => {
+    bytes += Math.ceil((n * size) / 16) * 16 + 16;
+  };
+  const size = dtype === 'f32' ? 4 : 8;
+  allocate({
+    alloc: (n) => (count(n, size), new Float64Array(0)),
+    allocInt: (n) => (count(n, 4), new Int32Array(0)),
+  });
+  return bytes;
+}
+
+export interface FastKernels extends VectorOps, Arena {
   readonly name: KernelName;
   readonly dtype: DType;
   /** Threads the large matrix products are split over (1 for the reference set). */
   readonly threads: number;
-  /** A zeroed array of n elements of this set's dtype, usable by its kernels. */
-  alloc(n: number): FloatArray;
-  /** A zeroed Int32Array of n elements (token ids), usable by its kernels. */
-  allocInt(n: number): Int32Array;
+  // alloc(n), allocInt(n) (Arena): zeroed arrays of this set's dtype and of int32 ids, usable by its kernels
   /** Stops helper threads; the set must not be used afterwards. */
   dispose(): void;
 
