@@ -8,9 +8,7 @@
 import { UserError } from '../errors.ts';
 import type { DType } from '../fast/kernels.ts';
 import { fastModelBytes } from '../fast/model.ts';
-import { checkJob, DEFAULT_MEMORY_LIMIT } from '../limits.ts';
 import { type CharRNNConfig, GATES, paramShapes } from '../models/charrnn.ts';
-import { optimSlots } from '../optim/optim.ts';
 import type { TrainerOptions } from './options.ts';
 
 /** What estimateRun needs: the model's shape and the run's batch, sequence, optimizer and precision. */
@@ -85,27 +83,4 @@ export function checkSize(size: RunSize, maxBytes = MAX_TRAINER_BYTES): void {
       `this model and batch need about ${formatBytes(size.bytes)} of memory (${size.parameters.toLocaleString('en-US')} parameters), more than the ${formatBytes(maxBytes)} available: use fewer hidden units or layers, or a smaller batch or seq`,
     );
   }
-}
-
-/**
- * A SizeError (before anything is allocated) when a run of these options on a vocabulary of V
- * characters would need more memory than `limit` bytes, or an array longer than a typed array can be.
- */
-export function checkTrainingSize(o: TrainerOptions, V: number, limit = DEFAULT_MEMORY_LIMIT): void {
-  const job = {
-    kind: o.model,
-    V,
-    H: o.hidden,
-    L: o.layers,
-    T: o.seqLength,
-    B: o.batchSize,
-    bytes: o.dtype === 'f32' ? (4 as const) : (8 as const),
-    slots: optimSlots(o.optim).length,
-    tape: o.grad === 'tape',
-  };
-  checkJob(
-    job,
-    limit,
-    `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`,
-  );
 }

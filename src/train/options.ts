@@ -3,9 +3,10 @@
 import { clip, preview, UserError } from '../errors.ts';
 import type { DType } from '../fast/kernels.ts';
 import { DTYPES, KERNEL_CHOICES, type KernelChoice } from '../fast/select.ts';
+import { checkJob, DEFAULT_MEMORY_LIMIT } from '../limits.ts';
 import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
 import type { GradPath } from '../models/paths.ts';
-import { OPTIMIZERS, type OptimName } from '../optim/optim.ts';
+import { OPTIMIZERS, type OptimName, optimSlots } from '../optim/optim.ts';
 
 /** Hyperparameters of a run. */
 export interface TrainerOptions {
@@ -96,4 +97,27 @@ export function checkOptions(o: TrainerOptions): void {
   if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64: use dtype f64 (--dtype f64) or the manual gradients');
   if (o.grad === 'tape' && o.kernels === 'wasm')
     bad("the tape runs on the engine's TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)");
+}
+
+/**
+ * A SizeError (before anything is allocated) when a run of these options on a vocabulary of V
+ * characters would need more memory than `limit` bytes, or an array longer than a typed array can be.
+ */
+export function checkTrainingSize(o: TrainerOptions, V: number, limit = DEFAULT_MEMORY_LIMIT): void {
+  const job = {
+    kind: o.model,
+    V,
+    H: o.hidden,
+    L: o.layers,
+    T: o.seqLength,
+    B: o.batchSize,
+    bytes: o.dtype === 'f32' ? (4 as const) : (8 as const),
+    slots: optimSlots(o.optim).length,
+    tape: o.grad === 'tape',
+  };
+  checkJob(
+    job,
+    limit,
+    `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`,
+  );
 }

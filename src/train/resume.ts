@@ -11,8 +11,7 @@ import { UserError } from '../errors.ts';
 import { cloneState, type Params, type State } from '../models/charrnn.ts';
 import { type Optimizer, type OptimizerState, restoreOptimizer } from '../optim/optim.ts';
 import { fingerprint, type Split, splitData } from './data.ts';
-import { checkTrainingSize } from './estimate.ts';
-import { BEFORE_FAST, checkOptions, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
+import { BEFORE_FAST, checkOptions, checkTrainingSize, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
 
 export interface ValRecord {
   iteration: number;

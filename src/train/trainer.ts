@@ -26,8 +26,8 @@ import { type CharRNNConfig, cloneState, dropoutMasks, initParams, type Params, 
 import { learningRate, makeOptimizer, type Optimizer, type OptimizerState } from '../optim/optim.ts';
 import { evalStripes, fingerprint, type Split, Stripes, splitData } from './data.ts';
 import { makeEngine, type StepEngine } from './engines.ts';
-import { checkSize, checkTrainingSize, estimateRun } from './estimate.ts';
-import { checkOptions, definedOnly, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions } from './options.ts';
+import { checkSize, estimateRun } from './estimate.ts';
+import { checkOptions, checkTrainingSize, definedOnly, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions } from './options.ts';
 import { type Progress, readResume, type ValRecord } from './resume.ts';
 import { type SampleOptions, sample } from './sample.ts';
 
