@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Checkpoint, loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
+import { loadCheckpoint } from '../src/node/checkpoint.ts';
 import { BIN, cliSandbox, expectError, ROOT } from './cli-helpers.ts';
 
 const { dir, f, rnn } = cliSandbox('rnn-cli-train-');

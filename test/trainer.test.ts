@@ -11,8 +11,8 @@ import { decodeCheckpoint, encodeCheckpoint } from '../src/checkpoint/checkpoint
 import { valueAndGrad } from '../src/engine/tape.ts';
 import { UserError } from '../src/errors.ts';
 import { charLoss, type Params, zeroState } from '../src/models/charrnn.ts';
+import { trainLoop } from '../src/node/loop.ts';
 import { evalStripes } from '../src/train/data.ts';
-import { trainLoop } from '../src/train/loop.ts';
 import { DivergedError, Trainer, type TrainerOptions } from '../src/train/trainer.ts';
 
 const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12); // 588 characters, V = 14

@@ -15,13 +15,11 @@
 // Decoding treats every file as hostile: the header size is capped (safetensors.ts), nothing in it
 // is evaluated, and anything missing, misshapen or non-finite is a one-line UserError.
 
-import { readFileBytes } from '../data/text.ts';
 import { Vocab } from '../data/vocab.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { clip, preview, showDims, UserError } from '../errors.ts';
 import { CELL_KINDS, type CellKind, type CharRNNConfig, configOf, HAS_CELL_STATE, type Params, paramShapes, type State } from '../models/charrnn.ts';
 import { OPTIMIZERS, type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
-import { writeFileAtomic } from './files.ts';
 import { type Dtype, decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'rnn-from-scratch/2';
@@ -243,15 +241,3 @@ function readTraining(
 }
 
 const describeConfig = (c: CharRNNConfig): string => `a ${c.layers}-layer ${c.kind} with V=${c.vocabSize}, H=${c.hiddenSize}`;
-
-/** Write a checkpoint atomically (temp file, fsync, rename): a crash leaves the old file intact. */
-export function saveCheckpoint(path: string, c: Checkpoint, dtype: Dtype = 'F64'): void {
-  writeFileAtomic(path, encodeCheckpoint(c, dtype));
-}
-
-/** Read and validate a checkpoint file (ours, or a model-only file written by PyTorch). */
-export function loadCheckpoint(path: string, opts: DecodeOptions = {}): Checkpoint {
-  return decodeCheckpoint(readFileBytes(path, 'a checkpoint'), `checkpoint ${path}`, opts);
-}
-
-export { checkCheckpointPath } from './files.ts';

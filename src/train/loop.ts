@@ -5,9 +5,9 @@
 //
 // The loop is async only so that it can hand control back to the event loop a few times a second:
 // that lets a Ctrl-C handler (an AbortSignal) stop training cleanly, with a final checkpoint.
+// Checkpoints go to a CheckpointStore: the Node layer's trainLoop (src/node/loop.ts) writes files.
 
-import { existsSync } from 'node:fs';
-import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
+import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import type { Dtype } from '../checkpoint/safetensors.ts';
 import { UserError } from '../errors.ts';
 import { DivergedError, type Trainer } from './trainer.ts';
@@ -64,7 +64,15 @@ export interface TrainSample {
   text: string;
 }
 
+/** Where the loop's checkpoints go, by path: files (src/node/loop.ts), or wherever a caller keeps them. */
+export interface CheckpointStore {
+  save(path: string, c: Checkpoint, dtype?: Dtype): void;
+  exists(path: string): boolean;
+}
+
 export interface LoopOptions {
+  /** Needed when checkpointPath or bestPath is given. */
+  store?: CheckpointStore;
   /** Iterations to run in this call; by default until the last epoch ends. */
   iters?: number;
   /** Time budget in seconds. */
@@ -125,6 +133,9 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
   ] as const) {
     if (!Number.isSafeInteger(v) || v < 0) throw new UserError(`${name} must be a non-negative integer, got ${v}`);
   }
+  const { store } = opts;
+  if (!store && (opts.checkpointPath !== undefined || opts.bestPath !== undefined))
+    throw new Error("trainLoop: checkpointPath and bestPath need a store (the Node entry's trainLoop writes files)");
   const now = opts.now ?? (() => performance.now());
   const start = now();
   const target = Math.min(trainer.totalIterations, iters === undefined ? Infinity : trainer.iteration + iters);
@@ -153,8 +164,8 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
     };
   };
   const save = (path: string | undefined, kind: 'latest' | 'best'): void => {
-    if (path === undefined) return;
-    saveCheckpoint(path, trainer.checkpoint(opts.trainInfo), opts.dtype);
+    if (path === undefined || !store) return;
+    store.save(path, trainer.checkpoint(opts.trainInfo), opts.dtype);
     if (kind === 'latest') saved = { path, iteration: trainer.iteration };
     opts.onCheckpoint?.(path, trainer.iteration, kind);
   };
@@ -196,7 +207,7 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
         ? `; the last good checkpoint is ${saved.path} (iteration ${saved.iteration})`
         : path === undefined
           ? ''
-          : existsSync(path)
+          : store?.exists(path)
             ? `; ${path} was not overwritten`
             : '; no checkpoint was written';
       throw new DivergedError(`${err.message}${kept}`);
