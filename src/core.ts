@@ -20,29 +20,16 @@ export { showChar, Vocab } from './data/vocab.ts';
 export * from './engine/index.ts';
 export { UserError } from './errors.ts';
 // ---- the fast path: kernel sets and the models on them (fast section) -----------------------
-export { type DType, type FastKernels, type FloatArray, type KernelName, referenceKernels } from './fast/kernels.ts';
+export { type Arena, arenaBytes, type DType, type FastKernels, type FloatArray, KERNEL_NAMES, type KernelName, referenceKernels } from './fast/kernels.ts';
 export { FastCharRNN, type FastModelShape, fastModelBytes } from './fast/model.ts';
 export { DTYPES, defaultThreads, type Engine, KERNEL_CHOICES, type KernelChoice, makeKernels, resolveKernels, samplingStepper } from './fast/select.ts';
 export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
 export { applyUpdate, clipGrads, gradsFinite } from './fast/update.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 // ---- gradient checking (gradcheck section) -----------------------------------------------
-export {
-  type CharGradcheckOptions,
-  charCheckBatch,
-  charGradcheck,
-  charWellScaledParams,
-  compareGradients,
-  formatGradcheckTable,
-  type GradcheckOptions,
-  type GradcheckRow,
-  gradcheck,
-  NOISE,
-  numericNoiseFloor,
-  relativeError,
-  THRESHOLDS,
-  wellScaledParams,
-} from './gradcheck.ts';
+export { type CharGradcheckOptions, charCheckBatch, charGradcheck, charWellScaledParams } from './gradcheck/charrnn.ts';
+export { compareGradients, formatGradcheckTable, type GradcheckRow, NOISE, numericNoiseFloor, relativeError, THRESHOLDS } from './gradcheck/compare.ts';
+export { type GradcheckOptions, gradcheck, wellScaledParams } from './gradcheck/minchar.ts';
 // ---- the tape's graph, drawn (graph section) ---------------------------------------------
 export {
   type DescribeOptions,
@@ -98,8 +85,8 @@ export {
 } from './models/charrnn.ts';
 export * as gruManual from './models/gru.manual.ts';
 export * as lstmManual from './models/lstm.manual.ts';
-export { type GradPath, lossAndGrads, type StepResult } from './models/paths.ts';
 export * as rnnManual from './models/rnn.manual.ts';
+export { GRAD_PATHS, type GradPath, lossAndGrads, type StepResult } from './models/rnn.paths.ts';
 // ---- models: the post's min-char-rnn family (tape-based) -----------------------------------
 export { configOf, initParams, inputWeight, type Params, paramShapes, type RNNConfig, rnnLoss, rnnStepper, zeroState } from './models/rnn.ts';
 // ---- models: hand-derived backprop, and the two gradient paths (manual models section) -----
@@ -107,7 +94,20 @@ export * as rnn1Manual from './models/rnn1.manual.ts';
 export * as rnn2Manual from './models/rnn2.manual.ts';
 export * as rnnNManual from './models/rnnN.manual.ts';
 // ---- training, evaluation and sampling (training section) ---------------------------------
+export {
+  arraysFinite,
+  arraysNorm,
+  CLIP_MODES,
+  type ClipMode,
+  clipArraysElementwise,
+  clipArraysNorm,
+  clipGradients,
+  float64GradOps,
+  type GradOps,
+  kernelGradOps,
+} from './optim/clip.ts';
 export * from './optim/optim.ts';
+export { float64Ops, type VectorOps } from './optim/vector.ts';
 // ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
 export {
   type Bar,

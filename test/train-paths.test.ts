@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
-import { type GradPath, lossAndGrads } from '../src/models/paths.ts';
+import { type GradPath, lossAndGrads } from '../src/models/rnn.paths.ts';
 import { initParams, type Params, type RNNConfig, zeroState } from '../src/models/rnn.ts';
 import { Adagrad, clipElementwise } from '../src/optim/optim.ts';
 

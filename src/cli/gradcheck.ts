@@ -11,6 +11,7 @@ import {
   GRADCHECK_WORK_BUDGET,
   gradcheck,
   gradcheckWork,
+  KERNEL_NAMES,
   NOISE,
   numericNoiseFloor,
   parameterCount,
@@ -23,6 +24,7 @@ import {
 import {
   type CommandSpec,
   choiceOption,
+  choices,
   formatHelp,
   fractionOption,
   intOption,
@@ -45,7 +47,7 @@ export const gradcheckSpec: CommandSpec = {
   options: [
     {
       name: 'model',
-      value: 'lstm|gru|rnn|minchar',
+      value: choices(MODELS),
       default: 'lstm',
       help: "char-rnn's LSTM, GRU or tanh RNN (PyTorch's equations and names), or minchar: the post's min-char-rnn (Wxh, Whh1, …)",
     },
@@ -76,7 +78,7 @@ export const gradcheckSpec: CommandSpec = {
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
     {
       name: 'kernels',
-      value: 'ts|wasm',
+      value: choices(KERNEL_NAMES),
       default: 'ts',
       help: 'hand-derived gradients from the readable *.manual.ts models (ts) or from the fast path on the WebAssembly kernels (not for minchar); always float64',
     },
@@ -112,7 +114,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const seed = seedOption(v.seed);
   const samplesGiven = given.has('samples') ? intOption('samples', v.samples, 0) : undefined;
   const step = positiveNumberOption('step', v.step);
-  const kernels = choiceOption('kernels', v.kernels, ['ts', 'wasm'] as const);
+  const kernels = choiceOption('kernels', v.kernels, KERNEL_NAMES);
   if (given.has('data') && given.has('text')) throw new UsageError('give --data or --text, not both');
 
   let source: string, full: string;

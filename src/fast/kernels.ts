@@ -15,6 +15,7 @@ import { type FloatArray, float64Ops, type VectorOps } from '../optim/vector.ts'
 export type DType = 'f32' | 'f64';
 export type { FloatArray };
 export type KernelName = 'ts' | 'wasm';
+export const KERNEL_NAMES: readonly KernelName[] = ['ts', 'wasm'];
 
 /** The optimizers' and clipping's elementwise operations (src/optim/vector.ts) are part of every set. */
 /** Something that hands out arrays: a kernel set, or a counter that sizes a set's memory first (arenaBytes). */

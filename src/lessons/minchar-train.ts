@@ -18,8 +18,8 @@
 import { Vocab } from '../data/vocab.ts';
 import { Rng } from '../engine/random.ts';
 import { UserError } from '../errors.ts';
-import { wellScaledParams } from '../gradcheck.ts';
-import { type GradPath, lossAndGrads } from '../models/paths.ts';
+import { wellScaledParams } from '../gradcheck/minchar.ts';
+import { type GradPath, lossAndGrads } from '../models/rnn.paths.ts';
 import { initParams, type Params, type RNNConfig, rnnLoss, rnnStepper, zeroState } from '../models/rnn.ts';
 import { Adagrad, clipElementwise } from '../optim/optim.ts';
 

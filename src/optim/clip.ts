@@ -85,6 +85,7 @@ export function clipArraysElementwise(gs: readonly FloatArray[], c: number, ops:
 }
 
 export type ClipMode = 'value' | 'norm';
+export const CLIP_MODES: readonly ClipMode[] = ['value', 'norm'];
 
 /**
  * A training step's clipping: 'value' clips each entry to ±c, 'norm' the global norm to c. Returns

@@ -5,7 +5,8 @@ import type { DType } from '../fast/kernels.ts';
 import { DTYPES, KERNEL_CHOICES, type KernelChoice } from '../fast/select.ts';
 import { checkJob, DEFAULT_MEMORY_LIMIT } from '../limits.ts';
 import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
-import type { GradPath } from '../models/paths.ts';
+import { GRAD_PATHS, type GradPath } from '../models/rnn.paths.ts';
+import { CLIP_MODES, type ClipMode } from '../optim/clip.ts';
 import { OPTIMIZERS, type OptimName, optimSlots } from '../optim/optim.ts';
 
 /** Hyperparameters of a run. */
@@ -20,7 +21,7 @@ export interface TrainerOptions {
   lrDecay: number; // multiply the learning rate by this at the end of each epoch from decayAfter on (1 = never)
   decayAfter: number;
   clip: number;
-  clipMode: 'value' | 'norm'; // each gradient entry to [−clip, clip] (char-rnn), or the global L2 norm to clip
+  clipMode: ClipMode; // each gradient entry to [−clip, clip] (char-rnn), or the global L2 norm to clip
   dropout: number; // inverted dropout between layers and before the decoder
   epochs: number;
   trainFrac: number;
@@ -85,12 +86,12 @@ export function checkOptions(o: TrainerOptions): void {
   if (!(o.lr > 0 && Number.isFinite(o.lr))) bad(`learning rate must be a positive number, got ${preview(o.lr)}`);
   if (!(o.lrDecay > 0 && o.lrDecay <= 1)) bad(`lrDecay must be in (0, 1], got ${preview(o.lrDecay)}`);
   if (!(o.clip > 0)) bad(`clip must be a positive number, got ${preview(o.clip)}`);
-  if (o.clipMode !== 'value' && o.clipMode !== 'norm') bad(`clipMode must be 'value' or 'norm', got ${preview(o.clipMode)}`);
+  if (!CLIP_MODES.includes(o.clipMode)) bad(`clipMode must be 'value' or 'norm', got ${preview(o.clipMode)}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) bad(`dropout must be in [0, 1), got ${preview(o.dropout)}`);
   if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1))
     bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${preview(o.trainFrac)} and ${o.valFrac}`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${preview(o.seed)}`);
-  if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got ${preview(o.grad)}`);
+  if (!GRAD_PATHS.includes(o.grad)) bad(`grad must be 'tape' or 'manual', got ${preview(o.grad)}`);
   if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got ${preview(o.kernels)}`);
   if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got ${preview(o.dtype)}`);
   if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${preview(o.threads)}`);

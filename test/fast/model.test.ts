@@ -11,7 +11,7 @@ import { Rng } from '../../src/engine/random.ts';
 import { type DType, type FastKernels, referenceKernels } from '../../src/fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../../src/fast/model.ts';
 import { applyUpdate, clipGrads } from '../../src/fast/update.ts';
-import { charWellScaledParams } from '../../src/gradcheck.ts';
+import { charWellScaledParams } from '../../src/gradcheck/charrnn.ts';
 import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
 import { type Batch, CELL_KINDS, type CellKind, type CharRNNConfig, dropoutMasks, type State } from '../../src/models/charrnn.ts';
 
