@@ -33,7 +33,7 @@ export const WORKLOADS: Record<string, { what: string; train?: Partial<TrainerOp
 
 /** Multiply-adds per character of one forward step (the matrix products only). */
 export function macsPerChar(c: CharRNNConfig): number {
-  const G = { rnn: 1, lstm: 4, gru: 3 }[c.kind],
+  const G = charrnn.GATES[c.kind],
     H = c.hiddenSize;
   return c.layers * G * H * H + (c.layers - 1) * G * H * H + c.vocabSize * H; // recurrent + inputs above layer 0 + decoder
 }

@@ -162,35 +162,17 @@ check(denoOut.startsWith('deno ok'), `unexpected Deno output: ${denoOut}`);
 step(`  ${denoOut.trim()}`);
 
 // ---- 5. Vite + Chromium -----------------------------------------------------------------------
-// The library's file helpers import Node built-ins that a page never calls: each is replaced by a
-// module whose every export throws, generated from the real module's export names.
-const BUILTINS = ['fs', 'path', 'crypto', 'zlib', 'url', 'util', 'worker_threads', 'v8', 'os', 'module'];
-const stubs = Object.fromEntries(
-  await Promise.all(BUILTINS.map(async (m) => [m, Object.keys(await import(`node:${m}`)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default')])),
-);
+// A bundler resolves the package's "browser" condition to dist/core.js, the library without its
+// Node file helpers, so the page needs no stand-ins for Node built-ins. (The kernel loader's
+// import('node:v8'), guarded to run only under Node, is left out of the bundle by Vite.)
 writeFileSync(
   join(app, 'vite.config.mjs'),
   `
-const stubs = ${JSON.stringify(stubs)};
 export default {
   root: ${JSON.stringify(app)},
   logLevel: 'warn',
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
   worker: { format: 'es' }, // the kernels' thread worker uses top-level await
-  plugins: [{
-    name: 'node-builtins-stub',
-    enforce: 'pre',
-    resolveId(id) {
-      const m = /^(?:node:)?([a-z_]+)$/.exec(id);
-      return m && Object.hasOwn(stubs, m[1]) ? '\\0node-stub:' + m[1] : null;
-    },
-    load(id) {
-      if (!id.startsWith('\\0node-stub:')) return null;
-      const names = stubs[id.slice('\\0node-stub:'.length)] ?? [];
-      const fn = "() => { throw new Error('a Node built-in, not in the browser'); }";
-      return names.map((n) => 'export const ' + n + ' = ' + fn + ';').join('\\n') + '\\nexport default {};';
-    },
-  }],
 };
 `,
 );

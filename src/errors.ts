@@ -40,3 +40,11 @@ function render(v: unknown, depth: number): string {
   const items = keys.slice(0, 6).map((k) => `${JSON.stringify(k.slice(0, 40))}:${render((v as Record<string, unknown>)[k], depth - 1)}`);
   return `{${items.join(',')}${keys.length > 6 ? ',…' : ''}}`;
 }
+
+/**
+ * The `default` of a `switch` over a union (a cell kind, an optimizer): `x` has type `never` only
+ * when every member was handled above, so adding a member is a compile error at each such switch.
+ */
+export function unreachable(x: never, what: string): never {
+  throw new Error(`unknown ${what} ${preview(x)}`);
+}

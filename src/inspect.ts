@@ -8,7 +8,7 @@
 
 import type { Vocab } from './data/vocab.ts';
 import { UserError } from './errors.ts';
-import { configOf, type Params, type State, stepper, zeroState } from './models/charrnn.ts';
+import { configOf, HAS_CELL_STATE, type Params, type State, stepper, zeroState } from './models/charrnn.ts';
 
 export interface Guess {
   char: string;
@@ -47,7 +47,7 @@ export function traceActivations(params: Params, vocab: Vocab, text: string, opt
   const trace: Trace = {
     chars,
     h: Array.from({ length: L }, () => []),
-    c: Array.from({ length: config.kind === 'lstm' ? L : 0 }, () => []),
+    c: Array.from({ length: HAS_CELL_STATE[config.kind] ? L : 0 }, () => []),
     guesses: [],
   };
   for (const id of ids) {
@@ -55,7 +55,7 @@ export function traceActivations(params: Params, vocab: Vocab, text: string, opt
     state = out.state;
     for (let l = 0; l < L; l++) {
       trace.h[l].push(Float64Array.from(state.h[l]));
-      if (config.kind === 'lstm') trace.c[l].push(Float64Array.from(state.c[l]));
+      if (HAS_CELL_STATE[config.kind]) trace.c[l].push(Float64Array.from(state.c[l]));
     }
     trace.guesses.push(topGuesses(out.logits, vocab, top));
   }

@@ -13,6 +13,7 @@
 // not an exact count: it is meant to refuse the absurd early, not to budget the last megabyte.
 
 import { UserError } from './errors.ts';
+import { type CellKind, GATES } from './models/charrnn.ts';
 import { formatBytes } from './train/estimate.ts';
 
 /** Raised for sizes the runtime cannot allocate: a usage error (exit 2 on the command line). */
@@ -26,7 +27,7 @@ export class SizeError extends UserError {}
 export const DEFAULT_MEMORY_LIMIT = 4 * 2 ** 30;
 
 export interface SizeJob {
-  kind: 'rnn' | 'lstm' | 'gru';
+  kind: CellKind;
   V: number;
   H: number;
   L: number;
@@ -39,8 +40,6 @@ export interface SizeJob {
   /** Whether the autodiff tape records the activations (it keeps about three times as many). */
   tape: boolean;
 }
-
-const GATES = { rnn: 1, gru: 3, lstm: 4 } as const;
 
 /** Parameters of a char-rnn model (as a float: huge sizes must not overflow into nonsense). */
 export function parameterCount({ kind, V, H, L }: Pick<SizeJob, 'kind' | 'V' | 'H' | 'L'>): number {

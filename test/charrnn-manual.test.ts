@@ -9,7 +9,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
-import { charWellScaledParams, compareGradients, relativeError, THRESHOLDS } from '../src/gradcheck.ts';
+import { charWellScaledParams } from '../src/gradcheck/charrnn.ts';
+import { compareGradients, relativeError, THRESHOLDS } from '../src/gradcheck/compare.ts';
 import { charEvalLoss, charLossAndGrads } from '../src/models/charrnn.paths.ts';
 import {
   type Batch,

@@ -14,22 +14,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  CHECKPOINT_FORMAT,
-  type Checkpoint,
-  checkCheckpointPath,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-} from '../src/checkpoint/checkpoint.ts';
-import { checkCheckpointPath as checkPathInFiles } from '../src/checkpoint/files.ts';
+import { CHECKPOINT_FORMAT, type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../src/checkpoint/checkpoint.ts';
 import { type Dtype, decodeSafetensors, encodeSafetensors, MAX_HEADER_BYTES, type StoredTensor } from '../src/checkpoint/safetensors.ts';
 import { Rng } from '../src/engine/random.ts';
 import { Tensor } from '../src/engine/tensor.ts';
 import { UserError } from '../src/errors.ts';
+import { checkCheckpointPath as checkFromIndex } from '../src/index.ts';
 import { type CellKind, type CharRNNConfig, initParams, type State } from '../src/models/charrnn.ts';
-import { makeOptimizer, OPTIM_DEFAULTS, type OptimizerState, type OptimName, restoreOptimizer } from '../src/train/optim.ts';
+import { loadCheckpoint, saveCheckpoint } from '../src/node/checkpoint.ts';
+import { checkCheckpointPath } from '../src/node/write.ts';
+import { makeOptimizer, OPTIM_DEFAULTS, type OptimizerState, type OptimName, restoreOptimizer } from '../src/optim/optim.ts';
 
 const KINDS: CellKind[] = ['rnn', 'lstm', 'gru'];
 const OPTIMS: OptimName[] = ['adagrad', 'rmsprop', 'adam'];
@@ -793,7 +787,7 @@ describe('saving and loading files', () => {
   });
 
   it('checkCheckpointPath accepts a writable path without leaving anything behind, and refuses unusable ones', () => {
-    expect(checkCheckpointPath).toBe(checkPathInFiles); // re-exported unchanged
+    expect(checkFromIndex).toBe(checkCheckpointPath); // re-exported unchanged
     const dir = join(root, 'probe', 'deep');
     checkCheckpointPath(join(dir, 'model.safetensors'));
     expect(readdirSync(dir)).toEqual([]); // the directory is made, the probe file removed

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Checkpoint, loadCheckpoint } from '../src/checkpoint/checkpoint.ts';
+import type { Checkpoint } from '../src/checkpoint/checkpoint.ts';
+import { loadCheckpoint } from '../src/node/checkpoint.ts';
 import { BIN, cliSandbox, expectError, ROOT } from './cli-helpers.ts';
 
 const { dir, f, rnn } = cliSandbox('rnn-cli-train-');
@@ -185,7 +186,7 @@ describe('usage errors', () => {
     [['sample', '--top-k', '0'], /--top-k must be a positive integer/],
     [['eval', '--batch', '0'], /--batch must be a positive integer/],
     [['train', '--threads', '3'], /--threads must be 1 or 2/],
-    [['train', '--kernels', 'gpu'], /--kernels must be 'auto' or 'wasm' or 'ts'/],
+    [['train', '--kernels', 'gpu'], /--kernels must be 'auto' or 'ts' or 'wasm'/],
     [['train', '--dtype', 'f16'], /--dtype must be 'f32' or 'f64'/],
     [['train', '--resume', 'x.safetensors', '--dtype', 'f64'], /--dtype cannot change when resuming/],
     [['sample', '--kernels', 'gpu'], /--kernels must be/],

@@ -6,23 +6,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
 import { UserError } from '../src/errors.ts';
-import {
-  charCheckBatch,
-  charGradcheck,
-  charWellScaledParams,
-  compareGradients,
-  formatGradcheckTable,
-  type GradcheckRow,
-  gradcheck,
-  NOISE,
-  numericNoiseFloor,
-  relativeError,
-  THRESHOLDS,
-  wellScaledParams,
-} from '../src/gradcheck.ts';
+import { charCheckBatch, charGradcheck, charWellScaledParams } from '../src/gradcheck/charrnn.ts';
+import { compareGradients, formatGradcheckTable, type GradcheckRow, NOISE, numericNoiseFloor, relativeError, THRESHOLDS } from '../src/gradcheck/compare.ts';
+import { gradcheck, wellScaledParams } from '../src/gradcheck/minchar.ts';
 import { charLossAndGrads } from '../src/models/charrnn.paths.ts';
 import * as charrnn from '../src/models/charrnn.ts';
-import { lossAndGrads } from '../src/models/paths.ts';
+import { lossAndGrads } from '../src/models/rnn.paths.ts';
 import { type Params, paramShapes, rnnLoss } from '../src/models/rnn.ts';
 
 const TEXT = 'hello world, hello rnn';

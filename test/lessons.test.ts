@@ -7,13 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { Vocab } from '../src/data/vocab.ts';
 import { Rng } from '../src/engine/random.ts';
 import { UserError } from '../src/errors.ts';
-import { charWellScaledParams, compareGradients, wellScaledParams } from '../src/gradcheck.ts';
+import { charWellScaledParams } from '../src/gradcheck/charrnn.ts';
+import { compareGradients } from '../src/gradcheck/compare.ts';
+import { wellScaledParams } from '../src/gradcheck/minchar.ts';
 import { centralDifference, crossEntropy, crossEntropyGrad, errorMeasures, logSteps, stepSweep } from '../src/lessons/finite-differences.ts';
 import { lstmStateGradients, rnnStateGradients, scaleRecurrent, spectralNorm } from '../src/lessons/gradient-flow.ts';
 import { minCharEvalLoss, trainMinChar } from '../src/lessons/minchar-train.ts';
 import { buggyLossAndGrads, chunkLoss } from '../src/lessons/planted-bug.ts';
 import { charLoss } from '../src/models/charrnn.ts';
-import { lossAndGrads } from '../src/models/paths.ts';
+import { lossAndGrads } from '../src/models/rnn.paths.ts';
 import { initParams, type RNNConfig, rnnLoss } from '../src/models/rnn.ts';
 
 describe("planted bug (tanh' written as 1 − h)", () => {

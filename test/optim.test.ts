@@ -21,7 +21,7 @@ import {
   type OptimizerState,
   type OptimName,
   restoreOptimizer,
-} from '../src/train/optim.ts';
+} from '../src/optim/optim.ts';
 
 interface Fixture {
   torch: string;

@@ -5,9 +5,9 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
-import { type GradPath, lossAndGrads } from '../src/models/paths.ts';
+import { type GradPath, lossAndGrads } from '../src/models/rnn.paths.ts';
 import { initParams, type Params, type RNNConfig, zeroState } from '../src/models/rnn.ts';
-import { Adagrad, clipElementwise } from '../src/train/optim.ts';
+import { Adagrad, clipElementwise } from '../src/optim/optim.ts';
 
 // Mostly 'a': at the first steps dby[a] ≈ T/V − #a is below −5, so the clip acts.
 const CLIP_TEXT = 'aaaaaaa bbb aaaa c aaaaaa dd '.repeat(10);

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeUtf8, readTextFile } from '../src/data/text.ts';
+import { decodeUtf8 } from '../src/data/text.ts';
 import { Vocab } from '../src/data/vocab.ts';
 import { UserError } from '../src/errors.ts';
+import { readTextFile } from '../src/node/read.ts';
 
 // A mixed alphabet: ASCII, whitespace, Chinese, full-width Latin, and astral-plane emoji and CJK.
 const MIXED = ['a', 'Z', ' ', '\n', '\t', '中', '文', '字', 'ｚ', 'é', '😀', '🐱', '𠀋', '\u{10FFFF}'];

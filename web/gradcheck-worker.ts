@@ -8,7 +8,7 @@ import type { GradcheckAnswer, GradcheckRequest } from './protocol.ts';
 const scope = globalThis as unknown as { onmessage: ((e: MessageEvent<GradcheckRequest>) => void) | null; postMessage(m: GradcheckAnswer): void };
 const early: GradcheckRequest[] = [];
 scope.onmessage = (e) => early.push(e.data);
-const { UserError, charGradcheck } = await import('../src/index.ts');
+const { UserError, charGradcheck } = await import('../src/core.ts');
 
 /**
  * A small model of the current kind and depth, on the current text, with fresh well-scaled

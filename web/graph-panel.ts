@@ -2,7 +2,7 @@
 // (a small fresh model: hidden size 3, the text "hello"), drawn by Graphviz in WebAssembly. Hovering
 // a node shows its value and gradient in full. Runs on the page itself: the graph is tiny.
 
-import { type GraphModel, modelGraph, nodeTooltip, type SvgRenderer, svgRenderer, type TapeGraph, toDot } from '../src/index.ts';
+import { type GraphModel, modelGraph, nodeTooltip, type SvgRenderer, svgRenderer, type TapeGraph, toDot } from '../src/core.ts';
 
 const STEPS = 3;
 const HIDDEN = 3;

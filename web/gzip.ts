@@ -3,7 +3,7 @@
 // DecompressionStream instead of node:zlib. A truncated or damaged file is one message; a file that
 // decompresses to more than the page can hold is refused before it fills the tab's memory.
 
-import { isGzip, UserError } from '../src/index.ts';
+import { isGzip, UserError } from '../src/core.ts';
 
 /** The most a dropped file may decompress to (the page keeps the text, its ids and a model in one tab). */
 export const MAX_TEXT_BYTES = 256 * 2 ** 20;

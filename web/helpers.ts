@@ -3,7 +3,7 @@
 // limits of a run in a browser tab, the loss average the page shows, and plain wording for
 // checkpoint errors.
 
-import { formatBytes, NOMINAL_FLOPS_PER_SECOND, type RunSize, UserError } from '../src/index.ts';
+import { formatBytes, NOMINAL_FLOPS_PER_SECOND, type RunSize, UserError } from '../src/core.ts';
 
 // ---- fields -------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 // tabindex 0); the arrow keys, Home and End move between its characters. A line break is drawn as
 // ↵ followed by the break, so it too can be pointed at and focused.
 
-import type { Guess } from '../src/index.ts';
+import type { Guess } from '../src/core.ts';
 import type { FromWorker } from './protocol.ts';
 
 export type Trace = Extract<FromWorker, { type: 'inspect' }>;

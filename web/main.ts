@@ -8,7 +8,7 @@
 // changes of state (training paused, a sample or a check finished) are announced through #announce.
 
 import shakespeareUrl from '../data/tinyshakespeare.txt?url';
-import { decodeUtf8, type GradcheckRow, UserError } from '../src/index.ts';
+import { decodeUtf8, type GradcheckRow, UserError } from '../src/core.ts';
 import { drawChart, type Series } from './chart.ts';
 import { mountGraphPanel } from './graph-panel.ts';
 import { gunzipInBrowser } from './gzip.ts';

@@ -10,7 +10,7 @@
 // Every request that can fail answers with `error` (a one-line message) and leaves the current
 // model as it was.
 
-import type { GradcheckRow, Guess, TrainerOptions } from '../src/index.ts';
+import type { GradcheckRow, Guess, TrainerOptions } from '../src/core.ts';
 
 /** The hyperparameters the page lets the user choose. */
 export type ModelOptions = Pick<TrainerOptions, 'model' | 'layers' | 'hidden' | 'seqLength' | 'batchSize' | 'optim' | 'lr' | 'lrDecay' | 'epochs'>;

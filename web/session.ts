@@ -20,7 +20,7 @@ import {
   traceActivations,
   UserError,
   Vocab,
-} from '../src/index.ts';
+} from '../src/core.ts';
 import { checkPageSize, fitToText, plainCheckpointError } from './helpers.ts';
 import type { ModelInfo, ModelOptions, Progress, SampleRequest, TrainRequest } from './protocol.ts';
 

@@ -1,6 +1,6 @@
 // The web playground: `npm run web` serves web/ with Vite's dev server, `npm run web:build` writes
-// a static site to web/dist. The page and its worker import the library from src/index.ts; the
-// Node built-ins that the library's file helpers import are aliased to a stub (node-stub.ts).
+// a static site to web/dist. The page and its worker import the library from src/core.ts, which
+// imports no Node built-in (reading and writing files is src/node/, which the page never needs).
 
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
@@ -11,9 +11,6 @@ const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 export default defineConfig({
   root: here('.'),
   base: './',
-  resolve: {
-    alias: [{ find: /^node:(fs|path|crypto|v8|worker_threads|zlib|buffer)$/, replacement: here('./node-stub.ts') }],
-  },
   worker: { format: 'es' },
   build: { outDir: here('./dist'), emptyOutDir: true, target: 'es2022' },
   // Cross-origin isolation (COOP + COEP) lets the page share WebAssembly memory with a worker, so

@@ -3,7 +3,7 @@
 // so that pause, sample and the other requests are answered while training runs. A sample is
 // drawn the same way, in slices between the training slices, so that it can be cancelled.
 
-import { UserError } from '../src/index.ts';
+import { UserError } from '../src/core.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 import { Session } from './session.ts';
 

@@ -15,13 +15,11 @@
 // Decoding treats every file as hostile: the header size is capped (safetensors.ts), nothing in it
 // is evaluated, and anything missing, misshapen or non-finite is a one-line UserError.
 
-import { readFileBytes } from '../data/text.ts';
 import { Vocab } from '../data/vocab.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { clip, preview, showDims, UserError } from '../errors.ts';
-import { CELL_KINDS, type CellKind, type CharRNNConfig, configOf, type Params, paramShapes, type State } from '../models/charrnn.ts';
-import { makeOptimizer, OPTIMIZERS, type OptimizerState, type OptimName } from '../train/optim.ts';
-import { writeFileAtomic } from './files.ts';
+import { CELL_KINDS, type CellKind, type CharRNNConfig, configOf, HAS_CELL_STATE, type Params, paramShapes, type State } from '../models/charrnn.ts';
+import { OPTIMIZERS, type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
 import { type Dtype, decodeSafetensors, encodeSafetensors, type StoredTensor } from './safetensors.ts';
 
 export const CHECKPOINT_FORMAT = 'rnn-from-scratch/2';
@@ -199,7 +197,7 @@ function readTraining(
   // Every slot of the optimizer, even one with no tensors (saved before the first step), and no
   // other. NOTE: a Map, not `slots[slot] ??= {}`: a hostile slot name such as "__proto__" would
   // otherwise reach Object.prototype.
-  const slots = new Map(Object.keys(makeOptimizer(name as OptimName).state().slots).map((s): [string, Record<string, Float64Array>] => [s, {}]));
+  const slots = new Map(optimSlots(name as OptimName).map((s): [string, Record<string, Float64Array>] => [s, {}]));
   for (const tname of Object.keys(tensors)) {
     if (!tname.startsWith(OPTIM)) continue;
     const rest = tname.slice(OPTIM.length),
@@ -217,7 +215,7 @@ function readTraining(
   for (let l = 0; l < config.layers; l++) {
     state.h.push(take(stateName('h', l), [B, config.hiddenSize]));
     known.add(stateName('h', l));
-    if (config.kind === 'lstm') {
+    if (HAS_CELL_STATE[config.kind]) {
       state.c.push(take(stateName('c', l), [B, config.hiddenSize]));
       known.add(stateName('c', l));
     }
@@ -243,15 +241,3 @@ function readTraining(
 }
 
 const describeConfig = (c: CharRNNConfig): string => `a ${c.layers}-layer ${c.kind} with V=${c.vocabSize}, H=${c.hiddenSize}`;
-
-/** Write a checkpoint atomically (temp file, fsync, rename): a crash leaves the old file intact. */
-export function saveCheckpoint(path: string, c: Checkpoint, dtype: Dtype = 'F64'): void {
-  writeFileAtomic(path, encodeCheckpoint(c, dtype));
-}
-
-/** Read and validate a checkpoint file (ours, or a model-only file written by PyTorch). */
-export function loadCheckpoint(path: string, opts: DecodeOptions = {}): Checkpoint {
-  return decodeCheckpoint(readFileBytes(path, 'a checkpoint'), `checkpoint ${path}`, opts);
-}
-
-export { checkCheckpointPath } from './files.ts';

@@ -112,6 +112,9 @@ export function fractionOption(name: string, raw: string | boolean | undefined, 
 }
 
 /** One of a fixed set of words. */
+/** The choices of an option as its help shows them: `a|b|c`. */
+export const choices = (list: readonly string[]): string => list.join('|');
+
 export function choiceOption<T extends string>(name: string, raw: string | boolean | undefined, choices: readonly T[]): T {
   const s = String(raw);
   if (!(choices as readonly string[]).includes(s)) throw new UsageError(`--${name} must be ${choices.map((c) => `'${c}'`).join(' or ')}, got '${s}'`);
@@ -153,3 +156,11 @@ function defaultText(o: OptionSpec): string {
   if (o.default !== undefined) return ` (default: ${o.default})`;
   return '';
 }
+
+/**
+ * Exit codes: 0 success · 1 user error (bad file, incompatible checkpoint, failed gradient check)
+ * 2 usage error (unknown command or option, malformed value, conflicting options, a size the
+ * runtime cannot allocate) · 70 internal error (BSD's EX_SOFTWARE) · 130 interrupted by Ctrl-C
+ * (128 + SIGINT's 2, as a shell reports it; training still saves its checkpoint).
+ */
+export const EXIT = { ok: 0, user: 1, usage: 2, internal: 70, interrupted: 130 } as const;

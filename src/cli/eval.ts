@@ -1,7 +1,7 @@
 // `rnn eval`: the loss of a model on any text, in nats and bits per character.
 
-import { checkJob, evaluate, readEncodedFile, resolveKernels, UserError, Vocab } from '../index.ts';
-import { type CommandSpec, choiceOption, formatHelp, intOption, listChars, parseCommand, stringOption } from './args.ts';
+import { checkJob, DTYPES, evaluate, KERNEL_CHOICES, readEncodedFile, resolveKernels, UserError, Vocab } from '../index.ts';
+import { type CommandSpec, choiceOption, choices, formatHelp, intOption, listChars, parseCommand, stringOption } from './args.ts';
 import { DEFAULT_DATA, type Io, memoryLimit, resolveDataPath } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { thousands } from './progress.ts';
@@ -22,8 +22,8 @@ export const evalSpec: CommandSpec = {
     { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one (as for rnn sample)' },
     { name: 'batch', value: 'N', default: '50', help: 'parallel streams the text is read in (1 = one pass, each character with its full context)' },
     { name: 'seq', value: 'N', default: '50', help: 'steps per chunk; the state is carried from chunk to chunk, so this changes only memory use' },
-    { name: 'kernels', value: 'auto|wasm|ts', default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
-    { name: 'dtype', value: 'f32|f64', default: 'f64', help: 'precision of the forward passes (f32 is faster and agrees to about 4 digits)' },
+    { name: 'kernels', value: choices(KERNEL_CHOICES), default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
+    { name: 'dtype', value: choices(DTYPES), default: 'f64', help: 'precision of the forward passes (f32 is faster and agrees to about 4 digits)' },
     { name: 'json', help: 'print one JSON document (full-precision numbers) instead of the text report' },
   ],
   notes: [
@@ -45,8 +45,8 @@ export function evalCommand(argv: string[], io: Io): number {
   const vocabPath = v.vocab === undefined ? undefined : stringOption('vocab', v.vocab);
   const B = intOption('batch', v.batch, 1);
   const T = intOption('seq', v.seq, 1);
-  const kernels = choiceOption('kernels', v.kernels, ['auto', 'wasm', 'ts'] as const);
-  const dtype = choiceOption('dtype', v.dtype, ['f32', 'f64'] as const);
+  const kernels = choiceOption('kernels', v.kernels, KERNEL_CHOICES);
+  const dtype = choiceOption('dtype', v.dtype, DTYPES);
 
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
   const vocab = Vocab.fromJSON(c.vocab);

@@ -9,23 +9,29 @@ import {
   checkJob,
   formatGradcheckTable,
   GRADCHECK_WORK_BUDGET,
+  type GradcheckRow,
   gradcheck,
   gradcheckWork,
+  KERNEL_NAMES,
   NOISE,
   numericNoiseFloor,
   parameterCount,
   paramShapes,
   readTextFile,
   SizeError,
+  type SizeJob,
   THRESHOLDS,
   UserError,
 } from '../index.ts';
 import {
   type CommandSpec,
   choiceOption,
+  choices,
+  EXIT,
   formatHelp,
   fractionOption,
   intOption,
+  type ParsedOptions,
   parseCommand,
   positiveNumberOption,
   seedOption,
@@ -45,7 +51,7 @@ export const gradcheckSpec: CommandSpec = {
   options: [
     {
       name: 'model',
-      value: 'lstm|gru|rnn|minchar',
+      value: choices(MODELS),
       default: 'lstm',
       help: "char-rnn's LSTM, GRU or tanh RNN (PyTorch's equations and names), or minchar: the post's min-char-rnn (Wxh, Whh1, …)",
     },
@@ -76,7 +82,7 @@ export const gradcheckSpec: CommandSpec = {
     { name: 'step', value: 'H', default: '1e-5', help: 'finite-difference step: (L(θ+h) − L(θ−h)) / 2h' },
     {
       name: 'kernels',
-      value: 'ts|wasm',
+      value: choices(KERNEL_NAMES),
       default: 'ts',
       help: 'hand-derived gradients from the readable *.manual.ts models (ts) or from the fast path on the WebAssembly kernels (not for minchar); always float64',
     },
@@ -98,7 +104,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const parsed = parseCommand(gradcheckSpec, argv);
   if (!parsed) {
     io.out(formatHelp(gradcheckSpec));
-    return 0;
+    return EXIT.ok;
   }
   const { values: v, given } = parsed;
   const model = choiceOption('model', v.model, MODELS);
@@ -112,48 +118,15 @@ export function gradcheckCommand(argv: string[], io: Io): number {
   const seed = seedOption(v.seed);
   const samplesGiven = given.has('samples') ? intOption('samples', v.samples, 0) : undefined;
   const step = positiveNumberOption('step', v.step);
-  const kernels = choiceOption('kernels', v.kernels, ['ts', 'wasm'] as const);
+  const kernels = choiceOption('kernels', v.kernels, KERNEL_NAMES);
   if (given.has('data') && given.has('text')) throw new UsageError('give --data or --text, not both');
 
-  let source: string, full: string;
-  if (given.has('text')) {
-    full = stringOption('text', v.text);
-    source = '--text';
-  } else {
-    const path = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
-    full = readTextFile(path);
-    source = given.has('data') ? `data file ${path}` : 'the bundled data file';
-  }
   const need = minchar ? seq + 1 : seq * batch + 1;
-  const chars = Array.from(full.slice(0, 4 * need)).slice(0, need); // code points, not UTF-16 units
-  if (chars.length < need) {
-    throw new UserError(`${source} has ${[...full].length} characters; ${minchar ? `--seq ${seq}` : `--seq ${seq} × --batch ${batch}`} needs at least ${need}`);
-  }
+  const chars = checkedChars(v, given, need, minchar ? `--seq ${seq}` : `--seq ${seq} × --batch ${batch}`);
   const text = chars.join('');
-  // Full check on small models; on large ones (where it would take minutes) k random entries per
-  // parameter unless --samples says otherwise.
   const vocabSize = new Set(chars).size;
-  // Sizes first, in closed form (paramShapes below makes 4 entries per layer): memory, then time.
   const job = { kind: minchar ? ('rnn' as const) : model, V: vocabSize, H: hidden, L: layers, T: seq, B: minchar ? 1 : batch };
-  // the tape's activations, and five float64 copies of the parameters (values, three gradients, a perturbed copy)
-  checkJob(
-    { ...job, bytes: 8, slots: 3, tape: true },
-    memoryLimit(io),
-    `a gradient check of a ${layers}-layer ${job.kind.toUpperCase()} with ${hidden} hidden units, seq ${seq}${minchar ? '' : ` × batch ${batch}`}`,
-  );
-  const tensors = minchar ? 3 * layers + 2 : 4 * layers + 2;
-  const autoSamples = parameterCount(job) > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0;
-  const checked = (k: number): number => (k === 0 ? parameterCount(job) : Math.min(parameterCount(job), k * tensors));
-  const work = gradcheckWork(checked(samplesGiven ?? autoSamples), job);
-  if (work > GRADCHECK_WORK_BUDGET && !(samplesGiven !== undefined && samplesGiven > 0)) {
-    throw new SizeError(
-      `finite differences on ${checked(samplesGiven ?? autoSamples).toExponential(2)} entries of this model would take about ${work.toExponential(1)} multiply-adds, ` +
-        `more than the budget of ${GRADCHECK_WORK_BUDGET.toExponential(0)} (about a minute): give --samples K to check K random entries per parameter, or a smaller model`,
-    );
-  }
-  const shapes = minchar ? paramShapes({ vocabSize, hiddenSize: hidden, layers }) : charrnn.paramShapes({ kind: model, vocabSize, hiddenSize: hidden, layers });
-  const total = shapes.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
-  const samples = samplesGiven ?? (total > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0);
+  const { samples, total } = checkSize(job, minchar, samplesGiven, memoryLimit(io));
 
   const result = minchar
     ? gradcheck({ layers, hidden, text, seqLength: seq, seed, step, samples })
@@ -176,7 +149,7 @@ export function gradcheckCommand(argv: string[], io: Io): number {
       pass: result.pass,
     };
     io.out(`${JSON.stringify(doc, null, 2)}\n`);
-    return result.pass ? 0 : 1;
+    return result.pass ? EXIT.ok : EXIT.user;
   }
   const sampling =
     `${samples === 0 ? 'all entries' : `${samples} random entries per parameter`}` +
@@ -194,17 +167,76 @@ export function gradcheckCommand(argv: string[], io: Io): number {
         `text: ${shown}  (mean loss ${result.loss.toFixed(6)} over ${seq * batch} predictions)\n\n`,
     );
   }
-  io.out(formatGradcheckTable(result.rows).replace(/\n?$/, '\n'));
-  const floorFormula = `${NOISE.numericRoundingFactor}·ε·max(|loss|, 1)${terms > NOISE.termsMeasured ? `·√(${terms}/${NOISE.termsMeasured})` : ''}/h`;
-  io.out(
-    '\nrelative error = |a − n| / max(|a|, |n|, 1e-12), entry by entry; the table shows the largest per parameter.\n' +
-      `An entry too small for its relative error to rise above rounding noise is judged by |a − n| against a noise floor instead\n` +
-      `(tape vs manual ${num(NOISE.tapeVsManualAbs)}; vs numeric ${floorFormula} = ${floor.toExponential(1)}).\n` +
-      `pass: tape vs manual ≤ ${num(THRESHOLDS.tapeVsManual)}, tape and manual vs numeric ≤ ${num(THRESHOLDS.vsNumeric)}\n`,
+  io.out(tableAndVerdict(result, terms, floor));
+  return result.pass ? EXIT.ok : EXIT.user;
+}
+
+/** The check's first `need` characters (code points), from --text, --data or the bundled file. */
+function checkedChars(v: ParsedOptions, given: Set<string>, need: number, needs: string): string[] {
+  let source: string, full: string;
+  if (given.has('text')) {
+    full = stringOption('text', v.text);
+    source = '--text';
+  } else {
+    const path = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
+    full = readTextFile(path);
+    source = given.has('data') ? `data file ${path}` : 'the bundled data file';
+  }
+  const chars = Array.from(full.slice(0, 4 * need)).slice(0, need); // code points, not UTF-16 units
+  if (chars.length < need) throw new UserError(`${source} has ${[...full].length} characters; ${needs} needs at least ${need}`);
+  return chars;
+}
+
+/**
+ * Sizes first, in closed form: the memory (a SizeError past `limit`), then the time of the finite
+ * differences. A full check on small models; on large ones (where it would take minutes) k random
+ * entries per parameter unless --samples says otherwise. Returns the samples per parameter (0 =
+ * all) and the parameter count.
+ */
+function checkSize(
+  job: Omit<SizeJob, 'bytes' | 'slots' | 'tape'>,
+  minchar: boolean,
+  samplesGiven: number | undefined,
+  limit: number,
+): { samples: number; total: number } {
+  const { kind, L: layers, H: hidden, T: seq, B: batch, V: vocabSize } = job;
+  // the tape's activations, and five float64 copies of the parameters (values, three gradients, a perturbed copy)
+  checkJob(
+    { ...job, bytes: 8, slots: 3, tape: true },
+    limit,
+    `a gradient check of a ${layers}-layer ${kind.toUpperCase()} with ${hidden} hidden units, seq ${seq}${minchar ? '' : ` × batch ${batch}`}`,
   );
-  const failed = result.rows.filter((r) => !r.pass).map((r) => r.name);
-  io.out(result.pass ? `PASS: all ${result.rows.length} parameters\n` : `FAIL: ${failed.join(', ')}\n`);
-  return result.pass ? 0 : 1;
+  const tensors = minchar ? 3 * layers + 2 : 4 * layers + 2;
+  const autoSamples = parameterCount(job) > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0;
+  const checked = (k: number): number => (k === 0 ? parameterCount(job) : Math.min(parameterCount(job), k * tensors));
+  const work = gradcheckWork(checked(samplesGiven ?? autoSamples), job);
+  if (work > GRADCHECK_WORK_BUDGET && !(samplesGiven !== undefined && samplesGiven > 0)) {
+    throw new SizeError(
+      `finite differences on ${checked(samplesGiven ?? autoSamples).toExponential(2)} entries of this model would take about ${work.toExponential(1)} multiply-adds, ` +
+        `more than the budget of ${GRADCHECK_WORK_BUDGET.toExponential(0)} (about a minute): give --samples K to check K random entries per parameter, or a smaller model`,
+    );
+  }
+  const shapes = minchar ? paramShapes({ vocabSize, hiddenSize: hidden, layers }) : charrnn.paramShapes({ kind, vocabSize, hiddenSize: hidden, layers });
+  const total = shapes.reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
+  return { samples: samplesGiven ?? (total > AUTO_SAMPLE_ABOVE ? AUTO_SAMPLES : 0), total };
+}
+
+/** The table, how to read it, and PASS or FAIL. */
+function tableAndVerdict(result: { rows: GradcheckRow[]; pass: boolean }, terms: number, floor: number): string {
+  const floorFormula = `${NOISE.numericRoundingFactor}·ε·max(|loss|, 1)${terms > NOISE.termsMeasured ? `·√(${terms}/${NOISE.termsMeasured})` : ''}/h`;
+  return (
+    formatGradcheckTable(result.rows).replace(/\n?$/, '\n') +
+    '\nrelative error = |a − n| / max(|a|, |n|, 1e-12), entry by entry; the table shows the largest per parameter.\n' +
+    `An entry too small for its relative error to rise above rounding noise is judged by |a − n| against a noise floor instead\n` +
+    `(tape vs manual ${num(NOISE.tapeVsManualAbs)}; vs numeric ${floorFormula} = ${floor.toExponential(1)}).\n` +
+    `pass: tape vs manual ≤ ${num(THRESHOLDS.tapeVsManual)}, tape and manual vs numeric ≤ ${num(THRESHOLDS.vsNumeric)}\n` +
+    (result.pass
+      ? `PASS: all ${result.rows.length} parameters\n`
+      : `FAIL: ${result.rows
+          .filter((r) => !r.pass)
+          .map((r) => r.name)
+          .join(', ')}\n`)
+  );
 }
 
 /** Characters of a long chunk shown in the header. */

@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_GRAPH_TEXT, GRAPH_MODELS, modelGraph, svgRenderer, toDot, UserError } from '../index.ts';
-import { type CommandSpec, choiceOption, formatHelp, intOption, parseCommand, seedOption, stringOption, UsageError } from './args.ts';
+import { type CommandSpec, choiceOption, choices, formatHelp, intOption, parseCommand, seedOption, stringOption, UsageError } from './args.ts';
 import type { Io } from './io.ts';
 
 /** Beyond these a drawing is no longer legible. */
@@ -15,7 +15,7 @@ export const graphSpec: CommandSpec = {
   summary:
     'Draw the computation graph the autodiff tape records for one chunk of a small model: parameters, inputs and every op, grouped by time step and layer, each with its value and gradient (hover for all the numbers).',
   options: [
-    { name: 'model', value: 'rnn|lstm|gru|minchar', default: 'minchar', help: "char-rnn's cells (PyTorch's names) or the post's min-char-rnn" },
+    { name: 'model', value: choices(GRAPH_MODELS), default: 'minchar', help: "char-rnn's cells (PyTorch's names) or the post's min-char-rnn" },
     { name: 'layers', value: 'N', default: '1', help: `stacked layers (at most ${GRAPH_LIMITS.layers})` },
     { name: 'seq', value: 'T', default: '3', help: `time steps (at most ${GRAPH_LIMITS.seq})` },
     { name: 'hidden', value: 'H', default: '3', help: `hidden units (at most ${GRAPH_LIMITS.hidden}; up to 6 numbers are shown in full)` },

@@ -7,7 +7,7 @@
 //             130 interrupted by Ctrl-C (training still saves its checkpoint)
 
 import { SizeError, UserError } from '../index.ts';
-import { UsageError } from './args.ts';
+import { EXIT, UsageError } from './args.ts';
 import { dataCommand, dataSpec } from './data.ts';
 import { evalCommand, evalSpec } from './eval.ts';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
@@ -17,7 +17,7 @@ import { plotCommand, plotSpec } from './plot.ts';
 import { sampleCommand, sampleSpec } from './sample.ts';
 import { trainCommand, trainSpec } from './train.ts';
 
-export const EXIT = { ok: 0, user: 1, usage: 2, internal: 70, interrupted: 130 } as const;
+export { EXIT };
 
 const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) => number | Promise<number> }> = {
   train: { brief: trainSpec.brief, run: trainCommand },

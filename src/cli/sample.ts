@@ -1,7 +1,7 @@
 // `rnn sample`: stream text from a model to stdout as it is generated (char-rnn's sample.lua).
 
-import { Rng, resolveKernels, sampleStream, samplingStepper, Vocab } from '../index.ts';
-import { type CommandSpec, choiceOption, formatHelp, intOption, parseCommand, positiveNumberOption, seedOption, stringOption } from './args.ts';
+import { DTYPES, KERNEL_CHOICES, Rng, resolveKernels, sampleStream, samplingStepper, Vocab } from '../index.ts';
+import { type CommandSpec, choiceOption, choices, formatHelp, intOption, parseCommand, positiveNumberOption, seedOption, stringOption } from './args.ts';
 import type { Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
@@ -20,8 +20,8 @@ export const sampleSpec: CommandSpec = {
     { name: 'argmax', help: 'always take the most likely character (greedy; ignores --temperature and --top-k)' },
     { name: 'prime', value: 'TEXT', help: 'text to feed the network first; it is printed, then continued (every character must be in the vocabulary)' },
     { name: 'seed', value: 'N', default: '123', help: 'random seed (the same seed gives the same text)' },
-    { name: 'kernels', value: 'auto|wasm|ts', default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
-    { name: 'dtype', value: 'f32|f64', default: 'f32', help: 'precision of the forward steps (ts with f64: the readable float64 model)' },
+    { name: 'kernels', value: choices(KERNEL_CHOICES), default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
+    { name: 'dtype', value: choices(DTYPES), default: 'f32', help: 'precision of the forward steps (ts with f64: the readable float64 model)' },
     { name: 'json', help: 'print one JSON document when done (text: the characters generated after the prime; the prime; every setting) instead of streaming' },
   ],
   notes: [
@@ -50,8 +50,8 @@ export function sampleCommand(argv: string[], io: Io): number {
   const seed = seedOption(v.seed);
   const prime = v.prime === undefined ? '' : String(v.prime);
 
-  const kernels = choiceOption('kernels', v.kernels, ['auto', 'wasm', 'ts'] as const);
-  const dtype = choiceOption('dtype', v.dtype, ['f32', 'f64'] as const);
+  const kernels = choiceOption('kernels', v.kernels, KERNEL_CHOICES);
+  const dtype = choiceOption('dtype', v.dtype, DTYPES);
 
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
   const engine = samplingStepper(c.params, kernels, dtype);

@@ -8,5 +8,5 @@ export { matmul, transpose } from './ops/matmul.ts';
 export { mean, sum } from './ops/reduce.ts';
 export { concat, gatherRows, reshape, slice } from './ops/shape.ts';
 export { Rng } from './random.ts';
-export { grad, valueAndGrad } from './tape.ts';
+export { backward, grad, valueAndGrad } from './tape.ts';
 export { type NestedArray, type Shape, sizeOf, Tensor } from './tensor.ts';

@@ -48,6 +48,15 @@ function reverseTopo(root: Tensor): Tensor[] {
 }
 
 /**
+ * Reverse-mode differentiation from `y`. With no seed `y` must be a scalar (the loss) and its
+ * gradient seed is 1; pass `seed` (same shape) to start from another gradient. Fills `.grad` of
+ * every leaf with requiresGrad, adding to what is already there.
+ */
+export function backward(y: Tensor, seed?: Tensor): void {
+  runBackward(y, seed);
+}
+
+/**
  * `observe`, when given, is called once with every tensor of the graph (leaves too) and its whole
  * gradient, summed over all uses, just before the tape lets go of it: intermediate gradients are
  * otherwise freed as soon as they are used (the graph drawing in src/graph/ shows them).
@@ -196,7 +205,7 @@ export function valueAndGrad<P extends Record<string, Tensor>, A extends unknown
     const out = f(leaves as P, ...args);
     if (out.size !== 1) throw new Error(`valueAndGrad: the function returned shape ${fmtShape(out.shape)}, not a scalar`);
     const grads = {} as Record<string, Tensor>;
-    if (out.requiresGrad) out.backward();
+    if (out.requiresGrad) runBackward(out);
     for (const k of Object.keys(leaves)) grads[k] = leaves[k].grad ?? Tensor.zeros(leaves[k].shape);
     return { value: out.item(), grads: grads as { [k in keyof P]: Tensor } };
   };

@@ -2,11 +2,11 @@
 //
 // A tensor that requires a gradient, or that was computed from one, carries a `node`: the op that
 // made it, its inputs, and the rule that turns the output's gradient into the inputs' gradients.
-// Those nodes are the tape; `backward()` (tape.ts) walks them in reverse. Tensors computed only
+// Those nodes are the tape; `backward(y)` (tape.ts) walks them in reverse. Tensors computed only
 // from tensors that need no gradient carry no node, so inference builds no tape at all.
+// NOTE: this file knows nothing of the tape's walk: tape.ts imports it, never the other way round.
 
 import type { Rng } from './random.ts';
-import { runBackward } from './tape.ts';
 
 export type Shape = readonly number[];
 
@@ -111,15 +111,6 @@ export class Tensor {
 
   clone(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
-  }
-
-  /**
-   * Reverse-mode differentiation from this tensor. With no argument the tensor must be a scalar
-   * (the loss) and its gradient seed is 1; pass `seed` (same shape) to start from another gradient.
-   * Fills `.grad` of every leaf with requiresGrad, adding to what is already there.
-   */
-  backward(seed?: Tensor): void {
-    runBackward(this, seed);
   }
 
   toString(): string {

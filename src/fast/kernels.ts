@@ -10,20 +10,45 @@
 // A "(B, 4H)" gate block holds one row per stream, the gates side by side in PyTorch's order.
 
 import { matmulNN, matmulNT, matmulTN } from '../engine/kernels/matmul.ts';
+import { type FloatArray, float64Ops, type VectorOps } from '../optim/vector.ts';
 
 export type DType = 'f32' | 'f64';
-export type FloatArray = Float32Array | Float64Array;
+export type { FloatArray };
 export type KernelName = 'ts' | 'wasm';
+export const KERNEL_NAMES: readonly KernelName[] = ['ts', 'wasm'];
 
-export interface FastKernels {
+/** The optimizers' and clipping's elementwise operations (src/optim/vector.ts) are part of every set. */
+/** Something that hands out arrays: a kernel set, or a counter that sizes a set's memory first (arenaBytes). */
+export interface Arena {
+  alloc(n: number): FloatArray;
+  allocInt(n: number): Int32Array;
+}
+
+/**
+ * The bytes of kernel memory that `allocate` takes, found by running it on an arena that only
+ * counts (each array rounded up to 16 bytes, plus 16 to spare): the allocation code is the one
+ * count, so a size cannot fall out of step with it. `allocate` must only allocate: the arrays it
+ * gets here are empty.
+ */
+export function arenaBytes(dtype: DType, allocate: (a: Arena) => unknown): number {
+  let bytes = 0;
+  const count = (n: number, size: number): void => {
+    bytes += Math.ceil((n * size) / 16) * 16 + 16;
+  };
+  const size = dtype === 'f32' ? 4 : 8;
+  allocate({
+    alloc: (n) => (count(n, size), new Float64Array(0)),
+    allocInt: (n) => (count(n, 4), new Int32Array(0)),
+  });
+  return bytes;
+}
+
+export interface FastKernels extends VectorOps, Arena {
   readonly name: KernelName;
   readonly dtype: DType;
   /** Threads the large matrix products are split over (1 for the reference set). */
   readonly threads: number;
-  /** A zeroed array of n elements of this set's dtype, usable by its kernels. */
-  alloc(n: number): FloatArray;
-  /** A zeroed Int32Array of n elements (token ids), usable by its kernels. */
-  allocInt(n: number): Int32Array;
+  // alloc(n), allocInt(n) (Arena): zeroed arrays of this set's dtype and of int32 ids, usable by its kernels
   /** Stops helper threads; the set must not be used afterwards. */
   dispose(): void;
 
@@ -93,20 +118,6 @@ export interface FastKernels {
    * gradient when the loss is scaled by `scale` (1/M for a mean).
    */
   softmaxCrossEntropy(Y: FloatArray, targets: Int32Array, M: number, V: number, scale: number): number;
-
-  // ---- optimizers and clipping, elementwise over n entries (optim.ts's formulas) ----------
-  /** mem += g²; w −= lr·g / √(mem + eps) */
-  adagrad(w: FloatArray, g: FloatArray, mem: FloatArray, n: number, lr: number, eps: number): void;
-  /** sq = α·sq + (1 − α)·g²; w −= lr·g / (√sq + eps) */
-  rmsprop(w: FloatArray, g: FloatArray, sq: FloatArray, n: number, lr: number, alpha: number, eps: number): void;
-  /** m = β₁m + (1 − β₁)g; v = β₂v + (1 − β₂)g²; w −= stepSize·m / (√v / root2 + eps) */
-  adam(w: FloatArray, g: FloatArray, m: FloatArray, v: FloatArray, n: number, stepSize: number, root2: number, beta1: number, beta2: number, eps: number): void;
-  /** Clips each entry to [−c, c]; returns how many were cut. */
-  clip(g: FloatArray, n: number, c: number): number;
-  /** g *= s */
-  scale(g: FloatArray, n: number, s: number): void;
-  /** Σ g², accumulated in float64 (NaN or ∞ when an entry is). */
-  sumSquares(g: FloatArray, n: number): number;
 }
 
 /**
@@ -254,43 +265,6 @@ export function referenceKernels(dtype: DType): FastKernels {
       return loss;
     },
 
-    adagrad(w, g, mem, n, lr, eps) {
-      for (let i = 0; i < n; i++) {
-        mem[i] += g[i] * g[i];
-        w[i] -= (lr * g[i]) / Math.sqrt(mem[i] + eps);
-      }
-    },
-    rmsprop(w, g, sq, n, lr, alpha, eps) {
-      const beta = 1 - alpha;
-      for (let i = 0; i < n; i++) {
-        sq[i] = alpha * sq[i] + beta * g[i] * g[i];
-        w[i] -= (lr * g[i]) / (Math.sqrt(sq[i]) + eps);
-      }
-    },
-    adam(w, g, m, v, n, stepSize, root2, beta1, beta2, eps) {
-      const a1 = 1 - beta1,
-        a2 = 1 - beta2;
-      for (let i = 0; i < n; i++) {
-        m[i] = beta1 * m[i] + a1 * g[i];
-        v[i] = beta2 * v[i] + a2 * g[i] * g[i];
-        w[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / root2 + eps);
-      }
-    },
-    clip(g, n, c) {
-      let cut = 0;
-      for (let i = 0; i < n; i++) {
-        if (g[i] > c) (g[i] = c), cut++;
-        else if (g[i] < -c) (g[i] = -c), cut++;
-      }
-      return cut;
-    },
-    scale(g, n, s) {
-      for (let i = 0; i < n; i++) g[i] *= s;
-    },
-    sumSquares(g, n) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += g[i] * g[i];
-      return s;
-    },
+    ...float64Ops, // the optimizer and clipping loops, shared with the readable optimizers
   };
 }

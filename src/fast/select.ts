@@ -6,12 +6,12 @@
 
 import { UserError } from '../errors.ts';
 import { configOf, type Params } from '../models/charrnn.ts';
-import { type DType, type FastKernels, type KernelName, referenceKernels } from './kernels.ts';
+import { type DType, type FastKernels, KERNEL_NAMES, type KernelName, referenceKernels } from './kernels.ts';
 import { fastStepper, fastStepperBytes, type Stepper } from './stepper.ts';
 import { wasmAvailable, wasmKernels } from './wasm.ts';
 
 export type KernelChoice = KernelName | 'auto';
-export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', 'ts', 'wasm'];
+export const KERNEL_CHOICES: readonly KernelChoice[] = ['auto', ...KERNEL_NAMES];
 export const DTYPES: readonly DType[] = ['f32', 'f64'];
 
 /**

@@ -14,6 +14,7 @@ import { matmul, transpose } from '../engine/ops/matmul.ts';
 import { slice } from '../engine/ops/shape.ts';
 import { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
+import { unreachable } from '../errors.ts';
 import * as charrnn from '../models/charrnn.ts';
 import * as rnn from '../models/rnn.ts';
 import { describeGraph, GraphLabels, type TapeGraph } from './describe.ts';
@@ -116,10 +117,8 @@ function cellStep(
       const nn = n(tanh(add(gate(xi, 2), mul(r, gate(hh, 2)))), 'n');
       return { h: n(add(mul(sub(1, z), nn), mul(z, h)), 'h'), c: null };
     }
-    default: {
-      const never: never = kind;
-      throw new Error(`unknown cell ${String(never)}`);
-    }
+    default:
+      return unreachable(kind, 'cell kind');
   }
 }
 
@@ -137,7 +136,7 @@ export function charUnrolled(p: charrnn.Params, inputs: readonly number[], targe
   }));
   const decT = transpose(p[charrnn.DECODER_WEIGHT]);
   let h = state.h.map((v, l) => stateLeaf(v, H, labels, `h0[${l}]`));
-  let c: (Tensor | null)[] = kind === 'lstm' ? state.c.map((v, l) => stateLeaf(v, H, labels, `c0[${l}]`)) : h.map(() => null);
+  let c: (Tensor | null)[] = charrnn.HAS_CELL_STATE[kind] ? state.c.map((v, l) => stateLeaf(v, H, labels, `c0[${l}]`)) : h.map(() => null);
   let total: Tensor | null = null;
   for (let t = 0; t < inputs.length; t++) {
     let below = oneHot(inputs[t], V, labels, `x${t}`);

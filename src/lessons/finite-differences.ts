@@ -9,7 +9,7 @@
 //
 // Dimensions: V the number of logits.
 
-import { relativeError } from '../gradcheck.ts';
+import { relativeError } from '../gradcheck/compare.ts';
 
 export type Precision = 'f64' | 'f32';
 

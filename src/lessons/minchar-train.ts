@@ -18,10 +18,10 @@
 import { Vocab } from '../data/vocab.ts';
 import { Rng } from '../engine/random.ts';
 import { UserError } from '../errors.ts';
-import { wellScaledParams } from '../gradcheck.ts';
-import { type GradPath, lossAndGrads } from '../models/paths.ts';
+import { wellScaledParams } from '../gradcheck/minchar.ts';
+import { type GradPath, lossAndGrads } from '../models/rnn.paths.ts';
 import { initParams, type Params, type RNNConfig, rnnLoss, rnnStepper, zeroState } from '../models/rnn.ts';
-import { Adagrad, clipElementwise } from '../train/optim.ts';
+import { Adagrad, clipElementwise } from '../optim/optim.ts';
 
 export interface MinCharOptions {
   /** Training text; its distinct characters (plus those of `heldOut`) are the vocabulary. */

@@ -10,10 +10,10 @@ import { valueAndGrad } from '../engine/tape.ts';
 import { type Batch, type CellKind, charLoss, configOf, type DropoutMasks, type Params, type State } from './charrnn.ts';
 import * as gruManual from './gru.manual.ts';
 import * as lstmManual from './lstm.manual.ts';
-import type { GradPath } from './paths.ts';
 import * as rnnManual from './rnn.manual.ts';
+import { GRAD_PATHS, type GradPath } from './rnn.paths.ts';
 
-export type { GradPath };
+export { GRAD_PATHS, type GradPath };
 
 /** The hand-derived model of each kind, behind one type (each module's Cache is its own). */
 interface ManualModel {

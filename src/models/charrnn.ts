@@ -30,11 +30,17 @@ import { matmul, transpose } from '../engine/ops/matmul.ts';
 import { concat, gatherRows, slice } from '../engine/ops/shape.ts';
 import type { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
+import { unreachable } from '../errors.ts';
 
+// A new cell kind is added to CellKind and to the two tables below; then every `switch` over the
+// kinds that does not handle it (here, in the manual models and in src/fast/) fails to compile at
+// its `unreachable` (docs/extending.md).
 export type CellKind = 'rnn' | 'lstm' | 'gru';
-export const CELL_KINDS: readonly CellKind[] = ['rnn', 'lstm', 'gru'];
 /** Gates per cell: the factor G in the (G·H)-row weights. */
 export const GATES: Readonly<Record<CellKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
+/** Whether a cell carries a memory cell c beside h (State.c, the checkpoint's state.c_l<l>). */
+export const HAS_CELL_STATE: Readonly<Record<CellKind, boolean>> = { rnn: false, lstm: true, gru: false };
+export const CELL_KINDS = Object.keys(GATES) as readonly CellKind[];
 
 export interface CharRNNConfig {
   kind: CellKind;
@@ -71,9 +77,16 @@ export function paramShapes({ kind, vocabSize: V, hiddenSize: H, layers: L }: Ch
 export function initParams(config: CharRNNConfig, rng: Rng, scale = 0.08): Params {
   const p: Params = {};
   for (const [name, shape] of paramShapes(config)) p[name] = Tensor.uniform(shape, rng, -scale, scale);
-  if (config.kind === 'lstm') {
-    const H = config.hiddenSize;
-    for (let l = 0; l < config.layers; l++) p[biasIH(l)].data.fill(1, H, 2 * H);
+  const { kind, hiddenSize: H } = config;
+  switch (kind) {
+    case 'lstm':
+      for (let l = 0; l < config.layers; l++) p[biasIH(l)].data.fill(1, H, 2 * H);
+      break;
+    case 'rnn':
+    case 'gru':
+      break;
+    default:
+      unreachable(kind, 'cell kind');
   }
   return p;
 }
@@ -102,7 +115,7 @@ export interface State {
 
 export function zeroState(config: CharRNNConfig, B: number): State {
   const z = () => Array.from({ length: config.layers }, () => new Float64Array(B * config.hiddenSize));
-  return { h: z(), c: config.kind === 'lstm' ? z() : [] };
+  return { h: z(), c: HAS_CELL_STATE[config.kind] ? z() : [] };
 }
 
 export function cloneState(s: State): State {
@@ -152,7 +165,7 @@ export function checkBatch(config: CharRNNConfig, { inputs, targets, T, B }: Bat
     }
   }
   const n = B * config.hiddenSize;
-  const cs = config.kind === 'lstm' ? config.layers : 0;
+  const cs = HAS_CELL_STATE[config.kind] ? config.layers : 0;
   if (state.h.length !== config.layers || state.c.length !== cs || [...state.h, ...state.c].some((a) => a.length !== n)) {
     throw new Error(`state: expected ${config.layers} layers of B·H = ${n} values${cs ? ' for h and for c' : ''}`);
   }
@@ -165,31 +178,59 @@ interface LayerWeights {
   bhh: Tensor;
 }
 
+/** What a layer carries from step to step: h, and for the LSTM its memory cell c. */
+interface Carry {
+  h: Tensor; // (B, H)
+  c?: Tensor; // (B, H), LSTM
+}
+
 /**
  * One step of one layer. `xp` (B, G·H) is W_ih·in_t with, for rnn and lstm, both biases already
- * added (for gru only b_ih: b_hn must stay inside the reset gate's product).
+ * added (for gru only b_ih: b_hn must stay inside the reset gate's product; see inputBias).
  */
-function cellStep(kind: CellKind, H: number, xp: Tensor, h: Tensor, c: Tensor | null, w: LayerWeights): { h: Tensor; c: Tensor | null } {
-  if (kind === 'rnn') return { h: tanh(add(xp, matmul(h, w.WhhT))), c: null };
-  if (kind === 'lstm') {
-    const g = add(xp, matmul(h, w.WhhT)); // (B, 4H): the four gates' pre-activations side by side
-    const i = sigmoid(slice(g, 1, 0, H));
-    const f = sigmoid(slice(g, 1, H, 2 * H));
-    const gg = tanh(slice(g, 1, 2 * H, 3 * H));
-    const o = sigmoid(slice(g, 1, 3 * H, 4 * H));
-    const cNew = add(mul(f, c!), mul(i, gg));
-    return { h: mul(o, tanh(cNew)), c: cNew };
+function cellStep(kind: CellKind, H: number, xp: Tensor, { h, c }: Carry, w: LayerWeights): Carry {
+  switch (kind) {
+    case 'rnn':
+      return { h: tanh(add(xp, matmul(h, w.WhhT))) };
+    case 'lstm': {
+      if (!c) throw new Error('lstm step: no cell state c');
+      const g = add(xp, matmul(h, w.WhhT)); // (B, 4H): the four gates' pre-activations side by side
+      const i = sigmoid(slice(g, 1, 0, H));
+      const f = sigmoid(slice(g, 1, H, 2 * H));
+      const gg = tanh(slice(g, 1, 2 * H, 3 * H));
+      const o = sigmoid(slice(g, 1, 3 * H, 4 * H));
+      const cNew = add(mul(f, c), mul(i, gg));
+      return { h: mul(o, tanh(cNew)), c: cNew };
+    }
+    case 'gru': {
+      const hh = add(matmul(h, w.WhhT), w.bhh); // (B, 3H): W_h·h + b_h for r, z, n
+      const r = sigmoid(add(slice(xp, 1, 0, H), slice(hh, 1, 0, H)));
+      const z = sigmoid(add(slice(xp, 1, H, 2 * H), slice(hh, 1, H, 2 * H)));
+      const n = tanh(add(slice(xp, 1, 2 * H, 3 * H), mul(r, slice(hh, 1, 2 * H, 3 * H))));
+      return { h: add(mul(sub(1, z), n), mul(z, h)) };
+    }
+    default:
+      return unreachable(kind, 'cell kind');
   }
-  const hh = add(matmul(h, w.WhhT), w.bhh); // (B, 3H): W_h·h + b_h for r, z, n
-  const r = sigmoid(add(slice(xp, 1, 0, H), slice(hh, 1, 0, H)));
-  const z = sigmoid(add(slice(xp, 1, H, 2 * H), slice(hh, 1, H, 2 * H)));
-  const n = tanh(add(slice(xp, 1, 2 * H, 3 * H), mul(r, slice(hh, 1, 2 * H, 3 * H))));
-  return { h: add(mul(sub(1, z), n), mul(z, h)), c: null };
 }
 
 /** The biases folded into the input projection (see cellStep). */
 function inputBias(kind: CellKind, w: LayerWeights): Tensor {
-  return kind === 'gru' ? w.bih : add(w.bih, w.bhh);
+  switch (kind) {
+    case 'gru':
+      return w.bih;
+    case 'rnn':
+    case 'lstm':
+      return add(w.bih, w.bhh);
+    default:
+      return unreachable(kind, 'cell kind');
+  }
+}
+
+/** The carry of layer l from a State of B streams. */
+function carryOf(kind: CellKind, state: State, l: number, B: number, H: number): Carry {
+  const h = new Tensor(state.h[l], [B, H]);
+  return HAS_CELL_STATE[kind] ? { h, c: new Tensor(state.c[l], [B, H]) } : { h };
 }
 
 function layerWeights(p: Params, l: number): LayerWeights {
@@ -215,15 +256,14 @@ export function charLoss(p: Params, batch: Batch, state: State, masks?: DropoutM
     const WihT = transpose(p[weightIH(l)]);
     const proj = l === 0 ? gatherRows(WihT, batch.inputs) : matmul(below!, WihT); // (T·B, G·H)
     const xp = add(proj, inputBias(kind, w));
-    let h = new Tensor(state.h[l], [B, H]);
-    let c = kind === 'lstm' ? new Tensor(state.c[l], [B, H]) : null;
+    let carry = carryOf(kind, state, l, B, H);
     const outs: Tensor[] = [];
     for (let t = 0; t < T; t++) {
-      ({ h, c } = cellStep(kind, H, slice(xp, 0, t * B, (t + 1) * B), h, c, w));
-      outs.push(h);
+      carry = cellStep(kind, H, slice(xp, 0, t * B, (t + 1) * B), carry, w);
+      outs.push(carry.h);
     }
-    next.h.push(Float64Array.from(h.data));
-    if (c) next.c.push(Float64Array.from(c.data));
+    next.h.push(Float64Array.from(carry.h.data));
+    if (carry.c) next.c.push(Float64Array.from(carry.c.data));
     below = concat(outs, 0);
     if (masks) below = mul(below, new Tensor(masks[l], [T * B, H]));
   }
@@ -248,8 +288,7 @@ export function stepper(p: Params): (x: ArrayLike<number>, state: State) => { lo
     let inp: Tensor | null = null;
     for (let l = 0; l < L; l++) {
       const proj = l === 0 ? gatherRows(WihT[0], x) : matmul(inp!, WihT[l]);
-      const c = kind === 'lstm' ? new Tensor(state.c[l], [B, H]) : null;
-      const out = cellStep(kind, H, add(proj, bias[l]), new Tensor(state.h[l], [B, H]), c, ws[l]);
+      const out = cellStep(kind, H, add(proj, bias[l]), carryOf(kind, state, l, B, H), ws[l]);
       next.h.push(out.h.data);
       if (out.c) next.c.push(out.c.data);
       inp = out.h;

@@ -5,9 +5,9 @@
 //
 // The loop is async only so that it can hand control back to the event loop a few times a second:
 // that lets a Ctrl-C handler (an AbortSignal) stop training cleanly, with a final checkpoint.
+// Checkpoints go to a CheckpointStore: the Node layer's trainLoop (src/node/loop.ts) writes files.
 
-import { existsSync } from 'node:fs';
-import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
+import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import type { Dtype } from '../checkpoint/safetensors.ts';
 import { UserError } from '../errors.ts';
 import { DivergedError, type Trainer } from './trainer.ts';
@@ -64,7 +64,15 @@ export interface TrainSample {
   text: string;
 }
 
+/** Where the loop's checkpoints go, by path: files (src/node/loop.ts), or wherever a caller keeps them. */
+export interface CheckpointStore {
+  save(path: string, c: Checkpoint, dtype?: Dtype): void;
+  exists(path: string): boolean;
+}
+
 export interface LoopOptions {
+  /** Needed when checkpointPath or bestPath is given. */
+  store?: CheckpointStore;
   /** Iterations to run in this call; by default until the last epoch ends. */
   iters?: number;
   /** Time budget in seconds. */
@@ -113,48 +121,23 @@ export interface TrainResult {
 const YIELD_MS = 10;
 
 export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promise<TrainResult> {
-  const { iters, timeSeconds, evalEvery = 1000, checkpointEvery = 0, sampleEvery = 0, sampleLength = 200, progressMs = 500 } = opts;
-  if (iters !== undefined && (!Number.isSafeInteger(iters) || iters < 0)) throw new UserError(`iters must be a non-negative integer, got ${iters}`);
-  if (timeSeconds !== undefined && !(timeSeconds >= 0 && Number.isFinite(timeSeconds)))
-    throw new UserError(`time must be a non-negative number, got ${timeSeconds}`);
-  for (const [name, v] of [
-    ['evalEvery', evalEvery],
-    ['checkpointEvery', checkpointEvery],
-    ['sampleEvery', sampleEvery],
-    ['sampleLength', sampleLength],
-  ] as const) {
-    if (!Number.isSafeInteger(v) || v < 0) throw new UserError(`${name} must be a non-negative integer, got ${v}`);
-  }
+  const { iters, timeSeconds, evalEvery = 1000, checkpointEvery = 0, sampleEvery = 0, sampleLength = 200, progressMs = 500, store } = opts;
+  checkLoopOptions(opts, { evalEvery, checkpointEvery, sampleEvery, sampleLength });
   const now = opts.now ?? (() => performance.now());
-  const start = now();
-  const target = Math.min(trainer.totalIterations, iters === undefined ? Infinity : trainer.iteration + iters);
+  const clock: Clock = {
+    now,
+    start: now(),
+    target: Math.min(trainer.totalIterations, iters === undefined ? Infinity : trainer.iteration + iters),
+    timeSeconds,
+  };
   let session = 0,
-    lastReport = start,
-    lastYield = start;
+    lastReport = clock.start,
+    lastYield = clock.start;
   let saved: TrainResult['saved'];
 
-  const report = (): TrainProgress => {
-    const elapsedSeconds = (now() - start) / 1000;
-    const rate = elapsedSeconds > 0 ? session / elapsedSeconds : 0; // iterations per second
-    let etaSeconds = rate > 0 ? (target - trainer.iteration) / rate : Infinity;
-    if (timeSeconds !== undefined) etaSeconds = Math.min(etaSeconds, Math.max(0, timeSeconds - elapsedSeconds));
-    return {
-      iteration: trainer.iteration,
-      totalIterations: trainer.totalIterations,
-      epoch: trainer.epoch,
-      epochs: trainer.options.epochs,
-      sessionIterations: session,
-      loss: trainer.lastLoss,
-      smoothLoss: trainer.smoothLoss,
-      lr: trainer.lr,
-      charsPerSecond: rate * trainer.charsPerStep,
-      elapsedSeconds,
-      etaSeconds,
-    };
-  };
   const save = (path: string | undefined, kind: 'latest' | 'best'): void => {
-    if (path === undefined) return;
-    saveCheckpoint(path, trainer.checkpoint(opts.trainInfo), opts.dtype);
+    if (path === undefined || !store) return;
+    store.save(path, trainer.checkpoint(opts.trainInfo), opts.dtype);
     if (kind === 'latest') saved = { path, iteration: trainer.iteration };
     opts.onCheckpoint?.(path, trainer.iteration, kind);
   };
@@ -167,44 +150,19 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
     if (best) save(opts.bestPath, 'best');
   };
 
-  let stoppedBy: TrainResult['stoppedBy'];
-  for (;;) {
-    if (trainer.done) {
-      stoppedBy = 'done';
-      break;
-    }
-    if (opts.signal?.aborted) {
-      stoppedBy = 'signal';
-      break;
-    }
-    if (trainer.iteration >= target) {
-      stoppedBy = 'iters';
-      break;
-    }
-    if (timeSeconds !== undefined && now() - start >= timeSeconds * 1000) {
-      stoppedBy = 'time';
-      break;
-    }
-
+  let stoppedBy: TrainResult['stoppedBy'] | null;
+  while ((stoppedBy = stopReason(trainer, clock, opts.signal)) === null) {
     const lr = trainer.lr;
     try {
       trainer.step();
     } catch (err) {
       if (!(err instanceof DivergedError)) throw err;
-      const path = opts.checkpointPath;
-      const kept = saved
-        ? `; the last good checkpoint is ${saved.path} (iteration ${saved.iteration})`
-        : path === undefined
-          ? ''
-          : existsSync(path)
-            ? `; ${path} was not overwritten`
-            : '; no checkpoint was written';
-      throw new DivergedError(`${err.message}${kept}`);
+      throw new DivergedError(`${err.message}${whatWasKept(saved, opts.checkpointPath, store)}`);
     }
     session++;
     const it = trainer.iteration;
     if (opts.onStep) {
-      const elapsedSeconds = (now() - start) / 1000;
+      const elapsedSeconds = (now() - clock.start) / 1000;
       const charsPerSecond = elapsedSeconds > 0 ? (session * trainer.charsPerStep) / elapsedSeconds : 0;
       opts.onStep({ iteration: it, epoch: trainer.epoch, loss: trainer.lastLoss, lr, gradNorm: trainer.lastGradNorm, charsPerSecond, elapsedSeconds });
     }
@@ -214,7 +172,7 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
     if (sampleEvery > 0 && it % sampleEvery === 0) opts.onSample?.({ iteration: it, text: trainer.sample(sampleLength) });
     const t = now();
     if (opts.onProgress && t - lastReport >= progressMs) {
-      opts.onProgress(report());
+      opts.onProgress(progressOf(trainer, clock, session));
       lastReport = t;
     }
     if (t - lastYield >= YIELD_MS) {
@@ -225,8 +183,64 @@ export async function trainLoop(trainer: Trainer, opts: LoopOptions = {}): Promi
   // Every session ends with a validation, so even a short run reports held-out loss (it changes
   // nothing that later steps depend on).
   if (session > 0 && (trainer.history.at(-1)?.iteration ?? -1) !== trainer.iteration) validate();
-  const progress = report();
+  const progress = progressOf(trainer, clock, session);
   opts.onProgress?.(progress);
   if (saved?.iteration !== trainer.iteration) save(opts.checkpointPath, 'latest');
   return { progress, stoppedBy, saved };
+}
+
+/** The loop's time and iteration budget: the clock, when it started, the last iteration and the seconds allowed. */
+interface Clock {
+  now: () => number;
+  start: number;
+  target: number;
+  timeSeconds: number | undefined;
+}
+
+function checkLoopOptions(opts: LoopOptions, counts: Record<string, number>): void {
+  const { iters, timeSeconds } = opts;
+  if (iters !== undefined && (!Number.isSafeInteger(iters) || iters < 0)) throw new UserError(`iters must be a non-negative integer, got ${iters}`);
+  if (timeSeconds !== undefined && !(timeSeconds >= 0 && Number.isFinite(timeSeconds)))
+    throw new UserError(`time must be a non-negative number, got ${timeSeconds}`);
+  for (const [name, v] of Object.entries(counts)) {
+    if (!Number.isSafeInteger(v) || v < 0) throw new UserError(`${name} must be a non-negative integer, got ${v}`);
+  }
+  if (!opts.store && (opts.checkpointPath !== undefined || opts.bestPath !== undefined))
+    throw new Error("trainLoop: checkpointPath and bestPath need a store (the Node entry's trainLoop writes files)");
+}
+
+/** Why the loop stops before the next step, or null to go on. */
+function stopReason(trainer: Trainer, c: Clock, signal: AbortSignal | undefined): TrainResult['stoppedBy'] | null {
+  if (trainer.done) return 'done';
+  if (signal?.aborted) return 'signal';
+  if (trainer.iteration >= c.target) return 'iters';
+  if (c.timeSeconds !== undefined && c.now() - c.start >= c.timeSeconds * 1000) return 'time';
+  return null;
+}
+
+/** What a diverged run's message adds: which checkpoint is still good. */
+function whatWasKept(saved: TrainResult['saved'], path: string | undefined, store: CheckpointStore | undefined): string {
+  if (saved) return `; the last good checkpoint is ${saved.path} (iteration ${saved.iteration})`;
+  if (path === undefined) return '';
+  return store?.exists(path) ? `; ${path} was not overwritten` : '; no checkpoint was written';
+}
+
+function progressOf(trainer: Trainer, c: Clock, session: number): TrainProgress {
+  const elapsedSeconds = (c.now() - c.start) / 1000;
+  const rate = elapsedSeconds > 0 ? session / elapsedSeconds : 0; // iterations per second
+  let etaSeconds = rate > 0 ? (c.target - trainer.iteration) / rate : Infinity;
+  if (c.timeSeconds !== undefined) etaSeconds = Math.min(etaSeconds, Math.max(0, c.timeSeconds - elapsedSeconds));
+  return {
+    iteration: trainer.iteration,
+    totalIterations: trainer.totalIterations,
+    epoch: trainer.epoch,
+    epochs: trainer.options.epochs,
+    sessionIterations: session,
+    loss: trainer.lastLoss,
+    smoothLoss: trainer.smoothLoss,
+    lr: trainer.lr,
+    charsPerSecond: rate * trainer.charsPerStep,
+    elapsedSeconds,
+    etaSeconds,
+  };
 }

@@ -3,9 +3,11 @@
 import { clip, preview, UserError } from '../errors.ts';
 import type { DType } from '../fast/kernels.ts';
 import { DTYPES, KERNEL_CHOICES, type KernelChoice } from '../fast/select.ts';
+import { checkJob, DEFAULT_MEMORY_LIMIT } from '../limits.ts';
 import { CELL_KINDS, type CellKind } from '../models/charrnn.ts';
-import type { GradPath } from '../models/paths.ts';
-import { OPTIMIZERS, type OptimName } from './optim.ts';
+import { GRAD_PATHS, type GradPath } from '../models/rnn.paths.ts';
+import { CLIP_MODES, type ClipMode } from '../optim/clip.ts';
+import { OPTIMIZERS, type OptimName, optimSlots } from '../optim/optim.ts';
 
 /** Hyperparameters of a run. */
 export interface TrainerOptions {
@@ -19,7 +21,7 @@ export interface TrainerOptions {
   lrDecay: number; // multiply the learning rate by this at the end of each epoch from decayAfter on (1 = never)
   decayAfter: number;
   clip: number;
-  clipMode: 'value' | 'norm'; // each gradient entry to [−clip, clip] (char-rnn), or the global L2 norm to clip
+  clipMode: ClipMode; // each gradient entry to [−clip, clip] (char-rnn), or the global L2 norm to clip
   dropout: number; // inverted dropout between layers and before the decoder
   epochs: number;
   trainFrac: number;
@@ -84,16 +86,39 @@ export function checkOptions(o: TrainerOptions): void {
   if (!(o.lr > 0 && Number.isFinite(o.lr))) bad(`learning rate must be a positive number, got ${preview(o.lr)}`);
   if (!(o.lrDecay > 0 && o.lrDecay <= 1)) bad(`lrDecay must be in (0, 1], got ${preview(o.lrDecay)}`);
   if (!(o.clip > 0)) bad(`clip must be a positive number, got ${preview(o.clip)}`);
-  if (o.clipMode !== 'value' && o.clipMode !== 'norm') bad(`clipMode must be 'value' or 'norm', got ${preview(o.clipMode)}`);
+  if (!CLIP_MODES.includes(o.clipMode)) bad(`clipMode must be 'value' or 'norm', got ${preview(o.clipMode)}`);
   if (!(o.dropout >= 0 && o.dropout < 1)) bad(`dropout must be in [0, 1), got ${preview(o.dropout)}`);
   if (!(o.trainFrac > 0 && o.valFrac >= 0 && o.trainFrac + o.valFrac <= 1))
     bad(`split fractions must have train > 0, val ≥ 0, train + val ≤ 1; got ${preview(o.trainFrac)} and ${o.valFrac}`);
   if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) bad(`seed must be an integer from 0 to 4294967295, got ${preview(o.seed)}`);
-  if (o.grad !== 'tape' && o.grad !== 'manual') bad(`grad must be 'tape' or 'manual', got ${preview(o.grad)}`);
+  if (!GRAD_PATHS.includes(o.grad)) bad(`grad must be 'tape' or 'manual', got ${preview(o.grad)}`);
   if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got ${preview(o.kernels)}`);
   if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got ${preview(o.dtype)}`);
   if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${preview(o.threads)}`);
   if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64: use dtype f64 (--dtype f64) or the manual gradients');
   if (o.grad === 'tape' && o.kernels === 'wasm')
     bad("the tape runs on the engine's TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)");
+}
+
+/**
+ * A SizeError (before anything is allocated) when a run of these options on a vocabulary of V
+ * characters would need more memory than `limit` bytes, or an array longer than a typed array can be.
+ */
+export function checkTrainingSize(o: TrainerOptions, V: number, limit = DEFAULT_MEMORY_LIMIT): void {
+  const job = {
+    kind: o.model,
+    V,
+    H: o.hidden,
+    L: o.layers,
+    T: o.seqLength,
+    B: o.batchSize,
+    bytes: o.dtype === 'f32' ? (4 as const) : (8 as const),
+    slots: optimSlots(o.optim).length,
+    tape: o.grad === 'tape',
+  };
+  checkJob(
+    job,
+    limit,
+    `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`,
+  );
 }

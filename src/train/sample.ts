@@ -13,7 +13,7 @@
 import { showChar, type Vocab } from '../data/vocab.ts';
 import type { Rng } from '../engine/random.ts';
 import { UserError } from '../errors.ts';
-import { type CharRNNConfig, cloneState, configOf, type Params, type State, stepper, zeroState } from '../models/charrnn.ts';
+import { type CharRNNConfig, cloneState, configOf, HAS_CELL_STATE, type Params, type State, stepper, zeroState } from '../models/charrnn.ts';
 
 export interface SampleOptions {
   /** Characters to generate (not counting the prime). */
@@ -96,7 +96,7 @@ function argmaxOf(v: ArrayLike<number>): number {
 
 function checkState(config: CharRNNConfig, s: State): void {
   const { layers: L, hiddenSize: H } = config;
-  const cs = config.kind === 'lstm' ? L : 0;
+  const cs = HAS_CELL_STATE[config.kind] ? L : 0;
   if (s.h.length !== L || s.c.length !== cs || [...s.h, ...s.c].some((a) => a.length !== H)) {
     throw new Error(`sample: the starting state must hold ${L} layer(s) of H = ${H} values${cs ? ' for h and for c' : ''} (one stream)`);
   }

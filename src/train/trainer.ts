@@ -8,10 +8,8 @@
 //     clip (each entry to ±c, or the global norm to c);  optimizer step at lr·decay^max(0, e − after + 1)
 //
 // Dimensions: V vocabulary, H hidden, L layers, T seqLength, B batchSize.
-// Two ways to run a step: the readable models (the tape, or the hand-derived *.manual.ts files, in
-// float64 on TypeScript loops), or the fast path (src/fast/model.ts: the hand-derived maths on a
-// kernel set, WebAssembly SIMD or the reference TypeScript kernels, in float32 or float64). The
-// manual path with --kernels ts --dtype f64 is the first kind; anything else with grad 'manual' the second.
+// The steps themselves run on a StepEngine (engines.ts), the readable float64 one or the fast one,
+// chosen once when the trainer is made; the trainer holds the schedule, the checks and the record.
 //
 // Everything a step depends on is in the checkpoint (parameters, optimizer state, iteration, the
 // rng's state, the carried state), and the data position follows from the iteration, so a resumed
@@ -19,60 +17,24 @@
 
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 import { type EncodedText, encodeText } from '../data/encoded.ts';
-import { showChar, Vocab } from '../data/vocab.ts';
+import type { Vocab } from '../data/vocab.ts';
 import { Rng } from '../engine/random.ts';
-import { Tensor } from '../engine/tensor.ts';
 import { UserError } from '../errors.ts';
 import type { FastKernels } from '../fast/kernels.ts';
-import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
-import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
-import { applyUpdate, clipGrads, gradNorm, gradsFinite } from '../fast/update.ts';
-import { checkJob, DEFAULT_MEMORY_LIMIT } from '../limits.ts';
-import { charLossAndGrads } from '../models/charrnn.paths.ts';
-import {
-  type Batch,
-  type CharRNNConfig,
-  cloneState,
-  type DropoutMasks,
-  dropoutMasks,
-  initParams,
-  type Params,
-  type State,
-  zeroState,
-} from '../models/charrnn.ts';
+import { DEFAULT_MEMORY_LIMIT } from '../limits.ts';
+import { type CharRNNConfig, cloneState, dropoutMasks, initParams, type Params, type State, zeroState } from '../models/charrnn.ts';
+import { learningRate, makeOptimizer, type Optimizer, type OptimizerState } from '../optim/optim.ts';
 import { evalStripes, fingerprint, type Split, Stripes, splitData } from './data.ts';
+import { makeEngine, type StepEngine } from './engines.ts';
 import { checkSize, estimateRun } from './estimate.ts';
-import { evaluateWholeChunks } from './evaluate.ts';
-import {
-  allFinite,
-  clipElementwise,
-  clipGlobalNorm,
-  globalNorm,
-  learningRate,
-  makeOptimizer,
-  type Optimizer,
-  type OptimizerState,
-  restoreOptimizer,
-} from './optim.ts';
-import { BEFORE_FAST, checkOptions, definedOnly, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions } from './options.ts';
+import { checkOptions, checkTrainingSize, definedOnly, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions } from './options.ts';
+import { type Progress, readResume, type ValRecord } from './resume.ts';
 import { type SampleOptions, sample } from './sample.ts';
 
-export { checkOptions, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions };
+export { checkOptions, checkTrainingSize, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions, type ValRecord };
 
 /** Training stopped because the loss blew up; the parameters were not updated by the bad step. */
 export class DivergedError extends UserError {}
-
-export interface ValRecord {
-  iteration: number;
-  loss: number; // nats per character
-}
-
-interface Progress {
-  iteration: number;
-  smoothLoss: number;
-  firstLoss: number | null;
-  history: ValRecord[];
-}
 
 export class Trainer {
   readonly config: CharRNNConfig;
@@ -87,11 +49,8 @@ export class Trainer {
   firstLoss: number | null;
   /** Every validation of the run so far (across resumes). */
   readonly history: ValRecord[];
-  /** The fast path's model (its own copies of parameters, state and optimizer slots), or null. */
-  private readonly fast: FastCharRNN | null;
-  private readonly _params: Params;
-  private _state: State;
-  private paramsStale = false;
+  /** Runs the steps: readable or fast, chosen once (engines.ts). */
+  private readonly runner: StepEngine;
 
   private constructor(
     readonly options: Readonly<TrainerOptions>,
@@ -99,7 +58,7 @@ export class Trainer {
     readonly split: Split,
     private readonly dataPrint: string,
     params: Params,
-    readonly optimizer: Optimizer,
+    optimizer: Optimizer,
     /** Draws the dropout masks; its state goes into checkpoints. */
     readonly rng: Rng,
     state: State,
@@ -107,67 +66,45 @@ export class Trainer {
   ) {
     this.config = { kind: options.model, vocabSize: vocab.size, hiddenSize: options.hidden, layers: options.layers };
     this.stripes = new Stripes(split.train, options.batchSize, options.seqLength);
-    this._params = params;
-    this._state = state;
     this.iteration = p.iteration;
     this.smoothLoss = p.smoothLoss;
     this.firstLoss = p.firstLoss;
     this.history = p.history;
-    this.fast = null;
-    if (options.grad === 'manual') {
-      const kernels = resolveKernels(options.kernels);
-      if (kernels !== 'ts' || options.dtype !== 'f64') {
-        const shape = { config: this.config, B: options.batchSize, T: options.seqLength, optim: optimizer.name, dropout: options.dropout > 0 };
-        const threads = options.threads === 0 ? defaultThreads() : (options.threads as 1 | 2);
-        const fast = new FastCharRNN(makeKernels(kernels, options.dtype, kernels === 'ts' ? 1 : threads, fastModelBytes(shape, options.dtype)), shape);
-        fast.setParams(params);
-        fast.setState(state);
-        fast.setOptimizerState(optimizer.state());
-        this.fast = fast;
-        this.paramsStale = true; // in float32 the parameters are now rounded
-      }
-    }
+    this.runner = makeEngine(options, this.config, params, state, optimizer);
   }
 
-  /** The parameters (float64 Tensors). With the fast path, a copy refreshed after each step: changing it changes nothing. */
+  /** The parameters (float64 Tensors). With the fast engine, a copy refreshed after each step: changing it changes nothing. */
   get params(): Params {
-    if (this.fast && this.paramsStale) {
-      this.fast.copyParamsTo(this._params);
-      this.paramsStale = false;
-    }
-    return this._params;
+    return this.runner.params();
   }
 
   /** The state carried into the next chunk (B streams). */
   get state(): State {
-    return this.fast ? this.fast.getState() : this._state;
+    return this.runner.getState();
   }
 
   set state(s: State) {
-    if (this.fast) this.fast.setState(s);
-    else this._state = s;
+    this.runner.setState(s);
   }
 
-  /** The fast path's kernel set, or null on the readable float64 path. */
+  /** The fast engine's kernel set, or null on the readable float64 path. */
   get kernels(): FastKernels | null {
-    return this.fast?.k ?? null;
+    return this.runner.kernels;
   }
 
   /** Which kernels and precision the steps run on: e.g. 'wasm f32 ×2', 'ts f64 (manual)'. */
   get engine(): string {
-    if (!this.fast) return `ts f64 (${this.options.grad})`;
-    return `${this.fast.k.name} ${this.fast.k.dtype}${this.fast.k.threads > 1 ? ` ×${this.fast.k.threads}` : ''}`;
+    return this.runner.name;
   }
 
   /** The optimizer's state, to continue exactly (copies). */
   optimizerState(): OptimizerState {
-    if (!this.fast) return this.optimizer.state();
-    return { name: this.optimizer.name, hyper: { ...this.optimizer.hyper }, steps: this.fast.steps, slots: this.fast.optimizerSlots() };
+    return this.runner.optimizerState();
   }
 
   /** Stops the kernel set's helper thread, if any. The trainer must not be used afterwards. */
   dispose(): void {
-    this.fast?.k.dispose();
+    this.runner.dispose();
   }
 
   /** A fresh model for `text`: the vocabulary is the text's distinct characters. */
@@ -198,54 +135,8 @@ export class Trainer {
    * (bytes) bounds the memory the run may need (limits.ts).
    */
   static fromCheckpoint(text: string | EncodedText, c: Checkpoint, changes: ResumeOptions = {}, limit = DEFAULT_MEMORY_LIMIT): Trainer {
-    const tr = c.training;
-    if (!tr) throw new UserError('this checkpoint holds a model only (no optimizer or training state), so it cannot be resumed');
-    const saved = tr.train;
-    if (typeof saved.options !== 'object' || saved.options === null) damaged('no options');
-    const o: TrainerOptions = { ...BEFORE_FAST, ...(saved.options as TrainerOptions), ...definedOnly(changes) };
-    checkOptions(o);
-    if (o.model !== c.config.kind || o.layers !== c.config.layers || o.hidden !== c.config.hiddenSize)
-      throw new UserError('checkpoint: its training options do not match its model');
-    checkTrainingSize(o, c.config.vocabSize, limit);
-    const vocab = Vocab.fromJSON(c.vocab);
-    let ids: EncodedText['ids'];
-    if (typeof text === 'string') {
-      const missing = vocab.unknown(text);
-      if (missing.length > 0)
-        throw new UserError(`the text has characters that the checkpoint's vocabulary lacks: ${missing.slice(0, 10).map(showChar).join(', ')}`);
-      ids = encodeText(text, vocab).ids;
-    } else {
-      if (text.vocab.size !== vocab.size || text.vocab.chars.some((ch, i) => ch !== vocab.chars[i]))
-        throw new Error('fromCheckpoint: the text was encoded with another vocabulary');
-      ids = text.ids;
-    }
-    if (typeof saved.data !== 'string') damaged('no data fingerprint');
-    const print = fingerprint(ids);
-    if (print !== saved.data) {
-      throw new UserError(
-        `the text is not the one this run was trained on (${ids.length} characters here, ${saved.data.split(':')[0].slice(0, 20)} then): resuming needs the same text`,
-      );
-    }
-    const B = tr.state.h[0].length / c.config.hiddenSize;
-    if (B !== o.batchSize) throw new UserError(`checkpoint: carried state has ${B} streams but the run's batch size is ${o.batchSize}`);
-    const params: Params = {};
-    for (const [name, t] of Object.entries(c.params)) params[name] = new Tensor(Float64Array.from(t.data), t.shape);
-    const p = readProgress(saved.progress);
-    checkOptimizerComplete(tr.optimizer, tr.iteration, Object.keys(params));
-    return new Trainer(
-      o,
-      vocab,
-      splitData(ids, { train: o.trainFrac, val: o.valFrac }),
-      print,
-      params,
-      restoreOptimizer(tr.optimizer),
-      new Rng(tr.rngState),
-      cloneState(tr.state),
-      {
-        iteration: tr.iteration,
-        ...p,
-      },
-    );
+    const r = readResume(text, c, changes, limit);
+    return new Trainer(r.options, r.vocab, r.split, r.dataPrint, r.params, r.optimizer, r.rng, r.state, r.progress);
   }
 
   /** The lowest validation loss so far (nats/char), or null before the first validation. */
@@ -293,43 +184,12 @@ export class Trainer {
     if (k === 0) this.state = zeroState(this.config, o.batchSize);
     const batch = this.stripes.batch(k);
     const masks = dropoutMasks(this.config, o.seqLength, o.batchSize, o.dropout, this.rng);
-    if (this.fast) this.fastStep(batch, masks);
-    else {
-      const { loss, grads, state } = charLossAndGrads(o.grad, this.params, batch, this.state, masks);
-      this.checkLoss(loss, allFinite(grads));
-      if (o.clipMode === 'norm') this.lastGradNorm = clipGlobalNorm(grads, o.clip);
-      else {
-        this.lastGradNorm = globalNorm(grads);
-        clipElementwise(grads, o.clip);
-      }
-      this.optimizer.step(this.params, grads, this.lr);
-      this.state = state;
-      this.lastLoss = loss;
-    }
-    const loss = this.lastLoss;
+    const { loss, gradNorm } = this.runner.step(batch, masks, this.lr, (l, finite) => this.checkLoss(l, finite));
+    this.lastLoss = loss;
+    this.lastGradNorm = gradNorm;
     this.iteration++;
     this.smoothLoss = this.iteration === 1 ? loss : 0.99 * this.smoothLoss + 0.01 * loss;
     return loss;
-  }
-
-  /** The fast path's step: the same checks, in the same order, before anything is updated. */
-  private fastStep(batch: Batch, masks: DropoutMasks | undefined): void {
-    const fast = this.fast!,
-      o = this.options;
-    fast.saveState(); // a diverged step must leave the carried state as it was
-    const loss = fast.run(batch, masks, true);
-    try {
-      this.checkLoss(loss, gradsFinite(fast));
-    } catch (e) {
-      fast.restoreState();
-      throw e;
-    }
-    if (o.clipMode === 'value') this.lastGradNorm = gradNorm(fast);
-    const norm = clipGrads(fast, o.clipMode, o.clip);
-    if (o.clipMode === 'norm') this.lastGradNorm = norm;
-    applyUpdate(fast, this.lr, this.optimizer.hyper);
-    this.paramsStale = true;
-    this.lastLoss = loss;
   }
 
   /** Throws DivergedError when the loss or a gradient is not finite, or the loss is above 3× the first. */
@@ -347,31 +207,9 @@ export class Trainer {
   /** Mean validation loss (nats/char) over the whole chunks of the validation split; NaN if there is none. Records it. */
   validate(): number {
     const o = this.options;
-    const loss =
-      this.split.val.length < 2
-        ? NaN
-        : this.fast
-          ? this.fastEvaluate()
-          : evaluateWholeChunks(this.params, evalStripes(this.split.val, o.batchSize, o.seqLength)!);
+    const loss = this.split.val.length < 2 ? NaN : this.runner.evaluate(evalStripes(this.split.val, o.batchSize, o.seqLength)!);
     if (Number.isFinite(loss)) this.history.push({ iteration: this.iteration, loss });
     return loss;
-  }
-
-  /** evaluateWholeChunks() on the fast path (same stripes, same mean), leaving the carried training state alone. */
-  private fastEvaluate(): number {
-    const fast = this.fast!,
-      o = this.options;
-    const stripes = evalStripes(this.split.val, o.batchSize, o.seqLength)!;
-    if (stripes.B !== fast.B || stripes.T !== fast.T) {
-      // a validation text too short for B stripes of T: a model sized for it, on the same kernels and precision
-      return evaluateWholeChunks(this.params, stripes, { kernels: fast.k.name, dtype: fast.k.dtype });
-    }
-    fast.saveState(); // the carried training state, put back afterwards
-    fast.zeroState();
-    let sum = 0;
-    for (let k = 0; k < stripes.chunks; k++) sum += fast.run(stripes.batch(k), undefined, false);
-    fast.restoreState();
-    return sum / stripes.chunks;
   }
 
   /**
@@ -405,65 +243,4 @@ export class Trainer {
       },
     };
   }
-}
-
-/**
- * A SizeError (before anything is allocated) when a run of these options on a vocabulary of V
- * characters would need more memory than `limit` bytes, or an array longer than a typed array can be.
- */
-export function checkTrainingSize(o: TrainerOptions, V: number, limit = DEFAULT_MEMORY_LIMIT): void {
-  const slots = { adagrad: 1, rmsprop: 1, adam: 2 }[o.optim] ?? 2;
-  const job = {
-    kind: o.model,
-    V,
-    H: o.hidden,
-    L: o.layers,
-    T: o.seqLength,
-    B: o.batchSize,
-    bytes: o.dtype === 'f32' ? (4 as const) : (8 as const),
-    slots,
-    tape: o.grad === 'tape',
-  };
-  checkJob(
-    job,
-    limit,
-    `a ${o.layers}-layer ${o.model.toUpperCase()} with ${o.hidden} hidden units, vocabulary ${V}, batch ${o.batchSize} × seq ${o.seqLength}`,
-  );
-}
-
-/**
- * A resume must continue the optimizer exactly: every slot covers every parameter, and the step
- * count is the iteration (Adam's bias correction uses it). Only a run saved before its first step
- * may have empty slots. Anything else is refused, never silently restarted from zero.
- */
-function checkOptimizerComplete(state: OptimizerState, iteration: number, names: string[]): void {
-  if (state.steps !== iteration) damaged(`the optimizer has taken ${state.steps} steps but the run is at iteration ${iteration}`);
-  for (const [slot, byParam] of Object.entries(state.slots)) {
-    const missing = names.filter((n) => !Object.hasOwn(byParam, n));
-    if (missing.length === names.length && iteration === 0) continue;
-    if (missing.length > 0) {
-      damaged(
-        `the optimizer state '${slot}' lacks ${missing.length} of the ${names.length} parameters, e.g. optim.${slot}.${missing[0]}; resuming would restart it from zero`,
-      );
-    }
-  }
-}
-
-/** The run's progress record from a checkpoint, checked field by field (a damaged record is a UserError). */
-function damaged(what: string): never {
-  throw new UserError(`checkpoint: its training record is damaged (${what}); it cannot be resumed, but it can still be sampled and evaluated`);
-}
-
-function readProgress(raw: unknown): Omit<Progress, 'iteration'> {
-  const bad = damaged;
-  if (typeof raw !== 'object' || raw === null) return bad('no progress');
-  const { smoothLoss, firstLoss, history } = raw as Record<string, unknown>;
-  if (typeof smoothLoss !== 'number') bad('smoothLoss');
-  if (firstLoss !== null && typeof firstLoss !== 'number') bad('firstLoss');
-  if (!Array.isArray(history) || !history.every((r) => typeof r?.iteration === 'number' && typeof r?.loss === 'number')) bad('history');
-  return {
-    smoothLoss: smoothLoss as number,
-    firstLoss: firstLoss as number | null,
-    history: (history as ValRecord[]).map((r) => ({ iteration: r.iteration, loss: r.loss })),
-  };
 }

@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matmul, Rng, Tensor, transpose } from '../../src/engine/index.ts';
+import { backward, matmul, Rng, Tensor, transpose } from '../../src/engine/index.ts';
 import { arbSeed, FD_TOL, naiveMatmul, tapeVsNumeric } from './numeric.ts';
 
 const dim = fc.integer({ min: 1, max: 7 });
@@ -31,7 +31,7 @@ describe('matmul', () => {
         const a = Tensor.randn([M, Kd], rng, 1, true),
           b = Tensor.randn([Kd, N], rng, 1, true);
         const dC = Tensor.randn([M, N], rng);
-        matmul(a, b).backward(dC);
+        backward(matmul(a, b), dC);
         expect(a.grad).toBeAllClose(naiveMatmul(dC.data, b.data, M, N, Kd, false, true), { rtol: 1e-12, atol: 1e-13 });
         expect(b.grad).toBeAllClose(naiveMatmul(a.data, dC.data, Kd, M, N, true, false), { rtol: 1e-12, atol: 1e-13 });
       }),
@@ -60,7 +60,7 @@ describe('matmul', () => {
     const rng = new Rng(5);
     const a = Tensor.randn([3, 4], rng, 1, true),
       b = Tensor.randn([4, 2], rng);
-    matmul(a, b).backward(Tensor.ones([3, 2]));
+    backward(matmul(a, b), Tensor.ones([3, 2]));
     expect(a.grad).not.toBeNull();
     expect(b.grad).toBeNull();
   });

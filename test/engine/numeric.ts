@@ -3,7 +3,7 @@
 // shapes and seeds (fast-check never generates raw floats here; values come from a seeded Rng).
 
 import fc from 'fast-check';
-import { type Rng, type Shape, sizeOf, Tensor } from '../../src/engine/index.ts';
+import { backward, type Rng, type Shape, sizeOf, Tensor } from '../../src/engine/index.ts';
 
 // ---- finite differences -----------------------------------------------------------------------
 
@@ -15,7 +15,7 @@ export const FD_TOL = { rtol: 1e-6, atol: 1e-6 };
 
 /**
  * Gradients of L(xs) = Σ f(xs) ⊙ R for a random fixed upstream gradient R, two ways:
- *   tape:    y = f(leaves); y.backward(R); leaf.grad
+ *   tape:    y = f(leaves); backward(y, R); leaf.grad
  *   numeric: (L(x + h·eⱼ) − L(x − h·eⱼ)) / 2h, one entry at a time, on tensors with no graph.
  * Also returns the forward value computed on the graph-free inputs.
  */
@@ -28,7 +28,7 @@ export function tapeVsNumeric(
   const leaves = inputs.map((x) => new Tensor(x.data.slice(), x.shape, true));
   const y = f(...leaves);
   const R = Tensor.randn(y.shape, rng);
-  y.backward(R);
+  backward(y, R);
   const tape = leaves.map((l) => l.grad ?? Tensor.zeros(l.shape));
 
   const consts = inputs.map((x) => x.clone());

@@ -2,7 +2,7 @@
 // WebAssembly float64 kernels: against the tape (1e-9) and central finite differences (1e-6).
 
 import { describe, expect, it } from 'vitest';
-import { charGradcheck } from '../../src/gradcheck.ts';
+import { charGradcheck } from '../../src/gradcheck/charrnn.ts';
 import { CELL_KINDS } from '../../src/models/charrnn.ts';
 import { wasmSupport } from './sets.ts';
 

@@ -11,7 +11,7 @@ import { Rng } from '../../src/engine/random.ts';
 import { type DType, type FastKernels, referenceKernels } from '../../src/fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../../src/fast/model.ts';
 import { applyUpdate, clipGrads } from '../../src/fast/update.ts';
-import { charWellScaledParams } from '../../src/gradcheck.ts';
+import { charWellScaledParams } from '../../src/gradcheck/charrnn.ts';
 import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
 import { type Batch, CELL_KINDS, type CellKind, type CharRNNConfig, dropoutMasks, type State } from '../../src/models/charrnn.ts';
 
@@ -145,7 +145,7 @@ describe('fast model: a training step', () => {
   });
 
   it('update() applies optim.ts formulas (rmsprop, adam, adagrad) like the reference optimizers', async () => {
-    const { makeOptimizer, clipElementwise } = await import('../../src/train/optim.ts');
+    const { makeOptimizer, clipElementwise } = await import('../../src/optim/optim.ts');
     for (const optim of ['rmsprop', 'adam', 'adagrad'] as const) {
       const c = makeCase('lstm', 2, 5, 6, 4, 3, 11, 0);
       const m = new FastCharRNN(referenceKernels('f64'), { config: c.config, B: 3, T: 4, optim, dropout: false });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
 import { fastStepper, fastStepperBytes } from '../../src/fast/stepper.ts';
-import { charWellScaledParams } from '../../src/gradcheck.ts';
+import { charWellScaledParams } from '../../src/gradcheck/charrnn.ts';
 import { CELL_KINDS, type CharRNNConfig, stepper, zeroState } from '../../src/models/charrnn.ts';
 import { kernelSets } from './sets.ts';
 

@@ -35,6 +35,7 @@ import {
   DECODER_WEIGHT,
   type DropoutMasks,
   GATES,
+  HAS_CELL_STATE,
   type Params,
   paramShapes,
   type State,
@@ -150,7 +151,7 @@ export function stackForward<C>(
     const w = recurrent(p, l, GH, H);
     const hs = new Float64Array((T + 1) * B * H);
     hs.set(state.h[l]);
-    const { c, cache } = cell.forward(w, A, hs, cell.kind === 'lstm' ? state.c[l] : null, d, keepCache);
+    const { c, cache } = cell.forward(w, A, hs, HAS_CELL_STATE[cell.kind] ? state.c[l] : null, d, keepCache);
     next.h.push(hs.slice(T * B * H));
     if (c) next.c.push(c);
     if (keepCache) layers.push({ input, hs, w, cell: cache! });

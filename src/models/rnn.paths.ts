@@ -12,6 +12,7 @@ import * as rnn2 from './rnn2.manual.ts';
 import * as rnnN from './rnnN.manual.ts';
 
 export type GradPath = 'tape' | 'manual';
+export const GRAD_PATHS: readonly GradPath[] = ['manual', 'tape'];
 
 export interface StepResult {
   loss: number; // summed over the chunk

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { describeFsError } from '../data/text.ts';
 import { UserError } from '../errors.ts';
+import { describeFsError } from './read.ts';
 
 /**
  * Write a checkpoint atomically: the bytes go to a fresh temporary file beside `path`, are flushed

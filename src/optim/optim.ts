@@ -1,5 +1,6 @@
-// Optimizers, gradient clipping and char-rnn's learning-rate schedule. Updates change the
-// parameters' Float64Array data in place, entry by entry, in float64.
+// Optimizers (one table, OPTIM_RULES), clipping on Tensors (the helpers are clip.ts) and char-rnn's
+// learning-rate schedule. The readable optimizers change the parameters' Float64Array data in place,
+// entry by entry, in float64; the fast path runs the same rules on its kernel set (src/fast/update.ts).
 //
 // Notation, per parameter entry: θ the weight, g its gradient, lr the learning rate of this step,
 // t = 1, 2, … the step number. Every optimizer keeps "slots": arrays shaped like the parameter,
@@ -18,11 +19,12 @@
 
 import type { Tensor } from '../engine/tensor.ts';
 import { clip, preview, UserError } from '../errors.ts';
+import { arraysFinite, arraysNorm, clipArraysElementwise, clipArraysNorm } from './clip.ts';
+import { type FloatArray, float64Ops, type VectorOps } from './vector.ts';
 
 export type Grads = Record<string, Tensor>;
 
 export type OptimName = 'adagrad' | 'rmsprop' | 'adam';
-export const OPTIMIZERS: readonly OptimName[] = ['adagrad', 'rmsprop', 'adam'];
 
 /** Per-optimizer hyperparameters other than the learning rate, with char-rnn's/PyTorch's defaults. */
 export const OPTIM_DEFAULTS = {
@@ -49,14 +51,17 @@ export interface Optimizer {
 }
 
 /**
- * One optimizer's update of one parameter: w (the weights), g (the gradient) and its slots, all of
- * the same length n; h the hyperparameters; t the step number (1 for the first step).
+ * One optimizer's update of one parameter, on a set of vector operations (float64 loops here, a
+ * kernel set on the fast path): w (the weights), g (the gradient) and its slots, all of length n;
+ * h the hyperparameters; t the step number (1 for the first step).
  */
-type Update = (w: Float64Array, g: Float64Array, s: Float64Array[], h: Record<string, number>, lr: number, t: number) => void;
+type Update = (ops: VectorOps, w: FloatArray, g: FloatArray, s: FloatArray[], h: Readonly<Record<string, number>>, lr: number, t: number) => void;
 
-interface Rule {
-  /** Slot names, in the order `update` receives them. */
+export interface OptimRule {
+  /** Slot names, in the order `update` receives them (checkpoints store them as optim.<slot>.<param>). */
   slots: readonly string[];
+  /** The slots that hold (averages of) squares, so can never be negative: a restored one that is would put NaN in the next step. */
+  squares: readonly string[];
   /** Which hyperparameters take which values (each is also checked to be finite). */
   check: Record<string, (x: number) => boolean>;
   update: Update;
@@ -65,45 +70,41 @@ interface Rule {
 const nonNegative = (x: number) => x >= 0;
 const fraction = (x: number) => x >= 0 && x < 1; // [0, 1)
 
-// One rule per optimizer: a missing one is a compile error.
-const RULES: { [N in OptimName]: Rule } = {
+/**
+ * THE table of optimizers: their slots, hyperparameter checks and update rule. The readable
+ * optimizers, the fast path and the checkpoint reader all take their knowledge from here; a
+ * missing entry is a compile error.
+ */
+export const OPTIM_RULES: { readonly [N in OptimName]: OptimRule } = {
   adagrad: {
     slots: ['mem'],
+    squares: ['mem'],
     check: { eps: nonNegative },
-    update(w, g, [mem], { eps }, lr) {
-      for (let i = 0; i < w.length; i++) {
-        mem[i] += g[i] * g[i];
-        w[i] -= (lr * g[i]) / Math.sqrt(mem[i] + eps);
-      }
-    },
+    update: (ops, w, g, [mem], { eps }, lr) => ops.adagrad(w, g, mem, w.length, lr, eps),
   },
   rmsprop: {
     slots: ['sq'],
+    squares: ['sq'],
     check: { alpha: fraction, eps: nonNegative },
-    update(w, g, [sq], { alpha, eps }, lr) {
-      const beta = 1 - alpha;
-      for (let i = 0; i < w.length; i++) {
-        sq[i] = alpha * sq[i] + beta * g[i] * g[i];
-        w[i] -= (lr * g[i]) / (Math.sqrt(sq[i]) + eps);
-      }
-    },
+    update: (ops, w, g, [sq], { alpha, eps }, lr) => ops.rmsprop(w, g, sq, w.length, lr, alpha, eps),
   },
   adam: {
     slots: ['m', 'v'],
+    squares: ['v'],
     check: { beta1: fraction, beta2: fraction, eps: nonNegative },
-    update(w, g, [m, v], { beta1, beta2, eps }, lr, t) {
+    update(ops, w, g, [m, v], { beta1, beta2, eps }, lr, t) {
       const stepSize = lr / (1 - beta1 ** t); // lr / bias correction of m
       const root2 = Math.sqrt(1 - beta2 ** t); // √(bias correction of v)
-      const a1 = 1 - beta1,
-        a2 = 1 - beta2;
-      for (let i = 0; i < w.length; i++) {
-        m[i] = beta1 * m[i] + a1 * g[i];
-        v[i] = beta2 * v[i] + a2 * g[i] * g[i];
-        w[i] -= (stepSize * m[i]) / (Math.sqrt(v[i]) / root2 + eps);
-      }
+      ops.adam(w, g, m, v, w.length, stepSize, root2, beta1, beta2, eps);
     },
   },
 };
+
+/** The optimizers' names: adagrad, rmsprop, adam. */
+export const OPTIMIZERS = Object.keys(OPTIM_RULES) as readonly OptimName[];
+
+/** The slot names of an optimizer (adam: m, v). */
+export const optimSlots = (name: OptimName): readonly string[] => OPTIM_RULES[name].slots;
 
 function checkName(name: unknown): OptimName {
   if (typeof name !== 'string' || !(OPTIMIZERS as readonly string[]).includes(name)) {
@@ -114,7 +115,7 @@ function checkName(name: unknown): OptimName {
 
 /** The defaults overridden by `given`; with `complete`, every hyperparameter must be given (a restored state). */
 function checkHyper(name: OptimName, given: Partial<Record<string, number>>, complete: boolean): Record<string, number> {
-  const { check } = RULES[name];
+  const { check } = OPTIM_RULES[name];
   const out: Record<string, number> = { ...OPTIM_DEFAULTS[name] };
   for (const [k, x] of Object.entries(given)) {
     if (x === undefined && !complete) continue;
@@ -141,11 +142,11 @@ class SlotOptimizer implements Optimizer {
   readonly hyper: Readonly<Record<string, number>>;
   protected steps: number;
   protected readonly slots: Record<string, Record<string, Float64Array>>;
-  private readonly rule: Rule;
+  private readonly rule: OptimRule;
 
   constructor(name: OptimName, hyper: Record<string, number>, steps = 0, slots?: Record<string, Record<string, Float64Array>>) {
     this.name = name;
-    this.rule = RULES[name];
+    this.rule = OPTIM_RULES[name];
     this.hyper = Object.freeze({ ...hyper });
     this.steps = steps;
     this.slots = slots ?? Object.fromEntries(this.rule.slots.map((s) => [s, {}]));
@@ -163,7 +164,7 @@ class SlotOptimizer implements Optimizer {
         if (a.length !== p.data.length) throw new Error(`${this.name}: slot ${slot} of "${name}" has ${a.length} entries, the parameter ${p.data.length}`);
         return a;
       });
-      this.rule.update(p.data, g.data, s, this.hyper, lr, t);
+      this.rule.update(float64Ops, p.data, g.data, s, this.hyper, lr, t);
     }
     this.steps = t;
   }
@@ -227,7 +228,7 @@ export function restoreOptimizer(state: OptimizerState): Optimizer {
   const hyper = checkHyper(name, state.hyper ?? {}, true);
   if (!Number.isSafeInteger(state.steps) || state.steps < 0)
     throw new UserError(`${name} state: step count must be a non-negative integer, got ${preview(state.steps)}`);
-  const { slots } = RULES[name];
+  const { slots, squares: squareSlots } = OPTIM_RULES[name];
   const given = state.slots ?? {};
   for (const slot of Object.keys(given))
     if (!slots.includes(slot)) throw new UserError(`${name} state has an unknown slot "${clip(slot)}" (expected ${slots.join(', ')})`);
@@ -241,8 +242,7 @@ export function restoreOptimizer(state: OptimizerState): Optimizer {
     for (const [param, a] of Object.entries(byParam)) {
       if (!(a instanceof Float64Array)) throw new UserError(`${name} state: slot ${slot} of "${param}" is not a Float64Array`);
       if (a.length !== given[slots[0]][param].length) throw new UserError(`${name} state: slots of "${param}" differ in length`);
-      // mem, sq and v are (averages of) squares; a negative one would put NaN in the next step.
-      const squares = slot !== 'm';
+      const squares = squareSlots.includes(slot);
       for (let i = 0; i < a.length; i++) {
         if (!Number.isFinite(a[i]) || (squares && a[i] < 0))
           throw new UserError(`${name} state: slot ${slot} of "${param}" has an invalid entry ${a[i]} at ${i}`);
@@ -254,64 +254,21 @@ export function restoreOptimizer(state: OptimizerState): Optimizer {
   return new SlotOptimizer(name, hyper, state.steps, copy);
 }
 
-/** Clips each gradient entry to [−c, c] in place (min-char-rnn's cure for exploding gradients); returns how many entries were cut. */
-export function clipElementwise(grads: Grads, c: number): number {
-  if (!(c > 0)) throw new Error(`clipElementwise: the bound must be positive, got ${c}`);
-  let cut = 0;
-  for (const g of Object.values(grads)) {
-    const d = g.data;
-    for (let i = 0; i < d.length; i++) {
-      if (d[i] > c) {
-        d[i] = c;
-        cut++;
-      } else if (d[i] < -c) {
-        d[i] = -c;
-        cut++;
-      }
-    }
-  }
-  return cut;
-}
+// The clipping and finiteness helpers (clip.ts) on a Record of Tensors, as the notebooks and the
+// min-char trainer call them.
+const arrays = (grads: Grads): Float64Array[] => Object.values(grads).map((g) => g.data);
 
-/**
- * The L2 norm of all gradient entries together, ‖g‖ = √(Σ g²); when maxNorm/(‖g‖ + 1e-6) < 1,
- * every entry is multiplied by that factor (torch.nn.utils.clip_grad_norm_, whose 1e-6 guards the
- * division and also scales gradients whose norm is up to 1e-6 below maxNorm). Returns the norm
- * before clipping. NOTE: a non-finite norm (a NaN or ±∞ entry) leaves the gradients untouched
- * (PyTorch would multiply them by NaN or 0); the caller sees the norm and skips the step.
- */
-export function clipGlobalNorm(grads: Grads, maxNorm: number): number {
-  if (!(Number.isFinite(maxNorm) && maxNorm > 0)) throw new Error(`clipGlobalNorm: maxNorm must be a positive number, got ${maxNorm}`);
-  const all = Object.values(grads);
-  const norm = globalNorm(grads);
-  if (!Number.isFinite(norm)) return norm;
-  const coef = maxNorm / (norm + 1e-6);
-  if (coef < 1) for (const g of all) for (let i = 0; i < g.data.length; i++) g.data[i] *= coef;
-  return norm;
-}
+/** Clips each gradient entry to [−c, c] in place (min-char-rnn's cure for exploding gradients); returns how many entries were cut. */
+export const clipElementwise = (grads: Grads, c: number): number => clipArraysElementwise(arrays(grads), c);
+
+/** torch.nn.utils.clip_grad_norm_ in place (see clipArraysNorm); returns the norm before clipping. */
+export const clipGlobalNorm = (grads: Grads, maxNorm: number): number => clipArraysNorm(arrays(grads), maxNorm);
 
 /** ‖g‖ = √(Σ g²) over all gradient entries together (NaN or ∞ when an entry is). */
-export function globalNorm(grads: Grads): number {
-  const all = Object.values(grads);
-  let sumSq = 0;
-  for (const g of all) for (const x of g.data) sumSq += x * x;
-  let norm = Math.sqrt(sumSq);
-  if (norm === Infinity && allFinite(grads)) {
-    // NOTE: the squares overflowed (entries above ~1e154): sum (x / max)² instead.
-    let max = 0;
-    for (const g of all) for (const x of g.data) max = Math.max(max, Math.abs(x));
-    let s = 0;
-    for (const g of all) for (const x of g.data) s += (x / max) * (x / max);
-    norm = max * Math.sqrt(s);
-  }
-  return norm;
-}
+export const globalNorm = (grads: Grads): number => arraysNorm(arrays(grads));
 
 /** True when no gradient entry is NaN or ±∞. */
-export function allFinite(grads: Grads): boolean {
-  for (const g of Object.values(grads)) for (const x of g.data) if (!Number.isFinite(x)) return false;
-  return true;
-}
+export const allFinite = (grads: Grads): boolean => arraysFinite(arrays(grads));
 
 /** char-rnn's schedule: decay 0.97, decayAfter 10. */
 export interface LrSchedule {

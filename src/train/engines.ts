@@ -1,0 +1,174 @@
+// The two ways a Trainer runs its steps, behind one interface, chosen once when the trainer is made:
+//   ReadableEngine — the readable models in float64 (the tape, or the hand-derived *.manual.ts
+//                    files, on TypeScript loops) and the readable optimizers (src/optim);
+//   FastEngine     — src/fast/model.ts: the hand-derived maths on a kernel set (WebAssembly SIMD or
+//                    the reference TypeScript kernels, float32 or float64), with its own copies of
+//                    the parameters, the carried state and the optimizer's slots in kernel memory.
+// Both run a step in the same order: forward and backward, the caller's divergence check (which
+// may throw, and then nothing has changed), clipping, the optimizer update.
+//
+// Dimensions: B streams, T steps per chunk.
+
+import type { FastKernels } from '../fast/kernels.ts';
+import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
+import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
+import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
+import { charLossAndGrads, type GradPath } from '../models/charrnn.paths.ts';
+import type { Batch, CharRNNConfig, DropoutMasks, Params, State } from '../models/charrnn.ts';
+import { arraysFinite, type ClipMode, clipGradients } from '../optim/clip.ts';
+import type { Optimizer, OptimizerState } from '../optim/optim.ts';
+import type { Stripes } from './data.ts';
+import { evaluateWholeChunks } from './evaluate.ts';
+import type { TrainerOptions } from './options.ts';
+
+/** Called between backward and the update with the loss and whether every gradient is finite; throws to refuse the step. */
+export type StepCheck = (loss: number, gradsFinite: boolean) => void;
+
+export interface StepEngine {
+  /** Which kernels and precision the steps run on: e.g. 'wasm f32 ×2', 'ts f64 (manual)'. */
+  readonly name: string;
+  /** The kernel set, or null on the readable float64 path. */
+  readonly kernels: FastKernels | null;
+  /** The parameters as float64 Tensors (the fast engine's are a copy, refreshed after each step). */
+  params(): Params;
+  /** The state carried into the next chunk (B streams). */
+  getState(): State;
+  setState(s: State): void;
+  /** The optimizer's state, to continue exactly (copies). */
+  optimizerState(): OptimizerState;
+  /** One step on `batch` from the carried state; returns the loss (nats/char) and the gradients' global norm before clipping. */
+  step(batch: Batch, masks: DropoutMasks | undefined, lr: number, check: StepCheck): { loss: number; gradNorm: number };
+  /** The mean loss over the whole chunks of `stripes`, from a zero state, leaving the carried state alone. */
+  evaluate(stripes: Stripes): number;
+  /** Stops helper threads, if any; the engine must not be used afterwards. */
+  dispose(): void;
+}
+
+interface Clipping {
+  clipMode: ClipMode;
+  clip: number;
+}
+
+/** The readable path: float64 Tensors, the tape or the manual models, the readable optimizers. */
+class ReadableEngine implements StepEngine {
+  readonly kernels = null;
+  readonly name: string;
+
+  constructor(
+    private readonly grad: GradPath,
+    private readonly clipping: Clipping,
+    private readonly _params: Params,
+    private state: State,
+    private readonly optimizer: Optimizer,
+  ) {
+    this.name = `ts f64 (${grad})`;
+  }
+
+  params = (): Params => this._params;
+  getState = (): State => this.state;
+  setState(s: State): void {
+    this.state = s;
+  }
+  optimizerState = (): OptimizerState => this.optimizer.state();
+  dispose(): void {}
+
+  step(batch: Batch, masks: DropoutMasks | undefined, lr: number, check: StepCheck): { loss: number; gradNorm: number } {
+    const { loss, grads, state } = charLossAndGrads(this.grad, this._params, batch, this.state, masks);
+    const arrays = Object.values(grads).map((g) => g.data);
+    check(loss, arraysFinite(arrays));
+    const gradNorm = clipGradients(arrays, this.clipping.clipMode, this.clipping.clip);
+    this.optimizer.step(this._params, grads, lr);
+    this.state = state;
+    return { loss, gradNorm };
+  }
+
+  evaluate(stripes: Stripes): number {
+    return evaluateWholeChunks(this._params, stripes);
+  }
+}
+
+/** The fast path: a FastCharRNN on a kernel set, its float64 parameters copied out when asked for. */
+class FastEngine implements StepEngine {
+  readonly name: string;
+  private paramsStale = true; // in float32 the parameters are rounded as soon as they are copied in
+
+  constructor(
+    private readonly fast: FastCharRNN,
+    private readonly clipping: Clipping,
+    private readonly _params: Params,
+    private readonly optimizer: Pick<Optimizer, 'name' | 'hyper'>,
+  ) {
+    const k = fast.k;
+    this.name = `${k.name} ${k.dtype}${k.threads > 1 ? ` ×${k.threads}` : ''}`;
+  }
+
+  get kernels(): FastKernels {
+    return this.fast.k;
+  }
+
+  params(): Params {
+    if (this.paramsStale) {
+      this.fast.copyParamsTo(this._params);
+      this.paramsStale = false;
+    }
+    return this._params;
+  }
+
+  getState = (): State => this.fast.getState();
+  setState = (s: State): void => this.fast.setState(s);
+  dispose = (): void => this.fast.k.dispose();
+
+  optimizerState(): OptimizerState {
+    const { name, hyper } = this.optimizer;
+    return { name, hyper: { ...hyper }, steps: this.fast.steps, slots: this.fast.optimizerSlots() };
+  }
+
+  step(batch: Batch, masks: DropoutMasks | undefined, lr: number, check: StepCheck): { loss: number; gradNorm: number } {
+    const fast = this.fast;
+    fast.saveState(); // a refused step must leave the carried state as it was
+    const loss = fast.run(batch, masks, true);
+    try {
+      check(loss, gradsFinite(fast));
+    } catch (e) {
+      fast.restoreState();
+      throw e;
+    }
+    const gradNorm = clipGrads(fast, this.clipping.clipMode, this.clipping.clip);
+    applyUpdate(fast, lr, this.optimizer.hyper);
+    this.paramsStale = true;
+    return { loss, gradNorm };
+  }
+
+  evaluate(stripes: Stripes): number {
+    const fast = this.fast;
+    if (stripes.B !== fast.B || stripes.T !== fast.T) {
+      // a validation text too short for B stripes of T: a model sized for it, on the same kernels and precision
+      return evaluateWholeChunks(this.params(), stripes, { kernels: fast.k.name, dtype: fast.k.dtype });
+    }
+    fast.saveState(); // the carried training state, put back afterwards
+    fast.zeroState();
+    let sum = 0;
+    for (let k = 0; k < stripes.chunks; k++) sum += fast.run(stripes.batch(k), undefined, false);
+    fast.restoreState();
+    return sum / stripes.chunks;
+  }
+}
+
+/**
+ * The engine the options ask for: the readable one for grad 'tape', or 'manual' with the
+ * TypeScript kernels in float64; the fast one otherwise. It takes over `params`, `state` and the
+ * optimizer (the fast engine copies them into kernel memory).
+ */
+export function makeEngine(o: TrainerOptions, config: CharRNNConfig, params: Params, state: State, optimizer: Optimizer): StepEngine {
+  const clipping: Clipping = { clipMode: o.clipMode, clip: o.clip };
+  if (o.grad === 'tape') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
+  const kernels = resolveKernels(o.kernels);
+  if (kernels === 'ts' && o.dtype === 'f64') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
+  const shape = { config, B: o.batchSize, T: o.seqLength, optim: optimizer.name, dropout: o.dropout > 0 };
+  const threads = o.threads === 0 ? defaultThreads() : (o.threads as 1 | 2);
+  const fast = new FastCharRNN(makeKernels(kernels, o.dtype, kernels === 'ts' ? 1 : threads, fastModelBytes(shape, o.dtype)), shape);
+  fast.setParams(params);
+  fast.setState(state);
+  fast.setOptimizerState(optimizer.state());
+  return new FastEngine(fast, clipping, params, optimizer);
+}
