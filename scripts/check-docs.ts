@@ -14,7 +14,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Io, run } from '../src/cli/run.ts';
+import type { Io } from '../src/cli/io.ts';
+import { run } from '../src/cli/run.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

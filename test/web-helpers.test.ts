@@ -79,15 +79,46 @@ describe('RunningAverage', () => {
     expect(b.window).toBe(50);
   });
 
-  it('stays inside the range of what it averages (the old seeded average did not)', () => {
-    const a = new RunningAverage(0.99);
-    const losses = Array.from({ length: 300 }, (_, i) => 4.2 - 1.5 * (1 - Math.exp(-i / 40)));
-    for (const l of losses) {
-      const v = a.add(l);
-      const seen = losses.slice(0, losses.indexOf(l) + 1);
-      expect(v).toBeLessThanOrEqual(Math.max(...seen) + 1e-12);
-      expect(v).toBeGreaterThanOrEqual(Math.min(...seen) - 1e-12);
+  it('gives a constant back from the first value on', () => {
+    const a = new RunningAverage(0.98);
+    for (let i = 0; i < 200; i++) expect(a.add(2.5)).toBeCloseTo(2.5, 12);
+  });
+
+  it('follows a step as the closed form of the weighted mean says', () => {
+    // n₁ values a, then k values b: the weights of the a's sum to βᵏ(1 − β^n₁) / (1 − β^(n₁+k)),
+    // so the mean is b + (a − b) · βᵏ(1 − β^n₁) / (1 − β^(n₁+k)).
+    const beta = 0.98,
+      a = 4,
+      b = 2,
+      n1 = 10;
+    const avg = new RunningAverage(beta);
+    for (let i = 0; i < n1; i++) avg.add(a);
+    for (let k = 1; k <= 300; k++) {
+      const expected = b + ((a - b) * beta ** k * (1 - beta ** n1)) / (1 - beta ** (n1 + k));
+      expect(avg.add(b)).toBeCloseTo(expected, 12);
     }
+    expect(avg.value).toBeCloseTo(b, 2); // 300 steps later the a's weigh 0.2%
+  });
+
+  it('sits on a falling loss from the start, where an average seeded at the first loss lags far above it', () => {
+    const losses = Array.from({ length: 300 }, (_, i) => 4.2 - 1.5 * (1 - Math.exp(-i / 40)));
+    const a = new RunningAverage(0.98);
+    let seeded = 0; // the page's old average: the first loss, then 0.99 · previous + 0.01 · loss
+    losses.forEach((l, i) => {
+      const v = a.add(l);
+      seeded = i === 0 ? l : 0.99 * seeded + 0.01 * l;
+      // the definition, summed directly: Σ β^(n−k) (1 − β) x_k / (1 − βⁿ)
+      const n = i + 1;
+      let direct = 0;
+      for (let k = 1; k <= n; k++) direct += 0.98 ** (n - k) * 0.02 * losses[k - 1];
+      expect(v).toBeCloseTo(direct / (1 - 0.98 ** n), 12);
+      if (n === 100) {
+        const last50 = losses.slice(50, 100);
+        expect(v).toBeLessThanOrEqual(Math.max(...last50));
+        expect(v).toBeGreaterThanOrEqual(Math.min(...last50));
+        expect(seeded).toBeGreaterThan(Math.max(...last50) + 0.4); // what the issue saw: far above every point it averages
+      }
+    });
   });
 });
 

@@ -1,4 +1,5 @@
-// The live loss chart: training loss per iteration (thin), its moving average (thick) and the
+// The live loss chart: training loss per iteration (thin), its bias-corrected exponential average
+// (thick; helpers.ts RunningAverage, which lies among the losses from the first one on) and the
 // validation losses (dots), drawn as an SVG that is rebuilt at most a few times a second.
 // x: iteration, y: nats per character, both linear, axes from the data, each with its title.
 // The drawing is as wide as the SVG is on screen (its viewBox is its size in CSS pixels), so the
@@ -12,7 +13,7 @@ const MAX_POINTS = 800; // the training curve is thinned to about this many poin
 
 export interface Series {
   train: [number, number][]; // [iteration, loss]
-  smooth: [number, number][];
+  smooth: [number, number][]; // [iteration, average of the losses up to it]
   val: [number, number][];
 }
 

@@ -125,7 +125,7 @@ describe('the page for real people (desktop)', () => {
     expect(shownAverage).toBeCloseTo(m / (1 - 0.98 ** all.length), 3);
     expect(shownAverage).toBeLessThanOrEqual(Math.max(...all.slice(-150)));
     expect(shownAverage).toBeGreaterThanOrEqual(Math.min(...all.slice(-150)));
-    expect(await text(page, '#status')).toMatch(/last loss \d\.\d{3} · average of the last 50 \d\.\d{3} · validation loss \d\.\d{3}/);
+    expect(await text(page, '#status')).toMatch(/last loss \d\.\d{3} · average \d\.\d{3} \(about the last 50 iterations\) · validation loss \d\.\d{3}/);
     expect(await text(page, '.legend')).toContain('bias-corrected');
     const titles = await page.locator('#chart text.axis-title').allTextContents();
     expect(titles).toEqual(['iteration', 'loss (nats/char)']);
