@@ -77,19 +77,22 @@ export async function knownFromProject(root = ROOT): Promise<Known> {
 interface Line {
   n: number; // 1-based
   text: string;
-  code: boolean; // inside a fenced code block
+  code: boolean; // inside a fenced code block (or its fence)
+  /** The fence's info string (`sh`, `ts`, '' for a bare fence), inside a code block. */
+  lang?: string;
 }
 
 function lines(markdown: string): Line[] {
-  let fence: string | null = null;
+  let fence: string | null = null,
+    lang = '';
   return markdown.split('\n').map((text, i) => {
-    const m = /^\s*(```+|~~~+)/.exec(text);
+    const m = /^\s*(```+|~~~+)\s*(\S*)/.exec(text);
     if (m) {
-      if (fence === null) fence = m[1][0];
+      if (fence === null) [fence, lang] = [m[1][0], m[2]];
       else if (m[1][0] === fence) fence = null;
       return { n: i + 1, text, code: true };
     }
-    return { n: i + 1, text, code: fence !== null };
+    return fence === null ? { n: i + 1, text, code: false } : { n: i + 1, text, code: true, lang };
   });
 }
 
@@ -155,7 +158,8 @@ export function checkMarkdown(file: string, markdown: string, known: Known, tree
   const add = (line: number, message: string): void => void problems.push({ file, line, message });
   for (const l of lines(markdown)) {
     if (l.code) {
-      if (!/^\s*(```|~~~)/.test(l.text)) for (const m of checkCommands(l.text, known)) add(l.n, m);
+      if (l.lang !== undefined) for (const m of checkCommands(l.text, known)) add(l.n, m);
+      if (l.lang === '') for (const path of layoutPaths(l.text)) if (!tree.exists(path)) add(l.n, `the layout names ${path}, which does not exist`);
       continue;
     }
     for (const span of inlineCode(l.text)) if (/^(npx rnn|rnn|npm (run|start|test))\b/.test(span)) for (const m of checkCommands(span, known)) add(l.n, m);
@@ -165,6 +169,26 @@ export function checkMarkdown(file: string, markdown: string, known: Known, tree
     }
   }
   return problems;
+}
+
+/**
+ * The paths a line of a layout block (a bare fenced block of `path   what it is` lines) starts
+ * with: `src/plot.ts, src/table.ts`, `src/models/rnn{1,2,N}.manual.ts, paths.ts` (a bare name
+ * lives where the path before it does). Continuation lines (indented) name none.
+ */
+export function layoutPaths(text: string): string[] {
+  const first = /^(\S+(?:, \S+)*)\s{2,}\S/.exec(text)?.[1];
+  if (!first?.includes('/')) return [];
+  const out: string[] = [];
+  let dir = '';
+  for (const item of first.split(', ')) {
+    const path = item.includes('/') ? item : dir + item;
+    dir = path.slice(0, path.lastIndexOf('/') + 1);
+    const braces = /\{([^}]*)\}/.exec(path);
+    if (braces) for (const alt of braces[1].split(',')) out.push(path.replace(braces[0], alt));
+    else out.push(path);
+  }
+  return out.map((p) => p.replace(/\/$/, ''));
 }
 
 /** The targets of `[text](target)`, `[text](<target>)` and `<img src="target">` on a line. */

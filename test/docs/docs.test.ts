@@ -100,6 +100,22 @@ describe('the check', () => {
     ]);
   });
 
+  it("fails a layout block's path that does not exist, and passes those that do", () => {
+    const doc = [
+      '```',
+      'src/index.ts        the entry',
+      'docs/{guide,gone}.md   two docs',
+      'src/, lost.ts       a bare name lives beside the path before it',
+      '                   a continuation line',
+      '```',
+    ].join('\n');
+    const problems = checkMarkdown('README.md', doc, known, tree(files));
+    expect(problems.map((p) => [p.line, p.message])).toEqual([
+      [3, 'the layout names docs/gone.md, which does not exist'],
+      [4, 'the layout names src/lost.ts, which does not exist'],
+    ]);
+  });
+
   it('leaves placeholders and other programs alone', () => {
     expect(checkCommands('rnn <command> [options]', known)).toEqual([]);
     expect(checkCommands('rnn plot LOG… [--out F.svg|F.png] [--x iterations|characters]', known)).toEqual([]);
