@@ -1,7 +1,8 @@
 // The documentation check (`npm run check:docs`; test/docs/docs.test.ts runs it in `npm test`):
 // every relative link in the README and the docs points to a file that exists (and, into a
-// Markdown file, to a heading that exists), and every command the docs show names a real
-// `rnn` subcommand, real options of it, and a real `npm run` script.
+// Markdown file, to a heading that exists); every command the docs show names a real `rnn`
+// subcommand, real options of it, and a real `npm run` script; the README's layout block names
+// paths that exist; and the README's TypeScript example type-checks against src/.
 //
 // What is real comes from the project itself, not from a list kept here: the subcommands and their
 // options from `rnn --help` and `rnn <command> --help` (generated from the command line's own option
@@ -11,7 +12,9 @@
 // `npx rnn` or `npm run`/`npm start`/`npm test`. Within a command, `&&`, `||`, `|` and `;` separate
 // commands, and `#` starts a comment.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Io } from '../src/cli/io.ts';
@@ -261,11 +264,60 @@ function checkRnn(words: string[], known: Known): string[] {
   return out;
 }
 
+/** The TypeScript examples of a Markdown file that import the library from `./src/`: the line of their first line of code, and the code. */
+export function tsExamples(markdown: string): { line: number; code: string }[] {
+  const out: { line: number; code: string }[] = [];
+  let current: { line: number; code: string } | null = null;
+  for (const l of lines(markdown)) {
+    if (l.lang === 'ts') {
+      current ??= { line: l.n, code: '' };
+      current.code += `${l.text}\n`;
+    } else if (current) {
+      if (/from '\.\/src\//.test(current.code)) out.push(current);
+      current = null;
+    }
+  }
+  return out;
+}
+
+/**
+ * Type-check the README's TypeScript examples against the library (`tsc --noEmit` with the
+ * project's settings, the examples' `./src/` imports pointed at this tree): an export that was
+ * renamed or moved breaks them here rather than in a reader's hands.
+ */
+export function typecheckExamples(root = ROOT, files = ['README.md']): Problem[] {
+  const examples = files.flatMap((file) => tsExamples(readFileSync(join(root, file), 'utf8')).map((e) => ({ file, ...e })));
+  if (examples.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-doc-examples-'));
+  try {
+    examples.forEach((e, i) => writeFileSync(join(dir, `example${i}.ts`), e.code.replaceAll("from './src/", `from '${join(root, 'src')}/`)));
+    const config = { extends: join(root, 'tsconfig.json'), compilerOptions: { typeRoots: [join(root, 'node_modules', '@types')] }, include: ['example*.ts'] };
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(config));
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }'); // ES modules, as the project's own files
+    const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    if (r.status === 0) return [];
+    const problems: Problem[] = [];
+    for (const m of `${r.stdout}${r.stderr}`.matchAll(/example(\d+)\.ts\((\d+),\d+\): (error .*)/g)) {
+      const e = examples[Number(m[1])];
+      problems.push({ file: e.file, line: e.line + Number(m[2]) - 1, message: `the TypeScript example does not compile: ${m[3]}` });
+    }
+    if (problems.length === 0)
+      problems.push({
+        file: examples[0].file,
+        line: examples[0].line,
+        message: `tsc failed on the examples: ${`${r.stdout}${r.stderr}${r.error ?? ''}`.trim().split('\n')[0]}`,
+      });
+    return problems;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Check every documentation file of the project. */
 export async function checkDocs(root = ROOT): Promise<Problem[]> {
   const known = await knownFromProject(root);
   const tree = diskTree(root);
-  return docFiles(root).flatMap((f) => checkMarkdown(f, tree.read(f), known, tree));
+  return [...docFiles(root).flatMap((f) => checkMarkdown(f, tree.read(f), known, tree)), ...typecheckExamples(root)];
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

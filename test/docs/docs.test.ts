@@ -2,8 +2,23 @@
 // what it is for (a dead link, a missing heading, an unknown command, option or script) in docs
 // made up here.
 
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { anchors, checkCommands, checkDocs, checkMarkdown, docFiles, type Known, knownFromProject, type Tree } from '../../scripts/check-docs.ts';
+import {
+  anchors,
+  checkCommands,
+  checkDocs,
+  checkMarkdown,
+  docFiles,
+  type Known,
+  knownFromProject,
+  ROOT,
+  type Tree,
+  tsExamples,
+  typecheckExamples,
+} from '../../scripts/check-docs.ts';
 
 let known: Known;
 beforeAll(async () => {
@@ -131,5 +146,37 @@ describe('the check', () => {
       'when-one-machine-is-not-enough',
       'set-up-1',
     ]);
+  });
+});
+
+describe('the TypeScript examples', () => {
+  it('are the ts blocks that import from ./src/', () => {
+    const doc = ['```ts', "import { Rng } from './src/index.ts';", 'new Rng(1);', '```', '```ts', 'const x: number = 1;', '```'].join('\n');
+    expect(tsExamples(doc)).toEqual([{ line: 2, code: "import { Rng } from './src/index.ts';\nnew Rng(1);\n" }]);
+  });
+
+  it("fail to type-check when they use what the library does not export, at the example's line", () => {
+    // a tree whose README has one good and one bad example, with this project's src/, tsconfig and node_modules
+    const root = mkdtempSync(join(tmpdir(), 'rnn-doc-test-'));
+    try {
+      for (const f of ['src', 'node_modules', 'tsconfig.json']) symlinkSync(join(ROOT, f), join(root, f));
+      const readme = [
+        '# Example',
+        '```ts',
+        "import { Rng } from './src/index.ts';",
+        'console.log(new Rng(1).nextUint32());',
+        '```',
+        '```ts',
+        "import { Rng, trainFaster } from './src/index.ts';",
+        'trainFaster(new Rng(1));',
+        '```',
+      ].join('\n');
+      writeFileSync(join(root, 'README.md'), readme);
+      const problems = typecheckExamples(root);
+      expect(problems.map((p) => [p.file, p.line])).toEqual([['README.md', 7]]);
+      expect(problems[0].message).toMatch(/^the TypeScript example does not compile: error TS\d+: .*trainFaster/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
