@@ -1,8 +1,12 @@
-// The live loss chart: training loss per iteration (thin), its moving average (thick) and the
-// validation losses (dots), drawn as an SVG that is rebuilt at most a few times a second.
+// The live loss chart: training loss per iteration (thin), the smoothed loss (thick; helpers.ts
+// smoothedLoss: a line fitted to the losses around each iteration, so it runs through the data
+// instead of trailing it) and the validation losses (dots), drawn as an SVG that is rebuilt at most
+// a few times a second.
 // x: iteration, y: nats per character, both linear, axes from the data, each with its title.
 // The drawing is as wide as the SVG is on screen (its viewBox is its size in CSS pixels), so the
 // labels keep their size on a phone instead of shrinking with a fixed-width picture.
+
+import { smoothedLoss } from './helpers.ts';
 
 const NS = 'http://www.w3.org/2000/svg';
 const H = 240,
@@ -11,8 +15,7 @@ const DEFAULT_WIDTH = 640;
 const MAX_POINTS = 800; // the training curve is thinned to about this many points
 
 export interface Series {
-  train: [number, number][]; // [iteration, loss]
-  smooth: [number, number][];
+  train: [number, number][]; // [iteration, loss], one per iteration, in order
   val: [number, number][];
 }
 
@@ -23,12 +26,12 @@ function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, 
   return e;
 }
 
-/** Every k-th point, so a long run still draws quickly (the last point is always kept). */
-function thin(points: [number, number][]): [number, number][] {
-  if (points.length <= MAX_POINTS) return points;
-  const k = Math.ceil(points.length / MAX_POINTS);
-  const out = points.filter((_, i) => i % k === 0);
-  if (out[out.length - 1] !== points[points.length - 1]) out.push(points[points.length - 1]);
+/** The indices of the points drawn: every k-th, so a long run still draws quickly (the last is always kept). */
+function drawn(n: number): number[] {
+  const k = Math.max(1, Math.ceil(n / MAX_POINTS));
+  const out: number[] = [];
+  for (let i = 0; i < n; i += k) out.push(i);
+  if (n > 0 && out[out.length - 1] !== n - 1) out.push(n - 1);
   return out;
 }
 
@@ -46,7 +49,11 @@ export function drawChart(svg: SVGSVGElement, s: Series): void {
   svg.replaceChildren();
   const W = Math.round(svg.clientWidth) || DEFAULT_WIDTH;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  const all = [...s.train, ...s.smooth, ...s.val];
+  const keep = drawn(s.train.length),
+    losses = s.train.map((p) => p[1]);
+  const train = keep.map((i) => s.train[i]),
+    smooth = keep.map((i): [number, number] => [s.train[i][0], smoothedLoss(losses, i)]);
+  const all = [...train, ...smooth, ...s.val];
   if (all.length === 0) {
     svg.append(el('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'axis' }, 'the loss curve appears when training starts'));
     return;
@@ -82,11 +89,8 @@ export function drawChart(svg: SVGSVGElement, s: Series): void {
   for (const v of ticks(xLo, xMax, xTicks).filter(Number.isInteger))
     svg.append(el('text', { x: x(v), y: H - PAD.bottom + 16, 'text-anchor': 'middle', class: 'axis' }, String(v)));
 
-  const path = (pts: [number, number][]): string =>
-    thin(pts)
-      .map(([i, l], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(l).toFixed(1)}`)
-      .join('');
-  if (s.train.length > 0) svg.append(el('path', { d: path(s.train), class: 'train' }));
-  if (s.smooth.length > 0) svg.append(el('path', { d: path(s.smooth), class: 'smooth' }));
+  const path = (pts: [number, number][]): string => pts.map(([i, l], k) => `${k === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(l).toFixed(1)}`).join('');
+  if (train.length > 0) svg.append(el('path', { d: path(train), class: 'train' }));
+  if (smooth.length > 0) svg.append(el('path', { d: path(smooth), class: 'smooth' }));
   for (const [i, l] of s.val) svg.append(el('circle', { cx: x(i), cy: y(l), r: 3.5, class: 'val' }));
 }

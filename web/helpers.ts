@@ -1,6 +1,6 @@
 // The page's pure logic, kept out of the DOM code so that it can be unit-tested
 // (test/web-helpers.test.ts): the fields' ranges, fitting batch and seq to a short text, the size
-// limits of a run in a browser tab, the loss average the page shows, and plain wording for
+// limits of a run in a browser tab, the smoothed loss the page shows, and plain wording for
 // checkpoint errors.
 
 import { formatBytes, NOMINAL_FLOPS_PER_SECOND, type RunSize, UserError } from '../src/core.ts';
@@ -107,32 +107,34 @@ export function checkPageSize(size: RunSize): number {
 
 // ---- the loss shown -------------------------------------------------------------------------------
 
+/** How many consecutive losses the smoothed loss fits its line to: 25 on either side of an iteration. */
+export const SMOOTH_WINDOW = 51;
+
 /**
- * An exponential moving average with Adam's bias correction: after n values x₁…xₙ it is
- * Σ β^(n−k) (1 − β) x_k / (1 − βⁿ), a weighted mean of the values seen so far (weights summing to
- * 1), so it starts at x₁ rather than at zero or at a guess, and follows about the last 1 / (1 − β).
+ * The smoothed loss at index `i` of `losses` (one per iteration): the value at `i` of the straight
+ * line fitted by least squares to `window` consecutive losses around it, centred on `i` where the
+ * data allow and otherwise shifted to lie inside them (all of them while there are fewer). In the
+ * middle of the data that is the window's mean; at the newest iteration it is the end of the line
+ * through the latest losses. A straight trend comes back exactly, so it does not lag behind a
+ * falling loss, where any trailing average does: an exponential one with β = 0.98, bias-corrected
+ * or not, trails a steady fall by about 1 / (1 − β) − 1 = 49 iterations.
  */
-export class RunningAverage {
-  private m = 0;
-  private n = 0;
-
-  constructor(readonly beta = 0.98) {}
-
-  add(x: number): number {
-    this.n++;
-    this.m = this.beta * this.m + (1 - this.beta) * x;
-    return this.value;
+export function smoothedLoss(losses: ArrayLike<number>, i: number, window = SMOOTH_WINDOW): number {
+  const n = losses.length;
+  if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`no loss at index ${i} of ${n}`);
+  const half = Math.floor(window / 2);
+  const a = n <= window ? 0 : Math.max(0, Math.min(i - half, n - window)),
+    b = Math.min(n, a + window), // the window is [a, b)
+    m = b - a,
+    c = (a + b - 1) / 2; // its centre: x is measured from it, so that x̄ = 0
+  let sy = 0,
+    sxy = 0;
+  for (let k = a; k < b; k++) {
+    sy += losses[k];
+    sxy += (k - c) * losses[k];
   }
-
-  /** NaN before the first value. */
-  get value(): number {
-    return this.n === 0 ? NaN : this.m / (1 - this.beta ** this.n);
-  }
-
-  /** About how many recent values it follows. */
-  get window(): number {
-    return Math.round(1 / (1 - this.beta));
-  }
+  const sxx = (m * (m * m - 1)) / 12; // Σ (k − c)² over m consecutive integers
+  return sxx === 0 ? sy / m : sy / m + (sxy / sxx) * (i - c);
 }
 
 // ---- checkpoints ----------------------------------------------------------------------------------

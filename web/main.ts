@@ -12,7 +12,7 @@ import { decodeUtf8, type GradcheckRow, UserError } from '../src/core.ts';
 import { drawChart, type Series } from './chart.ts';
 import { mountGraphPanel } from './graph-panel.ts';
 import { gunzipInBrowser } from './gzip.ts';
-import { FIELDS, type FieldId, RunningAverage, readField } from './helpers.ts';
+import { FIELDS, type FieldId, readField, smoothedLoss } from './helpers.ts';
 import { currentPosition, renderTrace, type Trace } from './inspect-view.ts';
 import {
   type FromWorker,
@@ -150,8 +150,8 @@ dataSection.ondrop = (e) => {
 
 let model: ModelInfo | null = null;
 let running = false;
-const series: Series = { train: [], smooth: [], val: [] };
-let average = new RunningAverage();
+const series: Series = { train: [], val: [] };
+let losses: number[] = []; // series.train's losses, for the smoothed loss
 let chartDirty = false;
 
 /** The epochs the run should have: the field, or "until paused". */
@@ -232,10 +232,8 @@ button('reset').onclick = action(() => {
 function onModel(info: ModelInfo, message: string): void {
   model = info;
   series.train = [];
-  series.smooth = [];
   series.val = [];
-  average = new RunningAverage();
-  $('window').textContent = String(average.window);
+  losses = [];
   chartDirty = true;
   const name = info.kind.toUpperCase();
   $('model-info').textContent =
@@ -263,13 +261,13 @@ function onProgress(p: Extract<FromWorker, { type: 'progress' }>): void {
   const first = p.iteration - p.losses.length + 1;
   p.losses.forEach((l, k) => {
     series.train.push([first + k, l]);
-    series.smooth.push([first + k, average.add(l)]);
+    losses.push(l);
   });
   chartDirty = true;
   $('iteration').textContent = String(p.iteration);
   $('epoch').textContent = p.epoch.toFixed(2);
   $('last-loss').textContent = fmt(p.losses[p.losses.length - 1]);
-  $('train-loss').textContent = fmt(average.value);
+  $('train-loss').textContent = fmt(smoothedLoss(losses, losses.length - 1));
   $('chars-per-second').textContent = Math.round(p.charsPerSecond).toLocaleString('en');
   if (model) {
     model.iteration = p.iteration;
@@ -281,12 +279,12 @@ function redrawChart(): void {
   chartDirty = false;
   const svg = $('chart') as unknown as SVGSVGElement;
   drawChart(svg, series);
-  const last = series.smooth[series.smooth.length - 1],
+  const last = losses.length > 0 ? smoothedLoss(losses, losses.length - 1) : undefined,
     val = series.val[series.val.length - 1];
   svg.setAttribute(
     'aria-label',
-    last
-      ? `loss curve over ${series.train.length} iterations: average training loss ${fmt(last[1])}${val ? `, validation loss ${fmt(val[1])}` : ''} nats per character`
+    last !== undefined
+      ? `loss curve over ${series.train.length} iterations: smoothed training loss ${fmt(last)}${val ? `, validation loss ${fmt(val[1])}` : ''} nats per character`
       : 'loss curve: no training yet',
   );
 }

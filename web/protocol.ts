@@ -70,7 +70,6 @@ export interface Progress {
   epoch: number;
   /** The loss of each step of the slice, nats per character (steps iteration − n + 1 … iteration). */
   losses: number[];
-  smoothLoss: number;
   /** Training characters per second over the last few seconds (step time only). */
   charsPerSecond: number;
 }

@@ -202,7 +202,7 @@ export class Session {
     while (this.speed.length > 1 && now - this.speed[0].at > SPEED_WINDOW_MS) this.speed.shift();
     const chars = this.speed.reduce((s, x) => s + x.chars, 0),
       ms = this.speed.reduce((s, x) => s + x.ms, 0);
-    return { iteration: tr.iteration, epoch: tr.epoch, losses, smoothLoss: tr.smoothLoss, charsPerSecond: (1000 * chars) / ms };
+    return { iteration: tr.iteration, epoch: tr.epoch, losses, charsPerSecond: (1000 * chars) / ms };
   }
 
   get validationDue(): boolean {

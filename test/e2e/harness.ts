@@ -12,7 +12,7 @@ import { build, type PreviewServer, preview } from 'vite';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const VITE_CONFIG = join(ROOT, 'web', 'vite.config.ts');
-/** Screenshots of each state the tests reach (gitignored; named in the README). */
+/** Screenshots of each state the tests reach (gitignored; named in docs/testing.md). */
 export const SCREENSHOTS = join(ROOT, 'test', 'e2e', 'screenshots');
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [

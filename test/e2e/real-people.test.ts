@@ -114,19 +114,20 @@ describe('the page for real people (desktop)', () => {
     await screenshot(page, '20-short-text-until-paused');
   });
 
-  it('shows the last raw loss beside a bias-corrected average that lies among the losses it averages', async () => {
+  it('shows the last raw loss beside a smoothed loss that runs through the latest losses', async () => {
     const all = await losses(page);
     const shownLast = await numberIn(page, '#last-loss'),
-      shownAverage = await numberIn(page, '#train-loss');
+      shownSmoothed = await numberIn(page, '#train-loss');
     expect(shownLast).toBeCloseTo(all[all.length - 1], 3);
-    // the average of the page over about the last 50 iterations: β = 0.98, bias-corrected, worked out here independently
-    let m = 0;
-    all.forEach((l) => (m = 0.98 * m + 0.02 * l));
-    expect(shownAverage).toBeCloseTo(m / (1 - 0.98 ** all.length), 3);
-    expect(shownAverage).toBeLessThanOrEqual(Math.max(...all.slice(-150)));
-    expect(shownAverage).toBeGreaterThanOrEqual(Math.min(...all.slice(-150)));
-    expect(await text(page, '#status')).toMatch(/last loss \d\.\d{3} · average of the last 50 \d\.\d{3} · validation loss \d\.\d{3}/);
-    expect(await text(page, '.legend')).toContain('bias-corrected');
+    // the straight line fitted by least squares to the last 51 losses, at the newest iteration, worked out here independently
+    const ys = all.slice(-51),
+      xs = ys.map((_, k) => k),
+      n = ys.length,
+      sum = (v: number[]): number => v.reduce((a, b) => a + b, 0);
+    const slope = (n * sum(xs.map((x, k) => x * ys[k])) - sum(xs) * sum(ys)) / (n * sum(xs.map((x) => x * x)) - sum(xs) ** 2);
+    expect(shownSmoothed).toBeCloseTo((sum(ys) - slope * sum(xs)) / n + slope * (n - 1), 3);
+    expect(await text(page, '#status')).toMatch(/last loss \d\.\d{3} · smoothed \d\.\d{3} · validation loss \d\.\d{3}/);
+    expect(await text(page, '.legend')).toContain('a straight line fitted to the 51 losses around each iteration');
     const titles = await page.locator('#chart text.axis-title').allTextContents();
     expect(titles).toEqual(['iteration', 'loss (nats/char)']);
   });
