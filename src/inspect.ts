@@ -2,13 +2,17 @@
 // Recurrent Neural Networks" (section "visualizing the predictions and the neuron firings"): run a
 // passage through the model one character at a time (B = 1) and keep, after each character,
 //   - every layer's hidden state h (and, for an LSTM, the cell state c), to colour the text by one unit;
-//   - the model's k most likely next characters with their probabilities.
+//   - the model's k most likely next characters with their probabilities;
+//   - on request, every layer's gate activations (LSTM i, f, g, o; GRU r, z, n), as the model's own
+//     step computes them: how often a gate is saturated near 0 or 1 (Karpathy, Johnson and Fei-Fei,
+//     "Visualizing and Understanding Recurrent Networks", section 4.2).
+// A long text can be traced in pieces: each trace ends with the state that the next one starts from.
 //
 // Dimensions: T characters in the passage, L layers, H hidden size, V vocabulary.
 
 import type { Vocab } from './data/vocab.ts';
 import { UserError } from './errors.ts';
-import { configOf, HAS_CELL_STATE, type Params, type State, stepper, zeroState } from './models/charrnn.ts';
+import { configOf, GATE_NAMES, HAS_CELL_STATE, type Params, type State, stepper, zeroState } from './models/charrnn.ts';
 
 export interface Guess {
   char: string;
@@ -24,6 +28,13 @@ export interface Trace {
   c: Float64Array[][];
   /** guesses[t]: the k most likely characters to follow chars[t], most likely first. */
   guesses: Guess[][];
+  /**
+   * gates[l][name][t]: layer l's gate `name` (GATE_NAMES: i, f, g, o or r, z, n; length H) after
+   * reading chars[t]. Empty unless asked for with `gates: true` (and for rnn, which has no gates).
+   */
+  gates: Record<string, Float64Array[]>[];
+  /** The state after the last character: the `state` to trace the text that follows. */
+  state: State;
 }
 
 export interface TraceOptions {
@@ -31,6 +42,8 @@ export interface TraceOptions {
   top?: number;
   /** Starting state, B = 1 (default zeros). Not modified. */
   state?: State;
+  /** Also record every layer's gate activations at every step (default false). */
+  gates?: boolean;
 }
 
 /** Runs `text` through the model and records states and next-character guesses after each character. */
@@ -44,11 +57,14 @@ export function traceActivations(params: Params, vocab: Vocab, text: string, opt
   const step = stepper(params);
   let state: State = opts.state ?? zeroState(config, 1);
   const L = config.layers;
+  const names = opts.gates ? GATE_NAMES[config.kind] : [];
   const trace: Trace = {
     chars,
     h: Array.from({ length: L }, () => []),
     c: Array.from({ length: HAS_CELL_STATE[config.kind] ? L : 0 }, () => []),
     guesses: [],
+    gates: names.length > 0 ? Array.from({ length: L }, () => Object.fromEntries(names.map((n) => [n, []]))) : [],
+    state,
   };
   for (const id of ids) {
     const out = step([id], state);
@@ -56,9 +72,11 @@ export function traceActivations(params: Params, vocab: Vocab, text: string, opt
     for (let l = 0; l < L; l++) {
       trace.h[l].push(Float64Array.from(state.h[l]));
       if (HAS_CELL_STATE[config.kind]) trace.c[l].push(Float64Array.from(state.c[l]));
+      names.forEach((n, k) => trace.gates[l][n].push(Float64Array.from(out.gates[l][k])));
     }
     trace.guesses.push(topGuesses(out.logits, vocab, top));
   }
+  trace.state = state;
   return trace;
 }
 

@@ -32,7 +32,7 @@ import type { Rng } from '../engine/random.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { unreachable } from '../errors.ts';
 
-// A new cell kind is added to CellKind and to the two tables below; then every `switch` over the
+// A new cell kind is added to CellKind and to the three tables below; then every `switch` over the
 // kinds that does not handle it (here, in the manual models and in src/fast/) fails to compile at
 // its `unreachable` (docs/extending.md).
 export type CellKind = 'rnn' | 'lstm' | 'gru';
@@ -40,6 +40,12 @@ export type CellKind = 'rnn' | 'lstm' | 'gru';
 export const GATES: Readonly<Record<CellKind, number>> = { rnn: 1, lstm: 4, gru: 3 };
 /** Whether a cell carries a memory cell c beside h (State.c, the checkpoint's state.c_l<l>). */
 export const HAS_CELL_STATE: Readonly<Record<CellKind, boolean>> = { rnn: false, lstm: true, gru: false };
+/**
+ * The gates' names in the order a step reports their activations (PyTorch's order): the LSTM's
+ * input, forget and output gates (σ) and its candidate g (tanh); the GRU's reset and update gates
+ * (σ) and its candidate n (tanh). The vanilla RNN has none.
+ */
+export const GATE_NAMES: Readonly<Record<CellKind, readonly string[]>> = { rnn: [], lstm: ['i', 'f', 'g', 'o'], gru: ['r', 'z', 'n'] };
 export const CELL_KINDS = Object.keys(GATES) as readonly CellKind[];
 
 export interface CharRNNConfig {
@@ -184,14 +190,19 @@ interface Carry {
   c?: Tensor; // (B, H), LSTM
 }
 
+/** A step's result: the new carry and the gates' activations, each (B, H), in GATE_NAMES order. */
+interface StepOut extends Carry {
+  gates: Tensor[];
+}
+
 /**
  * One step of one layer. `xp` (B, G·H) is W_ih·in_t with, for rnn and lstm, both biases already
  * added (for gru only b_ih: b_hn must stay inside the reset gate's product; see inputBias).
  */
-function cellStep(kind: CellKind, H: number, xp: Tensor, { h, c }: Carry, w: LayerWeights): Carry {
+function cellStep(kind: CellKind, H: number, xp: Tensor, { h, c }: Carry, w: LayerWeights): StepOut {
   switch (kind) {
     case 'rnn':
-      return { h: tanh(add(xp, matmul(h, w.WhhT))) };
+      return { h: tanh(add(xp, matmul(h, w.WhhT))), gates: [] };
     case 'lstm': {
       if (!c) throw new Error('lstm step: no cell state c');
       const g = add(xp, matmul(h, w.WhhT)); // (B, 4H): the four gates' pre-activations side by side
@@ -200,14 +211,14 @@ function cellStep(kind: CellKind, H: number, xp: Tensor, { h, c }: Carry, w: Lay
       const gg = tanh(slice(g, 1, 2 * H, 3 * H));
       const o = sigmoid(slice(g, 1, 3 * H, 4 * H));
       const cNew = add(mul(f, c), mul(i, gg));
-      return { h: mul(o, tanh(cNew)), c: cNew };
+      return { h: mul(o, tanh(cNew)), c: cNew, gates: [i, f, gg, o] };
     }
     case 'gru': {
       const hh = add(matmul(h, w.WhhT), w.bhh); // (B, 3H): W_h·h + b_h for r, z, n
       const r = sigmoid(add(slice(xp, 1, 0, H), slice(hh, 1, 0, H)));
       const z = sigmoid(add(slice(xp, 1, H, 2 * H), slice(hh, 1, H, 2 * H)));
       const n = tanh(add(slice(xp, 1, 2 * H, 3 * H), mul(r, slice(hh, 1, 2 * H, 3 * H))));
-      return { h: add(mul(sub(1, z), n), mul(z, h)) };
+      return { h: add(mul(sub(1, z), n), mul(z, h)), gates: [r, z, n] };
     }
     default:
       return unreachable(kind, 'cell kind');
@@ -256,7 +267,7 @@ export function charLoss(p: Params, batch: Batch, state: State, masks?: DropoutM
     const WihT = transpose(p[weightIH(l)]);
     const proj = l === 0 ? gatherRows(WihT, batch.inputs) : matmul(below!, WihT); // (T·B, G·H)
     const xp = add(proj, inputBias(kind, w));
-    let carry = carryOf(kind, state, l, B, H);
+    let carry: Carry = carryOf(kind, state, l, B, H);
     const outs: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       carry = cellStep(kind, H, slice(xp, 0, t * B, (t + 1) * B), carry, w);
@@ -271,12 +282,20 @@ export function charLoss(p: Params, batch: Batch, state: State, masks?: DropoutM
   return { loss: mul(softmaxCrossEntropy(logits, batch.targets), 1 / (T * B)), state: next };
 }
 
+/** What one step of the stepper gives back. */
+export interface CharStep {
+  logits: Float64Array; // (B, V) row-major
+  state: State;
+  /** gates[l][k]: layer l's gate GATE_NAMES[kind][k] after this step, (B, H) row-major (none for rnn). */
+  gates: Float64Array[][];
+}
+
 /**
- * Inference one step at a time for B streams (sampling, evaluation). Prepares the weights once;
- * each call feeds one id per stream and returns the logits (B·V, row-major) and the new state.
- * Parameters that do not require gradients build no tape.
+ * Inference one step at a time for B streams (sampling, evaluation, "look inside"). Prepares the
+ * weights once; each call feeds one id per stream and returns the logits, the new state and the
+ * gates' activations. Parameters that do not require gradients build no tape.
  */
-export function stepper(p: Params): (x: ArrayLike<number>, state: State) => { logits: Float64Array; state: State } {
+export function stepper(p: Params): (x: ArrayLike<number>, state: State) => CharStep {
   const { kind, hiddenSize: H, layers: L } = configOf(p);
   const ws = Array.from({ length: L }, (_, l) => layerWeights(p, l));
   const WihT = Array.from({ length: L }, (_, l) => transpose(p[weightIH(l)]));
@@ -285,14 +304,16 @@ export function stepper(p: Params): (x: ArrayLike<number>, state: State) => { lo
   return (x, state) => {
     const B = x.length;
     const next: State = { h: [], c: [] };
+    const gates: Float64Array[][] = [];
     let inp: Tensor | null = null;
     for (let l = 0; l < L; l++) {
       const proj = l === 0 ? gatherRows(WihT[0], x) : matmul(inp!, WihT[l]);
       const out = cellStep(kind, H, add(proj, bias[l]), carryOf(kind, state, l, B, H), ws[l]);
       next.h.push(out.h.data);
       if (out.c) next.c.push(out.c.data);
+      gates.push(out.gates.map((g) => g.data));
       inp = out.h;
     }
-    return { logits: add(matmul(inp!, decT), p[DECODER_BIAS]).data, state: next };
+    return { logits: add(matmul(inp!, decT), p[DECODER_BIAS]).data, state: next, gates };
   };
 }

@@ -130,7 +130,7 @@ export function sampleStream(p: Params, vocab: Vocab, opts: SampleOptions): Gene
 }
 
 function* generate(
-  step: ReturnType<typeof stepper>,
+  step: NonNullable<SampleOptions['stepper']>,
   vocab: Vocab,
   primeIds: number[],
   state: State,
