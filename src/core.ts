@@ -124,6 +124,7 @@ export {
   pointChart,
   type Rule,
   renderChart,
+  scatterChart,
   type Series,
   type TextHeatmapOptions,
   textHeatmap,

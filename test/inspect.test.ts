@@ -5,8 +5,8 @@ import { charrnn, type Params, Rng, stepper, traceActivations, Vocab } from '../
 // an independent computation of what the model's own step records.
 const sigma = (x: number): number => 1 / (1 + Math.exp(-x));
 
-/** row k of W (G·H, n) times v, plus both biases' row k; `hh` picks the recurrent weights' product alone. */
-function affine(W: { data: Float64Array; shape: number[] }, v: ArrayLike<number>, row: number): number {
+/** Row `row` of W (G·H, n) times v. */
+function affine(W: { data: Float64Array; shape: readonly number[] }, v: ArrayLike<number>, row: number): number {
   const n = W.shape[1];
   let s = 0;
   for (let j = 0; j < n; j++) s += W.data[row * n + j] * v[j];

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.ts';
-import { barChart, Figure, heatmaps, layoutText, lineChart, pointChart, textHeatmap } from '../src/plot.ts';
+import { barChart, Figure, heatmaps, layoutText, lineChart, pointChart, scatterChart, textHeatmap } from '../src/plot.ts';
 
 const count = (s: string, sub: string): number => s.split(sub).length - 1;
 
@@ -92,6 +92,38 @@ describe('chart additions for the notebooks', () => {
     expect(texts).toMatch(/fill="white"[^>]*>a</);
     expect(texts).toMatch(/fill="black"[^>]*>b</);
     expect(() => textHeatmap(['a'], [0], { domain: [1, 0] })).toThrow(UserError);
+  });
+});
+
+describe('scatterChart', () => {
+  it('draws one dot per pair where the axes put it, and one legend entry per series', async () => {
+    const f = await scatterChart(
+      [
+        { name: 'first', x: [0.1, 0.25, 1], y: [0.5, 0, 1] },
+        { name: 'second', x: [0.75], y: [0.25] },
+      ],
+      { title: 'Gates', xTitle: 'left', yTitle: 'right', xDomain: [0, 1], yDomain: [0, 1], width: 200, height: 100 },
+    );
+    const marks = f.svg.match(/<g class="mark-symbol role-mark[^>]*>(.*?)<\/g>/s)![1];
+    // the plot is 200 × 100 pixels, y pointing down: (x, y) lands at (200·x, 100·(1 − y))
+    const at = [...marks.matchAll(/translate\(([-\d.e]+),([-\d.e]+)\)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(at).toHaveLength(4);
+    const want = [
+      [20, 50],
+      [50, 100],
+      [200, 0],
+      [150, 75],
+    ];
+    want.forEach(([x, y], i) => {
+      expect(at[i][0]).toBeCloseTo(x, 6);
+      expect(at[i][1]).toBeCloseTo(y, 6);
+    });
+    for (const s of ['Gates', 'left', 'right', 'first', 'second']) expect(f.svg).toContain(`>${s}</text>`);
+    expect(count(f.svg, 'role-legend-symbol')).toBe(2);
+  });
+
+  it('refuses series whose x and y differ in length', () => {
+    expect(() => scatterChart([{ name: 's', x: [1, 2], y: [1] }])).toThrow(UserError);
   });
 });
 
