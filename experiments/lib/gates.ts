@@ -4,6 +4,8 @@
 // traceActivations records with `gates: true`), so a long text can be read in pieces. Tested on
 // made-up traces in test/experiments/gates.test.ts.
 
+import { charrnn, GATE_NAMES, type Params, type State, traceActivations, type Vocab } from '../../src/index.ts';
+
 /** Per gate name, per layer, per unit: how many steps were below `lo` and above `hi`. */
 export interface SaturationCounts {
   lo: number;
@@ -77,4 +79,21 @@ export function saturationOf(counts: SaturationCounts): GateSaturation[] {
     });
   }
   return out;
+}
+
+/**
+ * The saturation counts of every gate of a model over `text`, traced by the library's own step
+ * (traceActivations) in pieces of `piece` characters, the state carried from one to the next.
+ */
+export function traceSaturation(params: Params, vocab: Vocab, text: string, piece = 2000): SaturationCounts {
+  const { kind, layers, hiddenSize } = charrnn.configOf(params);
+  const counts = emptyCounts(GATE_NAMES[kind], layers, hiddenSize);
+  const chars = [...text];
+  let state: State | undefined;
+  for (let at = 0; at < chars.length; at += piece) {
+    const trace = traceActivations(params, vocab, chars.slice(at, at + piece).join(''), { gates: true, top: 1, state });
+    addSaturation(counts, trace.gates);
+    state = trace.state;
+  }
+  return counts;
 }

@@ -1,7 +1,8 @@
 // Gate saturation counted on a made-up trace whose answers are counted by hand (comments say how).
 
 import { describe, expect, it } from 'vitest';
-import { addSaturation, emptyCounts, saturationOf } from '../../experiments/lib/gates.ts';
+import { addSaturation, emptyCounts, saturationOf, traceSaturation } from '../../experiments/lib/gates.ts';
+import { charrnn, Rng, traceActivations, Vocab } from '../../src/index.ts';
 
 const f64 = (...xs: number[]): Float64Array => Float64Array.from(xs);
 
@@ -52,5 +53,28 @@ describe('gate saturation', () => {
   it('refuses a trace of another shape', () => {
     const c = emptyCounts(['i', 'f'], 3, 2);
     expect(() => addSaturation(c, piece1)).toThrow(/2 layers/);
+  });
+});
+
+describe('traceSaturation', () => {
+  it('reads a text in pieces and counts as one trace of the whole text would', () => {
+    const vocab = Vocab.fromText('abc de');
+    const params = charrnn.initParams({ kind: 'lstm', vocabSize: vocab.size, hiddenSize: 3, layers: 2 }, new Rng(4), 2); // large weights: some saturation
+    const text = 'abcde abc dd ee aa bcd eab';
+    const counts = traceSaturation(params, vocab, text, 7);
+    const whole = traceActivations(params, vocab, text, { gates: true }).gates;
+    expect(counts.steps).toBe(text.length);
+    let seen = 0;
+    for (const g of ['i', 'f', 'g', 'o']) {
+      for (let l = 0; l < 2; l++) {
+        for (let u = 0; u < 3; u++) {
+          const values = whole[l][g].map((v) => v[u]);
+          expect(counts.left[g][l][u]).toBe(values.filter((v) => v < 0.1).length);
+          expect(counts.right[g][l][u]).toBe(values.filter((v) => v > 0.9).length);
+          seen += counts.left[g][l][u] + counts.right[g][l][u];
+        }
+      }
+    }
+    expect(seen).toBeGreaterThan(0);
   });
 });
