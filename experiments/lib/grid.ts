@@ -67,3 +67,39 @@ export function workPerChar(kind: CellKind, V: number, H: number, L: number): nu
   const gates = { rnn: 1, lstm: 4, gru: 3 }[kind];
   return parameterCount({ kind, V, H, L }) - gates * H * V;
 }
+
+/** One cell of the finished table. */
+export interface TableEntry {
+  corpus: string;
+  budget: number;
+  layers: number;
+  kind: CellKind;
+  /** Test loss, nats/char. */
+  test: number;
+}
+
+/** How much better (lower test loss) than the other, in nats/char, in each matched setting where both were run. */
+export interface Margin {
+  setting: string;
+  gain: number;
+}
+
+/** `kind` against `than` at the same corpus, budget and depth: than's loss minus kind's (positive: kind is better). */
+export function kindMargins(table: readonly TableEntry[], kind: CellKind, than: CellKind): Margin[] {
+  return table
+    .filter((e) => e.kind === kind)
+    .flatMap((e) => {
+      const o = table.find((x) => x.kind === than && x.corpus === e.corpus && x.budget === e.budget && x.layers === e.layers);
+      return o ? [{ setting: `${e.corpus} ${e.layers}L/${e.budget}`, gain: o.test - e.test }] : [];
+    });
+}
+
+/** `to` layers against `from` layers at the same corpus, budget and cell: from's loss minus to's (positive: deeper is better). */
+export function depthGains(table: readonly TableEntry[], from: number, to: number): Margin[] {
+  return table
+    .filter((e) => e.layers === to)
+    .flatMap((e) => {
+      const o = table.find((x) => x.layers === from && x.corpus === e.corpus && x.budget === e.budget && x.kind === e.kind);
+      return o ? [{ setting: `${e.corpus} ${e.kind}/${e.budget}`, gain: o.test - e.test }] : [];
+    });
+}

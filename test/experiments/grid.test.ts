@@ -2,7 +2,7 @@
 // iterations as the Trainer counts them, and the training order.
 
 import { describe, expect, it } from 'vitest';
-import { type GridRun, iterationsOf, matchedHidden, orderRuns } from '../../experiments/lib/grid.ts';
+import { depthGains, type GridRun, iterationsOf, kindMargins, matchedHidden, orderRuns, type TableEntry } from '../../experiments/lib/grid.ts';
 import { Trainer } from '../../src/index.ts';
 
 describe('matchedHidden', () => {
@@ -38,5 +38,32 @@ describe('orderRuns', () => {
       ({ name: `${kind}${layers}-${budget}`, kind, layers, budget, work: cost }) as GridRun;
     const runs = [run('rnn', 3, 64, 5), run('lstm', 3, 128, 9), run('lstm', 1, 64, 1), run('gru', 3, 64, 6), run('lstm', 3, 64, 4), run('gru', 2, 128, 7)];
     expect(orderRuns(runs, (r) => r.work).map((r) => r.name)).toEqual(['lstm3-64', 'gru3-64', 'lstm3-128', 'lstm1-64', 'rnn3-64', 'gru2-128']);
+  });
+});
+
+describe('kindMargins and depthGains', () => {
+  // a made-up table: one corpus, one budget; losses chosen so each answer is a subtraction
+  const e = (kind: GridRun['kind'], layers: number, test: number): TableEntry => ({ corpus: 'c', budget: 64, layers, kind, test });
+  const table = [e('rnn', 1, 2.0), e('lstm', 1, 1.5), e('gru', 1, 1.6), e('rnn', 2, 1.9), e('lstm', 2, 1.4), e('gru', 2, 1.45), e('lstm', 3, 1.42)];
+
+  it('kind against kind at the same setting: positive when the first is better', () => {
+    // lstm vs rnn: 1 layer 2.0 − 1.5 = 0.5; 2 layers 1.9 − 1.4 = 0.5; 3 layers: no rnn, left out
+    expect(kindMargins(table, 'lstm', 'rnn').map((m) => [m.setting, +m.gain.toFixed(9)])).toEqual([
+      ['c 1L/64', 0.5],
+      ['c 2L/64', 0.5],
+    ]);
+    // rnn vs gru: 1.6 − 2.0 = −0.4, 1.45 − 1.9 = −0.45
+    expect(kindMargins(table, 'rnn', 'gru').map((m) => +m.gain.toFixed(9))).toEqual([-0.4, -0.45]);
+  });
+
+  it('depth against depth with the same cell: positive when deeper is better', () => {
+    // 1 → 2: rnn 2.0 − 1.9, lstm 1.5 − 1.4, gru 1.6 − 1.45
+    expect(depthGains(table, 1, 2).map((m) => [m.setting, +m.gain.toFixed(9)])).toEqual([
+      ['c rnn/64', 0.1],
+      ['c lstm/64', 0.1],
+      ['c gru/64', 0.15],
+    ]);
+    // 2 → 3: only the lstm has both, 1.4 − 1.42 = −0.02 (deeper is worse)
+    expect(depthGains(table, 2, 3).map((m) => +m.gain.toFixed(9))).toEqual([-0.02]);
   });
 });
