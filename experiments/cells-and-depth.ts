@@ -40,7 +40,8 @@ const QUICK = { budgets: [4, 6], training: { ...TRAINING, seqLength: 10, batchSi
 
 /** The training settings in words, read from a run's options and the characters it trains on. */
 function settings(o: Partial<TrainerOptions>, charsOf: (corpus: string) => number, quick: boolean): string {
-  const chars = (c: CorpusInfo): string => `${quick ? 1 : c.epochs} epoch${quick ? '' : 's'} on ${c.label} (${(charsOf(c.name) / 1e6).toFixed(2)} M characters)`;
+  const chars = (c: CorpusInfo): string =>
+    `${quick ? 1 : c.epochs} epoch${quick ? '' : 's'} on ${c.label} (${(charsOf(c.name) / 1e6).toFixed(2)} M characters)`;
   return `Training, the same for every run: RMSprop (α = 0.95, ε = 1e-8; the paper's optimiser and decay rate) at a learning rate of ${o.lr},
 unrolled over ${o.seqLength} steps (the paper: 100), ${o.batchSize} streams per batch (char-rnn's default: 50), each gradient entry clipped to ±${o.clip} (char-rnn),
 weights initialised uniformly in ±0.08, no dropout (these models are too small and too briefly trained to overfit; the paper

@@ -124,8 +124,8 @@ export {
   pointChart,
   type Rule,
   renderChart,
-  scatterChart,
   type Series,
+  scatterChart,
   type TextHeatmapOptions,
   textHeatmap,
 } from './plot.ts';

@@ -65,7 +65,10 @@ export async function cellsReport(input: {
     const label = (b: number, L: number): string => `${layersLabel(L)}, LSTM-${b} budget`;
     const rows = budgets.flatMap((b) => DEPTHS.map((L) => [label(b, L), ...KINDS.map((k) => f3(find(c.name, b, L, k).test))]));
     const sizes = budgets.flatMap((b) =>
-      DEPTHS.map((L) => [label(b, L), ...KINDS.map((k) => `${find(c.name, b, L, k).run.hidden} (${find(c.name, b, L, k).run.params.toLocaleString('en-US')})`)]),
+      DEPTHS.map((L) => [
+        label(b, L),
+        ...KINDS.map((k) => `${find(c.name, b, L, k).run.hidden} (${find(c.name, b, L, k).run.params.toLocaleString('en-US')})`),
+      ]),
     );
     for (const b of budgets) {
       figures[`validation-${c.name}-${b}.svg`] = await lineChart(
@@ -153,7 +156,7 @@ ${charts.join(' ')}`);
     `- **Best losses**: ${corpora.map((c) => `${c.label} ${f3(best(c.name).test)} (${bestOf(best(c.name))}; the paper's best LSTM ${PAPER_BEST[c.name]})`).join('; ')}. The paper trained larger models (up to 512 units) for 50 epochs with early stopping and per-model dropout; ours are its two smallest budgets trained for ${corpora.map((c) => `${c.epochs} epochs on ${c.label}`).join(' and ')}, so compare orderings, not levels.`,
     ...(saturation.length > 0
       ? [
-          '- **Gate saturation** (the paper: the first layer\'s gates are rarely saturated and saturation grows with depth; some LSTM forget gates stay right-saturated, cells that remember over long spans). Ours, the σ gates\' mean fraction of saturated steps per layer, and the units right-saturated at more than 90% of the steps:',
+          "- **Gate saturation** (the paper: the first layer's gates are rarely saturated and saturation grows with depth; some LSTM forget gates stay right-saturated, cells that remember over long spans). Ours, the σ gates' mean fraction of saturated steps per layer, and the units right-saturated at more than 90% of the steps:",
           ...saturation.map(
             (s) =>
               `  - ${upper(s.run.kind)} on ${corpora.find((c) => c.name === s.run.corpus)!.label}: ${layerMeans(s)}; ${s.run.kind === 'lstm' ? 'forget' : 'update (z = 1 keeps h)'}-gate units: ${alwaysRight(s, s.run.kind === 'lstm' ? 'f' : 'z')} of ${s.run.hidden} in layers 1, 2, 3.`,

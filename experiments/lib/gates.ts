@@ -16,14 +16,16 @@ export interface SaturationCounts {
 }
 
 export function emptyCounts(names: readonly string[], layers: number, units: number, lo = 0.1, hi = 0.9): SaturationCounts {
-  const zeros = (): Record<string, number[][]> => Object.fromEntries(names.map((n) => [n, Array.from({ length: layers }, () => new Array<number>(units).fill(0))]));
+  const zeros = (): Record<string, number[][]> =>
+    Object.fromEntries(names.map((n) => [n, Array.from({ length: layers }, () => new Array<number>(units).fill(0))]));
   return { lo, hi, steps: 0, left: zeros(), right: zeros() };
 }
 
 /** Adds a trace's gates (gates[l][name][t], one value per unit) to the counts. */
 export function addSaturation(counts: SaturationCounts, gates: readonly Record<string, readonly ArrayLike<number>[]>[]): void {
   const names = Object.keys(counts.left);
-  if (gates.length !== counts.left[names[0]].length) throw new Error(`saturation: the trace has ${gates.length} layers, the counts ${counts.left[names[0]].length}`);
+  if (gates.length !== counts.left[names[0]].length)
+    throw new Error(`saturation: the trace has ${gates.length} layers, the counts ${counts.left[names[0]].length}`);
   const steps = gates[0][names[0]].length;
   gates.forEach((layer, l) => {
     for (const n of names) {
