@@ -93,6 +93,8 @@ export { configOf, initParams, inputWeight, type Params, paramShapes, type RNNCo
 export * as rnn1Manual from './models/rnn1.manual.ts';
 export * as rnn2Manual from './models/rnn2.manual.ts';
 export * as rnnNManual from './models/rnnN.manual.ts';
+// ---- a character n-gram baseline with interpolated Kneser-Ney smoothing (ngram section) -----
+export { type Discount, KneserNey, modifiedDiscounts, type NgramOptions, type Term } from './ngram/kneser-ney.ts';
 // ---- training, evaluation and sampling (training section) ---------------------------------
 export {
   arraysFinite,
