@@ -66,13 +66,19 @@ export class PairTable<C extends string> {
     capacity = 1024,
   ) {
     this.capacity = capacity;
-    budget.claim(capacity * this.entryBytes() + 2 * capacity * 4, `the ${name}`);
+    const slotCount = PairTable.slotsFor(capacity);
+    budget.claim(capacity * this.entryBytes() + slotCount * 4, `the ${name}`);
     this.a = new Uint32Array(capacity);
     this.b = new Uint32Array(capacity);
     this.col = {} as Record<C, Column>;
     for (const k of Object.keys(types) as C[]) this.col[k] = new types[k](capacity);
-    this.slots = new Int32Array(2 * capacity);
-    this.mask = 2 * capacity - 1;
+    this.slots = new Int32Array(slotCount);
+    this.mask = slotCount - 1;
+  }
+
+  /** NOTE: a power of two (the mask must be all ones), at a load of at most 3/4 when `capacity` entries are in use. */
+  static slotsFor(capacity: number): number {
+    return 2 ** Math.ceil(Math.log2(capacity / 0.75));
   }
 
   /** Bytes per entry in the key and value columns (the slots come on top: 4 bytes each). */
@@ -120,7 +126,7 @@ export class PairTable<C extends string> {
   private grow(): void {
     const old = this.bytes();
     const capacity = Math.ceil(this.capacity * 1.5);
-    const slotCount = 2 ** Math.ceil(Math.log2(capacity / 0.75));
+    const slotCount = PairTable.slotsFor(capacity);
     if (slotCount > 2 ** 31) throw new SizeError(`${this.budget.what} has more than 2^30 ${this.name}: use a smaller --order or a shorter text`);
     const more = capacity * this.entryBytes() + slotCount * 4;
     this.budget.claim(more, `${capacity.toLocaleString('en-US')} ${this.name}`);
