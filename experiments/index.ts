@@ -4,9 +4,10 @@ import latex from './latex.ts';
 import type { Experiment } from './lib/experiment.ts';
 import linux from './linux.ts';
 import names from './names.ts';
+import ngram from './ngram.ts';
 import shakespeareLarger from './shakespeare-larger.ts';
 import tangPoems from './tang-poems.ts';
 import temperature from './temperature.ts';
 import trainingStages from './training-stages.ts';
 
-export const EXPERIMENTS: readonly Experiment[] = [trainingStages, names, temperature, tangPoems, shakespeareLarger, linux, latex];
+export const EXPERIMENTS: readonly Experiment[] = [trainingStages, names, temperature, tangPoems, shakespeareLarger, linux, latex, ngram];
