@@ -55,6 +55,23 @@ export {
 export { type SvgRenderer, svgRenderer } from './graph/svg.ts';
 // ---- looking inside a trained model (inspect section) ---------------------------------------
 export { type Guess, type Trace, type TraceOptions, traceActivations } from './inspect.ts';
+// ---- which cells track what (interpret section): states over a text, scores per feature, coloured text ----
+export { type CellStates, type CellStatesOptions, cellSeries, cellStates } from './interpret/states.ts';
+export { type ColoredTextOptions, type ColoredTextPanel, coloredTextSvg } from './interpret/svg.ts';
+export {
+  auc,
+  bestStrength,
+  cellsTrackingAny,
+  type Feature,
+  type FeatureKind,
+  pearson,
+  type RankedCell,
+  rankCells,
+  strength,
+  type Thresholds,
+  type Tracking,
+  trackFeatures,
+} from './interpret/track.ts';
 export {
   checkArrayLength,
   checkJob,
