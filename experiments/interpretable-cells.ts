@@ -294,7 +294,7 @@ const experiment: Experiment = {
     };
     const verdict = (r: CorpusResult, feature: string): string => {
       const k = r.analysis.features.findIndex((f) => f.name === feature);
-      if (k < 0) return 'not measured (absent from the stretch)';
+      if (k < 0) return 'not measured: absent from the stretch';
       const t = r.analysis.trained.top[k][0],
         u = r.analysis.untrained.top[k][0];
       const bar = THRESHOLDS[r.analysis.trained.trackings[k].measure];
