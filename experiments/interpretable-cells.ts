@@ -63,7 +63,7 @@ const CORPORA: CorpusSpec[] = [
 ];
 
 function atOrAfter(i: number, from: number): number {
-  return i >= from ? i : from;
+  return Math.max(i, from);
 }
 
 /** Characters analysed per corpus, the warm-up before them, and the length of a coloured passage. */
