@@ -50,7 +50,7 @@ export function binary(
   b: Float64Array,
   bs: Shape,
   outShape: Shape,
-  out = new Float64Array(size(outShape)),
+  out: Float64Array = new Float64Array(size(outShape)),
 ): Float64Array {
   const n = out.length;
   if (a.length === n && b.length === n) {
@@ -102,7 +102,7 @@ function isTrailing(inner: Shape, outer: Shape): boolean {
   return true;
 }
 
-export function map(a: Float64Array, f: (x: number) => number, out = new Float64Array(a.length)): Float64Array {
+export function map(a: Float64Array, f: (x: number) => number, out: Float64Array = new Float64Array(a.length)): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = f(a[i]);
   return out;
 }
@@ -113,13 +113,13 @@ export function chain(
   x: Float64Array,
   y: Float64Array,
   f: (x: number, y: number) => number,
-  out = new Float64Array(dy.length),
+  out: Float64Array = new Float64Array(dy.length),
 ): Float64Array {
   for (let i = 0; i < dy.length; i++) out[i] = dy[i] * f(x[i], y[i]);
   return out;
 }
 
-export function add(a: Float64Array, b: Float64Array, out = new Float64Array(a.length)): Float64Array {
+export function add(a: Float64Array, b: Float64Array, out: Float64Array = new Float64Array(a.length)): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
   return out;
 }
@@ -128,13 +128,13 @@ export function addInto(a: Float64Array, b: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
 }
 
-export function scale(a: Float64Array, s: number, out = new Float64Array(a.length)): Float64Array {
+export function scale(a: Float64Array, s: number, out: Float64Array = new Float64Array(a.length)): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i] * s;
   return out;
 }
 
 /** Sum `g` (shape `from`) down to shape `to`, which `from` is a broadcast of (out zeroed). */
-export function sumTo(g: Float64Array, from: Shape, to: Shape, out = new Float64Array(size(to))): Float64Array {
+export function sumTo(g: Float64Array, from: Shape, to: Shape, out: Float64Array = new Float64Array(size(to))): Float64Array {
   const rank = from.length;
   const st = broadcastStrides(to, rank);
   if (isTrailing(to, from)) {
@@ -157,7 +157,12 @@ export function sumTo(g: Float64Array, from: Shape, to: Shape, out = new Float64
 }
 
 /** Sum over one axis (removed from the shape; out zeroed). */
-export function sumAxis(a: Float64Array, s: Shape, axis: number, out = new Float64Array(size(s.slice(0, axis)) * size(s.slice(axis + 1)))): Float64Array {
+export function sumAxis(
+  a: Float64Array,
+  s: Shape,
+  axis: number,
+  out: Float64Array = new Float64Array(size(s.slice(0, axis)) * size(s.slice(axis + 1))),
+): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
     inner = size(s.slice(axis + 1));
@@ -172,7 +177,7 @@ export function sumAxis(a: Float64Array, s: Shape, axis: number, out = new Float
 }
 
 /** Repeat `g` (shape s without `axis`) n times along `axis`: the adjoint of sumAxis. */
-export function expandAxis(g: Float64Array, s: Shape, axis: number, out = new Float64Array(size(s))): Float64Array {
+export function expandAxis(g: Float64Array, s: Shape, axis: number, out: Float64Array = new Float64Array(size(s))): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
     inner = size(s.slice(axis + 1));
@@ -194,7 +199,7 @@ export function sum(a: Float64Array): number {
   return s0 + s1;
 }
 
-export function transpose(a: Float64Array, rows: number, cols: number, out = new Float64Array(rows * cols)): Float64Array {
+export function transpose(a: Float64Array, rows: number, cols: number, out: Float64Array = new Float64Array(rows * cols)): Float64Array {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
   return out;
 }
@@ -206,7 +211,7 @@ export function sliceAxis(
   axis: number,
   start: number,
   end: number,
-  out = new Float64Array(size(s.slice(0, axis)) * (end - start) * size(s.slice(axis + 1))),
+  out: Float64Array = new Float64Array(size(s.slice(0, axis)) * (end - start) * size(s.slice(axis + 1))),
 ): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
@@ -217,7 +222,7 @@ export function sliceAxis(
 }
 
 /** The adjoint of sliceAxis: `g` placed at [start, end) along `axis` of a zero array of shape s (out zeroed). */
-export function padAxis(g: Float64Array, s: Shape, axis: number, start: number, end: number, out = new Float64Array(size(s))): Float64Array {
+export function padAxis(g: Float64Array, s: Shape, axis: number, start: number, end: number, out: Float64Array = new Float64Array(size(s))): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
     inner = size(s.slice(axis + 1));
@@ -242,7 +247,7 @@ export function concatAxis(parts: Float64Array[], shapes: Shape[], axis: number,
 }
 
 /** Rows `idx` of a rows×cols table. */
-export function gatherRows(table: Float64Array, cols: number, idx: ArrayLike<number>, out = new Float64Array(idx.length * cols)): Float64Array {
+export function gatherRows(table: Float64Array, cols: number, idx: ArrayLike<number>, out: Float64Array = new Float64Array(idx.length * cols)): Float64Array {
   for (let r = 0; r < idx.length; r++) out.set(table.subarray(idx[r] * cols, (idx[r] + 1) * cols), r * cols);
   return out;
 }
@@ -266,7 +271,7 @@ export function softmaxCrossEntropy(
   N: number,
   C: number,
   targets: ArrayLike<number>,
-  probs = new Float64Array(N * C),
+  probs: Float64Array = new Float64Array(N * C),
 ): { loss: number; probs: Float64Array } {
   let loss = 0;
   for (let r = 0; r < N; r++) {
