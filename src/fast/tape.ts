@@ -2,7 +2,10 @@
 // arrays live in the memory of a float64 WebAssembly kernel set (wasm.ts). Place a model's
 // parameters on it (`place`) and the engine's ops and gradient rules run there unchanged: the
 // matrix products on the SIMD kernels (and on two threads with `threads: 2`), the other loops the
-// readable ones of src/engine/kernels/array.ts, writing into this memory instead of allocating.
+// readable ones of src/engine/kernels/array.ts, writing into this memory instead of allocating,
+// except for the hottest: eˣ, tanh and σ with their chain rules, and the four arithmetic operators
+// on equal shapes or a row repeated (a bias), which run on SIMD kernels (mapUnary, chainUnary,
+// binaryRows in kernels.ts) when their operands are in this memory.
 //
 // Memory: [placed tensors (parameters), kept until dispose | the arena of one step].
 // Every array an op or the tape asks for during a step comes from the arena by bumping a pointer;
@@ -20,7 +23,7 @@
 import * as array from '../engine/kernels/array.ts';
 import { type Kernels, tsKernels } from '../engine/kernels/index.ts';
 import { Tensor } from '../engine/tensor.ts';
-import type { FastKernels } from './kernels.ts';
+import { BINARY_CODES, type FastKernels, UNARY_CODES } from './kernels.ts';
 import { type WasmKernels, wasmKernels } from './wasm.ts';
 
 /** The arena cannot hold one step's arrays: nothing placed has changed; retry with more bytes. */
@@ -107,6 +110,9 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
     };
   }
   const size = array.size;
+  const inMem = (a: Float64Array) => a.buffer === buffer;
+  /** The code of a unary op with a SIMD kernel, or -1. NOTE: trusts the engine's op names (the tests hold each kernel to the op's own f). */
+  const unaryCode = (op: string | undefined): number => (op !== undefined && Object.hasOwn(UNARY_CODES, op) ? UNARY_CODES[op as keyof typeof UNARY_CODES] : -1);
 
   const backend: WasmTapeBackend = {
     ...tsKernels, // the kernels that change an array in place or return a number: addInto, scatterAddRows, sum
@@ -118,9 +124,29 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
     matmulNN: gemm(k.gemmNN),
     matmulNT: gemm(k.gemmNT),
     matmulTN: gemm(k.gemmTN),
-    binary: (op, a, as, b, bs, os) => array.binary(op, a, as, b, bs, os, take(size(os))),
-    map: (a, f) => array.map(a, f, take(a.length)),
-    chain: (dy, x, y, f) => array.chain(dy, x, y, f, take(dy.length)),
+    binary(op, a, as, b, bs, os) {
+      const n = size(os);
+      const out = take(n);
+      if (n > 0 && a.length === n && inMem(a) && inMem(b) && (b.length === n || array.isTrailing(bs, os))) {
+        k.binaryRows(out, a, b, n, b.length, BINARY_CODES[op]);
+        return out;
+      }
+      return array.binary(op, a, as, b, bs, os, out);
+    },
+    map(a, f, op) {
+      const code = unaryCode(op);
+      if (code < 0 || !inMem(a)) return array.map(a, f, take(a.length));
+      const out = take(a.length);
+      k.mapUnary(out, a, a.length, code);
+      return out;
+    },
+    chain(dy, x, y, f, op) {
+      const code = unaryCode(op);
+      if (code < 0 || !inMem(dy) || !inMem(y)) return array.chain(dy, x, y, f, take(dy.length));
+      const out = take(dy.length);
+      k.chainUnary(out, dy, y, dy.length, code);
+      return out;
+    },
     add: (a, b) => array.add(a, b, take(a.length)),
     scale: (a, s) => array.scale(a, s, take(a.length)),
     sumTo: (g, from, to) => array.sumTo(g, from, to, zeros(size(to))),

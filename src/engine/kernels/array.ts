@@ -93,7 +93,7 @@ export function binary(
 }
 
 /** True when `inner` equals the trailing axes of `outer` (ignoring leading 1s), e.g. [H] in [T, H]. */
-function isTrailing(inner: Shape, outer: Shape): boolean {
+export function isTrailing(inner: Shape, outer: Shape): boolean {
   let i = 0;
   while (i < inner.length && inner[i] === 1 && inner.length - i > outer.length) i++;
   const k = inner.length - i;

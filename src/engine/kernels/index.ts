@@ -22,8 +22,13 @@ export interface Kernels {
   matmulNT(A: Float64Array, B: Float64Array, C: Float64Array, M: number, K: number, N: number, acc?: boolean): void;
   matmulTN(A: Float64Array, B: Float64Array, C: Float64Array, M: number, K: number, N: number, acc?: boolean): void;
   binary: typeof array.binary;
-  map: typeof array.map;
-  chain: typeof array.chain;
+  /**
+   * out[i] = f(x[i]). `op` is the engine's name for f ('tanh', 'sigmoid', …): a backend may run
+   * its own kernel for a function it knows by name (tests hold it to f); the reference runs f.
+   */
+  map(a: Float64Array, f: (x: number) => number, op?: string): Float64Array;
+  /** out[i] = dy[i] · f′(x[i], y[i]), the chain rule for the unary op `op` (as in map). */
+  chain(dy: Float64Array, x: Float64Array, y: Float64Array, f: (x: number, y: number) => number, op?: string): Float64Array;
   add: typeof array.add;
   addInto: typeof array.addInto;
   scale: typeof array.scale;
@@ -46,6 +51,8 @@ export const tsKernels: Kernels = {
   zeros: (n) => new Float64Array(n),
   copy: (a) => a.slice(),
   ...array,
+  map: (a, f) => array.map(a, f),
+  chain: (dy, x, y, f) => array.chain(dy, x, y, f),
   matmulNN,
   matmulNT,
   matmulTN,

@@ -62,8 +62,8 @@ export function neg(a: Tensor): Tensor {
 /** An elementwise function f with derivative df(x, y) written in terms of the input x and the output y. */
 function unary(op: string, a: Tensor, f: (x: number) => number, df: (x: number, y: number) => number): Tensor {
   const be = a.backend;
-  const y = be.map(a.data, f);
-  return record(op, [a], y, a.shape, (dy) => [Tensor.on(be, be.chain(dy.data, a.data, y, df), a.shape)]);
+  const y = be.map(a.data, f, op);
+  return record(op, [a], y, a.shape, (dy) => [Tensor.on(be, be.chain(dy.data, a.data, y, df, op), a.shape)]);
 }
 
 export const exp = (a: Tensor) => unary('exp', a, Math.exp, (_x, y) => y); //             d(eˣ) = eˣ dx
