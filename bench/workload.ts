@@ -1,7 +1,7 @@
 // One benchmark workload in its own process (bench/run.ts starts one per row, so each row's peak
 // memory is its own and no row inherits another's JIT state). Prints one JSON line.
 //
-//   node --import tsx bench/workload.ts W2 wasm f32 2 <reps> <windowSeconds>
+//   node --import tsx bench/workload.ts W2 wasm f32 2 <reps> <windowSeconds> [manual|tape]
 
 import { readFileSync } from 'node:fs';
 import {
@@ -39,7 +39,7 @@ export function macsPerChar(c: CharRNNConfig): number {
 }
 
 async function main(): Promise<void> {
-  const [name, kernels, dtype, threads, reps, windowSec] = process.argv.slice(2);
+  const [name, kernels, dtype, threads, reps, windowSec, grad = 'manual'] = process.argv.slice(2);
   const w = WORKLOADS[name];
   const text = readFileSync(new URL('../data/tinyshakespeare.txt', import.meta.url), 'utf8');
   let work: () => number,
@@ -47,7 +47,13 @@ async function main(): Promise<void> {
     flopsPerChar: number,
     dispose = () => {};
   if (w.train) {
-    const t = Trainer.fromText(text, { ...w.train, kernels: kernels as KernelChoice, dtype: dtype as DType, threads: Number(threads) });
+    const t = Trainer.fromText(text, {
+      ...w.train,
+      kernels: kernels as KernelChoice,
+      dtype: dtype as DType,
+      threads: Number(threads),
+      grad: grad as 'manual' | 'tape',
+    });
     config = t.config;
     flopsPerChar = 6 * macsPerChar(config); // forward, and backward's two products per forward one
     work = () => (t.step(), t.charsPerStep);
@@ -85,6 +91,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       workload: name,
+      grad,
       kernels,
       dtype,
       threads: Number(threads),

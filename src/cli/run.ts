@@ -13,6 +13,7 @@ import { evalCommand, evalSpec } from './eval.ts';
 import { gradcheckCommand, gradcheckSpec } from './gradcheck.ts';
 import { graphCommand, graphSpec } from './graph.ts';
 import { type Io, packageVersion } from './io.ts';
+import { ngramCommand, ngramSpec } from './ngram.ts';
 import { plotCommand, plotSpec } from './plot.ts';
 import { sampleCommand, sampleSpec } from './sample.ts';
 import { trainCommand, trainSpec } from './train.ts';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { brief: string; run: (argv: string[], io: Io) =>
   train: { brief: trainSpec.brief, run: trainCommand },
   sample: { brief: sampleSpec.brief, run: sampleCommand },
   eval: { brief: evalSpec.brief, run: evalCommand },
+  ngram: { brief: ngramSpec.brief, run: ngramCommand },
   gradcheck: { brief: gradcheckSpec.brief, run: gradcheckCommand },
   plot: { brief: plotSpec.brief, run: plotCommand },
   data: { brief: dataSpec.brief, run: dataCommand },
