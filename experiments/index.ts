@@ -12,4 +12,15 @@ import tangPoems from './tang-poems.ts';
 import temperature from './temperature.ts';
 import trainingStages from './training-stages.ts';
 
-export const EXPERIMENTS: readonly Experiment[] = [trainingStages, names, temperature, tangPoems, shakespeareLarger, linux, latex, cellsAndDepth, interpretableCells, ngram];
+export const EXPERIMENTS: readonly Experiment[] = [
+  trainingStages,
+  names,
+  temperature,
+  tangPoems,
+  shakespeareLarger,
+  linux,
+  latex,
+  cellsAndDepth,
+  interpretableCells,
+  ngram,
+];
