@@ -16,8 +16,15 @@ import { type CellKind, type CharRNNConfig, GATES, HAS_CELL_STATE, paramShapes, 
 import { type OptimName, optimSlots } from '../optim/optim.ts';
 import { type Arena, arenaBytes, type DType, type FloatArray } from './kernels.ts';
 
-/** How many groups the streams of a step are cut into (at most; B = 1 is one group). */
+/** How many groups the streams of a step are cut into (at most; a small B is one group). */
 export const STREAM_GROUPS = 2;
+/**
+ * NOTE: the float32 matrix kernels compute 5 rows at a time (kernels/assembly/gemm.ts), so a group's
+ * per-step products run fastest with a multiple of 5 streams: the first group gets the multiple of 5
+ * nearest half of B, and B below 10 stays one group (groups of 1 to 4 rows would run at a fraction
+ * of the kernels' speed, on one thread as on two).
+ */
+const GROUP_STEP = 5;
 
 /**
  * What each cell kind keeps besides the common arrays, one type per kind: adding a kind to
@@ -73,16 +80,15 @@ export interface FastModelShape {
   dropout: boolean;
 }
 
-/** The streams of each group: [b0, Bg] pairs, the first groups one stream larger when B does not divide. */
+/** The streams of each group: [b0, Bg] pairs. A function of B alone, never of the number of threads. */
 export function streamGroups(B: number): [number, number][] {
-  const G = Math.min(STREAM_GROUPS, B);
-  const out: [number, number][] = [];
-  for (let g = 0, b0 = 0; g < G; g++) {
-    const Bg = Math.floor(B / G) + (g < B % G ? 1 : 0);
-    out.push([b0, Bg]);
-    b0 += Bg;
-  }
-  return out;
+  if (STREAM_GROUPS !== 2) throw new Error('streamGroups: written for two groups');
+  if (B < 2 * GROUP_STEP) return [[0, B]];
+  const first = GROUP_STEP * Math.round(B / 2 / GROUP_STEP);
+  return [
+    [0, first],
+    [first, B - first],
+  ];
 }
 
 /** Every array a FastCharRNN of this shape uses, from one arena (the kernel set, or a counter). */

@@ -14,15 +14,20 @@ import { OPTIM_DEFAULTS } from '../../src/optim/optim.ts';
 import { wasmSupport } from './sets.ts';
 
 describe('streamGroups', () => {
-  it('cuts B into at most two groups by B alone, the first one larger when B is odd', () => {
+  it('cuts B into two groups by B alone, the first a multiple of 5 near half; B below 10 is one group', () => {
     expect(streamGroups(1)).toEqual([[0, 1]]);
-    expect(streamGroups(2)).toEqual([
-      [0, 1],
-      [1, 1],
+    expect(streamGroups(9)).toEqual([[0, 9]]);
+    expect(streamGroups(10)).toEqual([
+      [0, 5],
+      [5, 5],
     ]);
-    expect(streamGroups(7)).toEqual([
-      [0, 4],
-      [4, 3],
+    expect(streamGroups(13)).toEqual([
+      [0, 5],
+      [5, 8],
+    ]);
+    expect(streamGroups(32)).toEqual([
+      [0, 15],
+      [15, 17],
     ]);
     expect(streamGroups(50)).toEqual([
       [0, 25],
@@ -71,10 +76,11 @@ async function steps(way: Way, dtype: 'f32' | 'f64', kind: CellKind, L: number, 
 describe.skipIf(!wasmSupport.ok || !wasmSupport.threads)('a step split by streams', () => {
   for (const kind of CELL_KINDS) {
     for (const [L, H, B, T, dropout] of [
-      [2, 64, 50, 12, true], // products large enough to share (the product-sharing way really shares)
-      [1, 33, 7, 9, false], // odd B: groups of 4 and 3
-      [3, 8, 2, 5, true], // groups of one stream: matrix-vector kernels
-      [2, 16, 1, 6, false], // one stream: one group, nothing to split
+      [2, 64, 50, 12, true], // groups of 25; products large enough to share (the product-sharing way really shares)
+      [1, 33, 13, 9, false], // odd B: groups of 5 and 8
+      [3, 8, 10, 5, true], // groups of 5
+      [2, 16, 7, 6, false], // B below 10: one group, nothing to split
+      [1, 5, 1, 4, true], // one stream: one group, matrix-vector kernels
     ] as const) {
       it(`${kind} ${L}×${H}, B ${B}, T ${T}${dropout ? ', dropout' : ''}: the same bits on one thread and on two, either way`, async () => {
         for (const dtype of ['f32', 'f64'] as const) {
@@ -83,7 +89,7 @@ describe.skipIf(!wasmSupport.ok || !wasmSupport.threads)('a step split by stream
           const [one, ...others] = runs;
           for (const o of others) expect(o.out, `${dtype}: ${o.way.label}`).toEqual(one.out);
           const [split, shared] = others;
-          expect(split.stats.streamSplits, 'steps split by streams').toBe(B > 1 ? 4 : 0);
+          expect(split.stats.streamSplits, 'steps split by streams').toBe(B >= 10 ? 4 : 0);
           expect(shared.stats.streamSplits).toBe(0);
           if (H === 64) expect(shared.stats.splits, 'products shared').toBeGreaterThan(0);
         }
