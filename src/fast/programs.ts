@@ -56,7 +56,8 @@ export function programRunner(o: ProgramOptions): ProgramRunner {
         GROUP_METHODS.map((name, op) => [
           name,
           (...args: unknown[]): number => {
-            if (name === 'gemmNN' || name === 'gemmNT' || name === 'gemmTN') o.checkGemm(name, ...(args.slice(0, 6) as [FloatArray, FloatArray, FloatArray, number, number, number]));
+            if (name === 'gemmNN' || name === 'gemmNT' || name === 'gemmTN')
+              o.checkGemm(name, ...(args.slice(0, 6) as [FloatArray, FloatArray, FloatArray, number, number, number]));
             if (args.length > CALL - 2) throw new Error(`programs: ${name} takes ${args.length} arguments, a call holds ${CALL - 2}`);
             if (used + CALL > P.length) {
               full = true;

@@ -55,7 +55,8 @@ async function steps(way: Way, dtype: 'f32' | 'f64', kind: CellKind, L: number, 
     const m = new FastCharRNN(k, shape);
     m.setParams(initParams(config, rng));
     const out: number[][] = [];
-    const bits = (a: ArrayLike<number>) => Array.from(dtype === 'f32' ? new Uint32Array(Float32Array.from(a).buffer) : new Uint32Array(Float64Array.from(a).buffer));
+    const bits = (a: ArrayLike<number>) =>
+      Array.from(dtype === 'f32' ? new Uint32Array(Float32Array.from(a).buffer) : new Uint32Array(Float64Array.from(a).buffer));
     for (let i = 0; i < 3; i++) {
       const ids = () => Int32Array.from({ length: T * B }, () => rng.int(V));
       const batch = { inputs: ids(), targets: ids(), T, B };
