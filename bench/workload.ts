@@ -1,7 +1,7 @@
 // One benchmark workload in its own process (bench/run.ts starts one per row, so each row's peak
 // memory is its own and no row inherits another's JIT state). Prints one JSON line.
 //
-//   node --import tsx bench/workload.ts W2 wasm f32 2 <reps> <windowSeconds>
+//   node --import tsx bench/workload.ts W2 wasm f32 2 <reps> <windowSeconds> [manual|tape]
 
 import { fileURLToPath } from 'node:url';
 import {
@@ -27,7 +27,7 @@ export interface Workload {
   sample?: Omit<CharRNNConfig, 'vocabSize'>;
   /** The bundled text (default tinyshakespeare). */
   data?: string;
-  /** No row for the readable float64 path: too slow to time (W6: about a minute per step). */
+  /** No row for the readable float64 path nor the tape: too slow to time (W6: about a minute per step). */
   noReadable?: boolean;
 }
 
@@ -56,7 +56,7 @@ export function macsPerChar(c: CharRNNConfig): number {
 }
 
 async function main(): Promise<void> {
-  const [name, kernels, dtype, threads, reps, windowSec] = process.argv.slice(2);
+  const [name, kernels, dtype, threads, reps, windowSec, grad = 'manual'] = process.argv.slice(2);
   const w = WORKLOADS[name];
   const text = readTextFile(fileURLToPath(new URL(`../data/${w.data ?? 'tinyshakespeare.txt'}`, import.meta.url)));
   let work: () => number,
@@ -64,7 +64,13 @@ async function main(): Promise<void> {
     flopsPerChar: number,
     dispose = () => {};
   if (w.train) {
-    const t = Trainer.fromText(text, { ...w.train, kernels: kernels as KernelChoice, dtype: dtype as DType, threads: Number(threads) });
+    const t = Trainer.fromText(text, {
+      ...w.train,
+      kernels: kernels as KernelChoice,
+      dtype: dtype as DType,
+      threads: Number(threads),
+      grad: grad as 'manual' | 'tape',
+    });
     config = t.config;
     flopsPerChar = 6 * macsPerChar(config); // forward, and backward's two products per forward one
     work = () => (t.step(), t.charsPerStep);
@@ -102,6 +108,7 @@ async function main(): Promise<void> {
   console.log(
     JSON.stringify({
       workload: name,
+      grad,
       kernels,
       dtype,
       threads: Number(threads),

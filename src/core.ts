@@ -24,6 +24,7 @@ export { type Arena, arenaBytes, type DType, type FastKernels, type FloatArray, 
 export { FastCharRNN, type FastModelShape, fastModelBytes } from './fast/model.ts';
 export { DTYPES, defaultThreads, type Engine, KERNEL_CHOICES, type KernelChoice, makeKernels, resolveKernels, samplingStepper } from './fast/select.ts';
 export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
+export { ArenaFullError, type TapeBackendOptions, TapeRunner, type WasmTapeBackend, wasmTapeBackend } from './fast/tape.ts';
 export { applyUpdate, clipGrads, gradsFinite } from './fast/update.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 // ---- gradient checking (gradcheck section) -----------------------------------------------
@@ -55,6 +56,23 @@ export {
 export { type SvgRenderer, svgRenderer } from './graph/svg.ts';
 // ---- looking inside a trained model (inspect section) ---------------------------------------
 export { type Guess, type Trace, type TraceOptions, traceActivations } from './inspect.ts';
+// ---- which cells track what (interpret section): states over a text, scores per feature, coloured text ----
+export { type CellStates, type CellStatesOptions, cellSeries, cellStates } from './interpret/states.ts';
+export { type ColoredTextOptions, type ColoredTextPanel, coloredTextSvg } from './interpret/svg.ts';
+export {
+  auc,
+  bestStrength,
+  cellsTrackingAny,
+  type Feature,
+  type FeatureKind,
+  pearson,
+  type RankedCell,
+  rankCells,
+  strength,
+  type Thresholds,
+  type Tracking,
+  trackFeatures,
+} from './interpret/track.ts';
 export {
   checkArrayLength,
   checkJob,

@@ -425,7 +425,70 @@ function sumSquares<T>(g: usize, n: i32): f64 {
   return s;
 }
 
+// ---- the tape's elementwise ops (src/fast/tape.ts): codes as in src/fast/kernels.ts -----------
+
+/** out = f(x), f by code: 0 eˣ, 1 tanh, 2 σ (out may be x) */
+function mapUnary<T>(out: usize, x: usize, n: i32, code: i32): void {
+  let i = 0;
+  if (code == 0) {
+    for (; i + lanes<T>() <= n; i += lanes<T>()) st<T>(out + at<T>(i), vexp<T>(ld<T>(x + at<T>(i), true)), true);
+    for (; i < n; i++) st<T>(out + at<T>(i), vexp<T>(ld<T>(x + at<T>(i), false)), false);
+  } else if (code == 1) {
+    for (; i + lanes<T>() <= n; i += lanes<T>()) st<T>(out + at<T>(i), vtanh<T>(ld<T>(x + at<T>(i), true)), true);
+    for (; i < n; i++) st<T>(out + at<T>(i), vtanh<T>(ld<T>(x + at<T>(i), false)), false);
+  } else {
+    for (; i + lanes<T>() <= n; i += lanes<T>()) st<T>(out + at<T>(i), vsigmoid<T>(ld<T>(x + at<T>(i), true)), true);
+    for (; i < n; i++) st<T>(out + at<T>(i), vsigmoid<T>(ld<T>(x + at<T>(i), false)), false);
+  }
+}
+
+/** out = dy ⊙ f′, f′ from the output y = f(x) by code: 0 y, 1 1 − y², 2 y(1 − y) */
+function chainUnary<T>(out: usize, dy: usize, y: usize, n: i32, code: i32): void {
+  let i = 0;
+  if (code == 0) {
+    for (; i + lanes<T>() <= n; i += lanes<T>()) st<T>(out + at<T>(i), mul<T>(ld<T>(dy + at<T>(i), true), ld<T>(y + at<T>(i), true)), true);
+    for (; i < n; i++) st<T>(out + at<T>(i), mul<T>(ld<T>(dy + at<T>(i), false), ld<T>(y + at<T>(i), false)), false);
+  } else if (code == 1) {
+    for (; i + lanes<T>() <= n; i += lanes<T>()) st<T>(out + at<T>(i), mul<T>(ld<T>(dy + at<T>(i), true), dtanh<T>(ld<T>(y + at<T>(i), true))), true);
+    for (; i < n; i++) st<T>(out + at<T>(i), mul<T>(ld<T>(dy + at<T>(i), false), dtanh<T>(ld<T>(y + at<T>(i), false))), false);
+  } else {
+    for (; i + lanes<T>() <= n; i += lanes<T>()) st<T>(out + at<T>(i), mul<T>(ld<T>(dy + at<T>(i), true), dsig<T>(ld<T>(y + at<T>(i), true))), true);
+    for (; i < n; i++) st<T>(out + at<T>(i), mul<T>(ld<T>(dy + at<T>(i), false), dsig<T>(ld<T>(y + at<T>(i), false))), false);
+  }
+}
+
+@inline function binop<T>(code: i32, a: v128, b: v128): v128 {
+  if (code == 0) return v128.add<T>(a, b);
+  if (code == 1) return v128.sub<T>(a, b);
+  if (code == 2) return v128.mul<T>(a, b);
+  return v128.div<T>(a, b);
+}
+
+/** One row: out[j] = a[j] (op) b[j] for j < m. */
+@inline function binaryRow<T>(out: usize, a: usize, b: usize, m: i32, code: i32): void {
+  let j = 0;
+  for (; j + lanes<T>() <= m; j += lanes<T>()) st<T>(out + at<T>(j), binop<T>(code, ld<T>(a + at<T>(j), true), ld<T>(b + at<T>(j), true)), true);
+  for (; j < m; j++) st<T>(out + at<T>(j), binop<T>(code, ld<T>(a + at<T>(j), false), ld<T>(b + at<T>(j), false)), false);
+}
+
+/** out = a (op) b over n elements, b (m elements) repeated along the rows of a; op by code: 0 +, 1 −, 2 ×, 3 ÷ */
+function binaryRows<T>(out: usize, a: usize, b: usize, n: i32, m: i32, code: i32): void {
+  for (let r = 0; r < n; r += m) {
+    if (code == 0) binaryRow<T>(out + at<T>(r), a + at<T>(r), b, m, 0);
+    else if (code == 1) binaryRow<T>(out + at<T>(r), a + at<T>(r), b, m, 1);
+    else if (code == 2) binaryRow<T>(out + at<T>(r), a + at<T>(r), b, m, 2);
+    else binaryRow<T>(out + at<T>(r), a + at<T>(r), b, m, 3);
+  }
+}
+
 // ---- exports: <method>_f32 and <method>_f64, the TypeScript method's argument order ------------
+
+export function mapUnary_f32(out: usize, x: usize, n: i32, code: i32): void { mapUnary<f32>(out, x, n, code); }
+export function mapUnary_f64(out: usize, x: usize, n: i32, code: i32): void { mapUnary<f64>(out, x, n, code); }
+export function chainUnary_f32(out: usize, dy: usize, y: usize, n: i32, code: i32): void { chainUnary<f32>(out, dy, y, n, code); }
+export function chainUnary_f64(out: usize, dy: usize, y: usize, n: i32, code: i32): void { chainUnary<f64>(out, dy, y, n, code); }
+export function binaryRows_f32(out: usize, a: usize, b: usize, n: i32, m: i32, code: i32): void { binaryRows<f32>(out, a, b, n, m, code); }
+export function binaryRows_f64(out: usize, a: usize, b: usize, n: i32, m: i32, code: i32): void { binaryRows<f64>(out, a, b, n, m, code); }
 
 export function gatherRows_f32(out: usize, table: usize, ids: usize, bias: usize, M: i32, N: i32): void { gatherRows<f32>(out, table, ids, bias, M, N); }
 export function gatherRows_f64(out: usize, table: usize, ids: usize, bias: usize, M: i32, N: i32): void { gatherRows<f64>(out, table, ids, bias, M, N); }

@@ -66,13 +66,13 @@ export const trainSpec: CommandSpec = {
       name: 'grad',
       value: choices(GRAD_PATHS),
       default: D.grad,
-      help: 'gradients by hand-derived backprop (faster) or by the autodiff tape (float64, TypeScript)',
+      help: 'gradients by hand-derived backprop (faster) or by the autodiff tape (float64, on the --kernels below)',
     },
     {
       name: 'kernels',
       value: choices(KERNEL_CHOICES),
       default: D.kernels,
-      help: 'numeric kernels of the manual path: WebAssembly SIMD, or the reference TypeScript loops (auto: wasm when built)',
+      help: 'numeric kernels: WebAssembly SIMD, or the reference TypeScript loops (auto: wasm when built)',
     },
     {
       name: 'dtype',

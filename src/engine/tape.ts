@@ -11,16 +11,19 @@
 //     and the ProductGrads a weight receives at every time step are summed as one matrix product;
 //   - a graph runs backward once: each node's rule is dropped after use, so a second backward()
 //     through it throws instead of silently counting the gradient twice.
+// A tensor's gradient is summed on that tensor's backend (tensor.ts), so the whole backward pass
+// runs where the forward pass ran.
 
-import { K } from './kernels/index.ts';
-import { type BackwardRule, fmtShape, type Grad, ProductGrad, RowGrad, type Shape, sameShape, sizeOf, Tensor } from './tensor.ts';
+import type { Kernels } from './kernels/index.ts';
+import { type BackwardRule, backendOf, fmtShape, type Grad, ProductGrad, RowGrad, type Shape, sameShape, sizeOf, Tensor } from './tensor.ts';
 
-/** Wrap a forward result; attach a node only if some input takes part in differentiation. */
+/** Wrap a forward result (on its inputs' backend); attach a node only if some input takes part in differentiation. */
 export function record(op: string, inputs: Tensor[], data: Float64Array, shape: Shape, rule: BackwardRule): Tensor {
+  const be = backendOf(op, inputs);
   for (const x of inputs) {
-    if (x.requiresGrad) return new Tensor(data, shape, true, { op, inputs, rule });
+    if (x.requiresGrad) return new Tensor(data, shape, true, { op, inputs, rule }, be);
   }
-  return new Tensor(data, shape);
+  return Tensor.on(be, data, shape);
 }
 
 /** Reverse topological order of the graph below `root` (root first), without recursion. */
@@ -74,7 +77,7 @@ export function runBackward(root: Tensor, seed?: Tensor, observe?: (t: Tensor, g
   for (const t of order) if (t.node && t.node.rule === null) throw consumedError(t.node.op);
 
   const sums = new Map<Tensor, GradSum>();
-  sums.set(root, new GradSum(root.shape).add('backward', 0, seed));
+  sums.set(root, new GradSum(root.shape, root.backend).add('backward', 0, seed));
 
   // Reverse topological order: every consumer of a tensor is done before the tensor itself.
   for (const t of order) {
@@ -83,7 +86,7 @@ export function runBackward(root: Tensor, seed?: Tensor, observe?: (t: Tensor, g
     if (sum && observe) observe(t, sum.total());
     if (!t.node) {
       // a leaf: keep its gradient
-      if (sum) t.grad = t.grad ? new Tensor(K.add(t.grad.data, sum.total().data), t.shape) : sum.total(true);
+      if (sum) t.grad = t.grad ? Tensor.on(t.backend, t.backend.add(t.grad.data, sum.total().data), t.shape) : sum.total(true);
       continue;
     }
     const { op, inputs, rule } = t.node;
@@ -98,7 +101,7 @@ export function runBackward(root: Tensor, seed?: Tensor, observe?: (t: Tensor, g
         g = inGrads[i];
       if (!x.requiresGrad || g === null) continue;
       let s = sums.get(x);
-      if (!s) sums.set(x, (s = new GradSum(x.shape)));
+      if (!s) sums.set(x, (s = new GradSum(x.shape, x.backend)));
       s.add(op, i, g);
     }
   }
@@ -111,7 +114,10 @@ class GradSum {
   private readonly lhs: Tensor[] = []; // pending Σ lhsᵢᵀ·rhsᵢ (ProductGrads)
   private readonly rhs: Tensor[] = [];
 
-  constructor(readonly shape: Shape) {}
+  constructor(
+    readonly shape: Shape,
+    private readonly be: Kernels,
+  ) {}
 
   add(op: string, index: number, g: Grad): this {
     if (g instanceof RowGrad) {
@@ -122,7 +128,7 @@ class GradSum {
           `${op}: row gradient for input ${index} (${g.rows.length} rows, values ${fmtShape(g.values.shape)}) does not fit the input's shape ${fmtShape(this.shape)}`,
         );
       }
-      K.scatterAddRows(this.own().data, rowSize, g.rows, g.values.data);
+      this.be.scatterAddRows(this.own().data, rowSize, g.rows, g.values.data);
     } else if (g instanceof ProductGrad) {
       const [M, Kd] = g.a.shape,
         [M2, N] = g.d.shape;
@@ -134,10 +140,10 @@ class GradSum {
       this.lhs.push(g.a);
       this.rhs.push(g.d);
     } else {
-      const gi = sameShape(g.shape, this.shape) ? g : unbroadcast(op, index, g, this.shape);
+      const gi = sameShape(g.shape, this.shape) ? g : unbroadcast(this.be, op, index, g, this.shape);
       if (this.dense === null)
         this.dense = gi; // borrowed until we need to add into it
-      else K.addInto(this.own().data, gi.data);
+      else this.be.addInto(this.own().data, gi.data);
     }
     return this;
   }
@@ -149,7 +155,7 @@ class GradSum {
       const A =
         this.lhs.length === 1
           ? this.lhs[0].data
-          : K.concatAxis(
+          : this.be.concatAxis(
               this.lhs.map((t) => t.data),
               this.lhs.map((t) => t.shape),
               0,
@@ -157,36 +163,36 @@ class GradSum {
       const D =
         this.rhs.length === 1
           ? this.rhs[0].data
-          : K.concatAxis(
+          : this.be.concatAxis(
               this.rhs.map((t) => t.data),
               this.rhs.map((t) => t.shape),
               0,
             );
-      K.matmulTN(A, D, this.own().data, Kd, A.length / Kd, N, true);
+      this.be.matmulTN(A, D, this.own().data, Kd, A.length / Kd, N, true);
       this.lhs.length = 0;
       this.rhs.length = 0;
     }
-    if (this.dense === null) return Tensor.zeros(this.shape);
+    if (this.dense === null) return Tensor.on(this.be, this.be.zeros(sizeOf(this.shape)), this.shape);
     return mine ? this.own() : this.dense;
   }
 
   private own(): Tensor {
-    if (this.dense === null) this.dense = Tensor.zeros(this.shape);
-    else if (!this.owned) this.dense = this.dense.clone();
+    if (this.dense === null) this.dense = Tensor.on(this.be, this.be.zeros(sizeOf(this.shape)), this.shape);
+    else if (!this.owned) this.dense = Tensor.on(this.be, this.be.copy(this.dense.data), this.shape);
     this.owned = true;
     return this.dense;
   }
 }
 
 /** Sum a gradient in a broadcast shape back down to the input's shape. */
-function unbroadcast(op: string, index: number, g: Tensor, to: Shape): Tensor {
+function unbroadcast(be: Kernels, op: string, index: number, g: Tensor, to: Shape): Tensor {
   const from = g.shape;
   const lead = from.length - to.length;
   const ok = lead >= 0 && to.every((d, i) => d === from[i + lead] || d === 1);
   if (!ok) {
     throw new Error(`${op}: gradient for input ${index} has shape ${fmtShape(from)}, which does not reduce to the input's shape ${fmtShape(to)}`);
   }
-  return new Tensor(K.sumTo(g.data, from, to), to);
+  return Tensor.on(be, be.sumTo(g.data, from, to), to);
 }
 
 function consumedError(op: string): Error {

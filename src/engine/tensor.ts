@@ -5,7 +5,13 @@
 // Those nodes are the tape; `backward(y)` (tape.ts) walks them in reverse. Tensors computed only
 // from tensors that need no gradient carry no node, so inference builds no tape at all.
 // NOTE: this file knows nothing of the tape's walk: tape.ts imports it, never the other way round.
+//
+// Every tensor also carries its backend (kernels/index.ts): the kernels that ops on it run on and
+// where their results live. It is `tsKernels`, the readable TypeScript loops, unless the tensor was
+// placed on another backend (e.g. src/fast/tape.ts's WebAssembly one); an op runs on the backend
+// of its inputs (backendOf), so a model placed on a backend runs there with no change to its code.
 
+import { type Kernels, tsKernels } from './kernels/index.ts';
 import type { Rng } from './random.ts';
 
 export type Shape = readonly number[];
@@ -59,7 +65,14 @@ export class Tensor {
   /** The op that produced this tensor, when it is part of a graph. */
   readonly node: Node | null;
 
-  constructor(data: Float64Array, shape: Shape, requiresGrad = false, node: Node | null = null) {
+  constructor(
+    data: Float64Array,
+    shape: Shape,
+    requiresGrad = false,
+    node: Node | null = null,
+    /** The kernels that ops on this tensor run on. */
+    readonly backend: Kernels = tsKernels,
+  ) {
     const n = sizeOf(shape);
     if (data.length !== n) {
       throw new Error(`Tensor: data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
@@ -99,18 +112,19 @@ export class Tensor {
     return build(0, 0);
   }
 
-  /** Same data (shared, not copied), cut off from any graph. */
+  /** Same data (shared, not copied) and backend, cut off from any graph. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.data, this.shape, false, null, this.backend);
   }
 
-  /** Same data (shared), as a fresh leaf that asks for its gradient. */
+  /** Same data (shared) and backend, as a fresh leaf that asks for its gradient. */
   asParam(): Tensor {
-    return new Tensor(this.data, this.shape, true);
+    return new Tensor(this.data, this.shape, true, null, this.backend);
   }
 
+  /** A copy of the data on the JavaScript heap (it outlives any backend's step), same backend. */
   clone(): Tensor {
-    return new Tensor(this.data.slice(), this.shape);
+    return new Tensor(this.data.slice(), this.shape, false, null, this.backend);
   }
 
   toString(): string {
@@ -118,6 +132,11 @@ export class Tensor {
   }
 
   // ---- constructors -------------------------------------------------------------------------
+
+  /** `data` (from backend's kernels) as a tensor on `backend`, outside any graph. */
+  static on(backend: Kernels, data: Float64Array, shape: Shape): Tensor {
+    return new Tensor(data, shape, false, null, backend);
+  }
 
   static fromArray(values: NestedArray, requiresGrad = false): Tensor {
     const shape: number[] = [];
@@ -170,6 +189,20 @@ export class Tensor {
     for (let i = 0; i < t.data.length; i++) t.data[i] = lo + (hi - lo) * rng.uniform();
     return t;
   }
+}
+
+/**
+ * The backend an op on `inputs` runs on: the one they share, where tensors on the reference
+ * backend (constants such as a lifted number, or a dropout mask) go along with any other.
+ */
+export function backendOf(op: string, inputs: readonly Tensor[]): Kernels {
+  let be = tsKernels;
+  for (const x of inputs) {
+    if (x.backend === be || x.backend === tsKernels) continue;
+    if (be !== tsKernels) throw new Error(`${op}: its inputs are on two backends, ${be.name} and ${x.backend.name}`);
+    be = x.backend;
+  }
+  return be;
 }
 
 export function sizeOf(shape: Shape): number {

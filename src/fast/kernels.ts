@@ -113,6 +113,14 @@ export interface FastKernels extends VectorOps, Arena {
     H: number,
   ): void;
 
+  // ---- the tape's elementwise ops (tape.ts): functions and operators by code ---------------
+  /** out[i] = f(x[i]) for i < n, f = UNARY_CODES' function `code` (out may be x). */
+  mapUnary(out: FloatArray, x: FloatArray, n: number, code: number): void;
+  /** out[i] = dy[i] · f′ for i < n, f′ written with the output y = f(x): eˣ → y, tanh → 1 − y², σ → y(1 − y). */
+  chainUnary(out: FloatArray, dy: FloatArray, y: FloatArray, n: number, code: number): void;
+  /** out[i] = a[i] (op) b[i mod m] for i < n (m divides n; m = n for equal shapes), op = BINARY_CODES' `code`. */
+  binaryRows(out: FloatArray, a: FloatArray, b: FloatArray, n: number, m: number, code: number): void;
+
   // ---- loss ------------------------------------------------------------------------------
   /**
    * Softmax cross-entropy of M rows of logits Y (M, V) against targets; returns Σ_i −log p_i[target_i]
@@ -171,6 +179,11 @@ export interface ProgramRunner {
   /** Records how long that step took (ms), split by streams or not. */
   timed(key: string, split: boolean, ms: number): void;
 }
+
+/** The functions mapUnary and chainUnary know, by code (the engine's op names). */
+export const UNARY_CODES = { exp: 0, tanh: 1, sigmoid: 2 } as const;
+/** The operators binaryRows knows, by code (the engine's op names). */
+export const BINARY_CODES = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 
 /**
  * σ(x) = 1 / (1 + e^−x).
@@ -300,6 +313,24 @@ export function referenceKernels(dtype: DType): FastKernels {
           du[x + H] = daz;
           du[x + 2 * H] = dan * r;
         }
+      }
+    },
+
+    mapUnary(out, x, n, code) {
+      const f = code === UNARY_CODES.exp ? Math.exp : code === UNARY_CODES.tanh ? Math.tanh : sigmoid;
+      for (let i = 0; i < n; i++) out[i] = f(x[i]);
+    },
+    chainUnary(out, dy, y, n, code) {
+      for (let i = 0; i < n; i++) {
+        const v = y[i];
+        out[i] = dy[i] * (code === UNARY_CODES.exp ? v : code === UNARY_CODES.tanh ? 1 - v * v : v * (1 - v));
+      }
+    },
+    binaryRows(out, a, b, n, m, code) {
+      for (let i = 0; i < n; i++) {
+        const x = a[i],
+          y = b[i % m];
+        out[i] = code === BINARY_CODES.add ? x + y : code === BINARY_CODES.sub ? x - y : code === BINARY_CODES.mul ? x * y : x / y;
       }
     },
 

@@ -1,6 +1,9 @@
 // The two ways a Trainer runs its steps, behind one interface, chosen once when the trainer is made:
 //   ReadableEngine — the readable models in float64 (the tape, or the hand-derived *.manual.ts
-//                    files, on TypeScript loops) and the readable optimizers (src/optim);
+//                    files, on TypeScript loops) and the readable optimizers (src/optim); the
+//                    tape either on the engine's TypeScript kernels or, with the WebAssembly
+//                    kernels, on the tape backend of src/fast/tape.ts (parameters and every
+//                    tensor of a step in WebAssembly memory; the same code, float64);
 //   FastEngine     — src/fast/model.ts: the hand-derived maths on a kernel set (WebAssembly SIMD or
 //                    the reference TypeScript kernels, float32 or float64), with its own copies of
 //                    the parameters, the carried state and the optimizer's slots in kernel memory.
@@ -12,7 +15,9 @@
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
+import { TapeRunner } from '../fast/tape.ts';
 import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
+import { jobBytes } from '../limits.ts';
 import { charLossAndGrads, type GradPath } from '../models/charrnn.paths.ts';
 import type { Batch, CharRNNConfig, DropoutMasks, Params, State } from '../models/charrnn.ts';
 import { arraysFinite, type ClipMode, clipGradients } from '../optim/clip.ts';
@@ -49,31 +54,43 @@ interface Clipping {
   clip: number;
 }
 
-/** The readable path: float64 Tensors, the tape or the manual models, the readable optimizers. */
+/**
+ * The readable path: float64 Tensors, the tape or the manual models, the readable optimizers. With
+ * a TapeRunner the tape runs on its WebAssembly backend, where the parameters then live (the
+ * optimizers update them there in place).
+ */
 class ReadableEngine implements StepEngine {
   readonly kernels = null;
   readonly name: string;
+  private readonly _params: Params;
 
   constructor(
     private readonly grad: GradPath,
     private readonly clipping: Clipping,
-    private readonly _params: Params,
+    params: Params,
     private state: State,
     private readonly optimizer: Optimizer,
+    private readonly tape: TapeRunner | null = null,
   ) {
-    this.name = `ts f64 (${grad})`;
+    this._params = tape ? tape.params : params;
+    this.name = tape ? `${tape.backend.name} (tape)` : `ts f64 (${grad})`;
   }
 
-  params = (): Params => this._params;
+  /** On the tape backend: the same data on the reference backend, so sampling and checkpoints stay off the step's arena. */
+  params = (): Params => (this.tape ? this.tape.views() : this._params);
   getState = (): State => this.state;
   setState(s: State): void {
     this.state = s;
   }
   optimizerState = (): OptimizerState => this.optimizer.state();
-  dispose(): void {}
+  dispose(): void {
+    this.tape?.dispose();
+  }
 
   step(batch: Batch, masks: DropoutMasks | undefined, lr: number, check: StepCheck): { loss: number; gradNorm: number } {
-    const { loss, grads, state } = charLossAndGrads(this.grad, this._params, batch, this.state, masks);
+    const run = (p: Params) => charLossAndGrads(this.grad, p, batch, this.state, masks);
+    // the gradients stay valid until the tape's next step: clipping and the update come first
+    const { loss, grads, state } = this.tape ? this.tape.run(run) : run(this._params);
     const arrays = Object.values(grads).map((g) => g.data);
     check(loss, arraysFinite(arrays));
     const gradNorm = clipGradients(arrays, this.clipping.clipMode, this.clipping.clip);
@@ -83,7 +100,7 @@ class ReadableEngine implements StepEngine {
   }
 
   evaluate(stripes: Stripes): number {
-    return evaluateWholeChunks(this._params, stripes);
+    return evaluateWholeChunks(this.params(), stripes);
   }
 }
 
@@ -156,17 +173,24 @@ class FastEngine implements StepEngine {
 }
 
 /**
- * The engine the options ask for: the readable one for grad 'tape', or 'manual' with the
- * TypeScript kernels in float64; the fast one otherwise. It takes over `params`, `state` and the
- * optimizer (the fast engine copies them into kernel memory).
+ * The engine the options ask for: the readable one for grad 'tape' (on the WebAssembly tape
+ * backend when the kernels are WebAssembly's), or 'manual' with the TypeScript kernels in float64;
+ * the fast one otherwise. It takes over `params`, `state` and the optimizer (the fast engine and
+ * the tape backend copy the parameters into kernel memory).
  */
 export function makeEngine(o: TrainerOptions, config: CharRNNConfig, params: Params, state: State, optimizer: Optimizer): StepEngine {
   const clipping: Clipping = { clipMode: o.clipMode, clip: o.clip };
-  if (o.grad === 'tape') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
   const kernels = resolveKernels(o.kernels);
+  const threads = o.threads === 0 ? defaultThreads() : (o.threads as 1 | 2);
+  if (o.grad === 'tape') {
+    if (kernels === 'ts') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
+    // a first guess at one step's arrays (the runner grows the arena if a step needs more)
+    const job = { kind: config.kind, V: config.vocabSize, H: config.hiddenSize, L: config.layers, T: o.seqLength, B: o.batchSize };
+    const arena = 2 * jobBytes({ ...job, bytes: 8, slots: 0, tape: true });
+    return new ReadableEngine(o.grad, clipping, params, state, optimizer, new TapeRunner(params, threads, arena));
+  }
   if (kernels === 'ts' && o.dtype === 'f64') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
   const shape = { config, B: o.batchSize, T: o.seqLength, optim: optimizer.name, dropout: o.dropout > 0 };
-  const threads = o.threads === 0 ? defaultThreads() : (o.threads as 1 | 2);
   const fast = new FastCharRNN(makeKernels(kernels, o.dtype, kernels === 'ts' ? 1 : threads, fastModelBytes(shape, o.dtype)), shape);
   fast.setParams(params);
   fast.setState(state);

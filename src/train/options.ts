@@ -29,7 +29,7 @@ export interface TrainerOptions {
   seed: number; // seeds initialisation and the dropout masks
   grad: GradPath; // 'manual' (hand-derived backprop, faster) or 'tape' (autodiff)
   kernels: KernelChoice; // 'auto' (WebAssembly when available), 'wasm' or 'ts'; grad 'manual' only
-  dtype: DType; // the precision of training: 'f32' (fast) or 'f64' (the tape is always f64)
+  dtype: DType; // the precision of training: 'f32' (fast) or 'f64' (the tape is always f64, on the TypeScript or the WebAssembly kernels)
   threads: number; // 0 = as many as help (2 with the WebAssembly kernels on 2+ cores), 1 or 2
 }
 
@@ -95,9 +95,7 @@ export function checkOptions(o: TrainerOptions): void {
   if (!KERNEL_CHOICES.includes(o.kernels)) bad(`kernels must be one of ${KERNEL_CHOICES.join(', ')}, got ${preview(o.kernels)}`);
   if (!DTYPES.includes(o.dtype)) bad(`dtype must be one of ${DTYPES.join(', ')}, got ${preview(o.dtype)}`);
   if (o.threads !== 0 && o.threads !== 1 && o.threads !== 2) bad(`threads must be 0 (automatic), 1 or 2, got ${preview(o.threads)}`);
-  if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64: use dtype f64 (--dtype f64) or the manual gradients');
-  if (o.grad === 'tape' && o.kernels === 'wasm')
-    bad("the tape runs on the engine's TypeScript kernels: the WebAssembly kernels serve the manual gradients (--grad manual)");
+  if (o.grad === 'tape' && o.dtype !== 'f64') bad('the tape computes in float64 (on either kernels): use dtype f64 (--dtype f64) or the manual gradients');
 }
 
 /**

@@ -2,12 +2,14 @@
 // its hand-derived forward against its tape forward; its hand-derived gradients against the tape's
 // (tight); and both against central finite differences in float64 (compareGradients). The loss
 // is a probe, Σ_t Σ R_t ⊙ h_t with random R_t, so every step and every unit gets its own
-// non-trivial upstream gradient. A cell added to the registry is covered with nothing to write here.
+// non-trivial upstream gradient. A cell added to the registry is covered with nothing to write here,
+// on the WebAssembly tape backend too (src/fast/tape.ts): the same loss and gradients as on the
+// TypeScript kernels, to float64 rounding.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CellArrays, type CellParams, EXAMPLE_CELLS, type ExampleCell, type Sizes } from '../../examples/cells/index.ts';
-import { add, compareGradients, mul, Rng, sum, Tensor, valueAndGrad } from '../../src/index.ts';
+import { add, compareGradients, mul, Rng, sum, TapeRunner, Tensor, valueAndGrad, wasmAvailable } from '../../src/index.ts';
 
 const shapes = fc.record({
   B: fc.integer({ min: 1, max: 3 }),
@@ -93,6 +95,32 @@ describe.each(EXAMPLE_CELLS.map((cell) => [cell.name, cell] as const))('example 
     expect(rows.some((r) => !r.pass)).toBe(true);
   });
 });
+
+describe.runIf(wasmAvailable().ok).each(EXAMPLE_CELLS.map((cell) => [cell.name, cell] as const))(
+  'example cell %s on the WebAssembly tape backend',
+  (_, cell) => {
+    it('the same loss and gradients as the tape on the TypeScript kernels (float64 rounding), with no code of its own', () => {
+      fc.assert(
+        fc.property(shapes, (s) => {
+          const c = makeCase(cell, s);
+          const ts = valueAndGrad((q: CellParams) => tapeLoss(cell, c, q))(c.p);
+          const runner = new TapeRunner(c.p, 1, 1 << 16);
+          try {
+            const wasm = runner.run((q) => valueAndGrad((r: CellParams) => tapeLoss(cell, c, r))(q as CellParams));
+            expect(wasm.value).toBeAllClose(ts.value, { rtol: 1e-12, atol: 1e-12 });
+            for (const k of Object.keys(c.p)) {
+              expect(wasm.grads[k].backend, k).toBe(runner.backend);
+              expect(wasm.grads[k]).toBeAllClose(ts.grads[k], { rtol: 1e-12, atol: 1e-12 });
+            }
+          } finally {
+            runner.dispose();
+          }
+        }),
+        { numRuns: Number(process.env.FC_RUNS ?? 25) },
+      );
+    });
+  },
+);
 
 it('the registry holds the worked example', () => {
   expect(EXAMPLE_CELLS.map((c) => c.name)).toContain('mgu');

@@ -41,6 +41,13 @@ const CASES: Record<Checked, Arg[][]> = {
     [arr(B * 3 * H, 0, 1), arr(B * H), arr(B * H), arr(B * H), null, arr(B * 3 * H), arr(B * 3 * H), B, H],
   ],
   softmaxCrossEntropy: [[arr(M * V), ids(M, V), M, V, 0.25]],
+  // every function and operator code, n not a multiple of the lanes, and rows of m = 5
+  mapUnary: [0, 1, 2].map((code) => [arr(n), arr(n), n, code]),
+  chainUnary: [0, 1, 2].map((code) => [arr(n), arr(n), arr(n, 0, 1), n, code]),
+  binaryRows: [0, 1, 2, 3].flatMap((code) => [
+    [arr(n), arr(n), arr(n, 0.5, 2), n, n, code],
+    [arr(3 * 5), arr(3 * 5), arr(5, 0.5, 2), 15, 5, code],
+  ]),
   adagrad: [[arr(n), arr(n), arr(n, 0.1, 2), n, 0.1, 1e-8]],
   rmsprop: [[arr(n), arr(n), arr(n, 0.1, 2), n, 0.01, 0.9, 1e-8]],
   adam: [[arr(n), arr(n), arr(n), arr(n, 0.1, 2), n, 0.01, 0.95, 0.9, 0.999, 1e-8]],

@@ -1,5 +1,8 @@
 // Numeric loops other than matrix products: elementwise maps with broadcasting, reductions,
 // slicing, gathering and the fused softmax-cross-entropy. They know nothing about gradients.
+// Each returns a new array, by default a fresh Float64Array; a backend that keeps its arrays
+// elsewhere (src/fast/tape.ts, in WebAssembly memory) passes its own as the last argument `out`,
+// which must have the result's length and, where marked "(out zeroed)", hold zeros.
 
 export type Shape = readonly number[];
 
@@ -40,9 +43,16 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
  * out = a (op) b with broadcasting to `outShape`. Fast paths for equal shapes and for `b`
  * repeating along the leading axes (a bias added to every row); anything else walks strides.
  */
-export function binary(op: BinaryOp, a: Float64Array, as: Shape, b: Float64Array, bs: Shape, outShape: Shape): Float64Array {
-  const n = size(outShape);
-  const out = new Float64Array(n);
+export function binary(
+  op: BinaryOp,
+  a: Float64Array,
+  as: Shape,
+  b: Float64Array,
+  bs: Shape,
+  outShape: Shape,
+  out: Float64Array = new Float64Array(size(outShape)),
+): Float64Array {
+  const n = out.length;
   if (a.length === n && b.length === n) {
     if (op === 'add') for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
     else if (op === 'sub') for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
@@ -83,7 +93,7 @@ export function binary(op: BinaryOp, a: Float64Array, as: Shape, b: Float64Array
 }
 
 /** True when `inner` equals the trailing axes of `outer` (ignoring leading 1s), e.g. [H] in [T, H]. */
-function isTrailing(inner: Shape, outer: Shape): boolean {
+export function isTrailing(inner: Shape, outer: Shape): boolean {
   let i = 0;
   while (i < inner.length && inner[i] === 1 && inner.length - i > outer.length) i++;
   const k = inner.length - i;
@@ -92,21 +102,24 @@ function isTrailing(inner: Shape, outer: Shape): boolean {
   return true;
 }
 
-export function map(a: Float64Array, f: (x: number) => number): Float64Array {
-  const out = new Float64Array(a.length);
+export function map(a: Float64Array, f: (x: number) => number, out: Float64Array = new Float64Array(a.length)): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = f(a[i]);
   return out;
 }
 
 /** out[i] = dy[i] · f(x[i], y[i]): the chain rule for an elementwise function with derivative f. */
-export function chain(dy: Float64Array, x: Float64Array, y: Float64Array, f: (x: number, y: number) => number): Float64Array {
-  const out = new Float64Array(dy.length);
+export function chain(
+  dy: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+  f: (x: number, y: number) => number,
+  out: Float64Array = new Float64Array(dy.length),
+): Float64Array {
   for (let i = 0; i < dy.length; i++) out[i] = dy[i] * f(x[i], y[i]);
   return out;
 }
 
-export function add(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length);
+export function add(a: Float64Array, b: Float64Array, out: Float64Array = new Float64Array(a.length)): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
   return out;
 }
@@ -115,15 +128,13 @@ export function addInto(a: Float64Array, b: Float64Array): void {
   for (let i = 0; i < a.length; i++) a[i] += b[i];
 }
 
-export function scale(a: Float64Array, s: number): Float64Array {
-  const out = new Float64Array(a.length);
+export function scale(a: Float64Array, s: number, out: Float64Array = new Float64Array(a.length)): Float64Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i] * s;
   return out;
 }
 
-/** Sum `g` (shape `from`) down to shape `to`, which `from` is a broadcast of. */
-export function sumTo(g: Float64Array, from: Shape, to: Shape): Float64Array {
-  const out = new Float64Array(size(to));
+/** Sum `g` (shape `from`) down to shape `to`, which `from` is a broadcast of (out zeroed). */
+export function sumTo(g: Float64Array, from: Shape, to: Shape, out: Float64Array = new Float64Array(size(to))): Float64Array {
   const rank = from.length;
   const st = broadcastStrides(to, rank);
   if (isTrailing(to, from)) {
@@ -145,12 +156,16 @@ export function sumTo(g: Float64Array, from: Shape, to: Shape): Float64Array {
   return out;
 }
 
-/** Sum over one axis (removed from the shape). */
-export function sumAxis(a: Float64Array, s: Shape, axis: number): Float64Array {
+/** Sum over one axis (removed from the shape; out zeroed). */
+export function sumAxis(
+  a: Float64Array,
+  s: Shape,
+  axis: number,
+  out: Float64Array = new Float64Array(size(s.slice(0, axis)) * size(s.slice(axis + 1))),
+): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
     inner = size(s.slice(axis + 1));
-  const out = new Float64Array(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) {
       const src = (o * n + k) * inner,
@@ -162,11 +177,10 @@ export function sumAxis(a: Float64Array, s: Shape, axis: number): Float64Array {
 }
 
 /** Repeat `g` (shape s without `axis`) n times along `axis`: the adjoint of sumAxis. */
-export function expandAxis(g: Float64Array, s: Shape, axis: number): Float64Array {
+export function expandAxis(g: Float64Array, s: Shape, axis: number, out: Float64Array = new Float64Array(size(s))): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
     inner = size(s.slice(axis + 1));
-  const out = new Float64Array(outer * n * inner);
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < n; k++) out.set(g.subarray(o * inner, (o + 1) * inner), (o * n + k) * inner);
   }
@@ -185,40 +199,44 @@ export function sum(a: Float64Array): number {
   return s0 + s1;
 }
 
-export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(a.length);
+export function transpose(a: Float64Array, rows: number, cols: number, out: Float64Array = new Float64Array(rows * cols)): Float64Array {
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = a[i * cols + j];
   return out;
 }
 
 /** Elements [start, end) along `axis`. */
-export function sliceAxis(a: Float64Array, s: Shape, axis: number, start: number, end: number): Float64Array {
+export function sliceAxis(
+  a: Float64Array,
+  s: Shape,
+  axis: number,
+  start: number,
+  end: number,
+  out: Float64Array = new Float64Array(size(s.slice(0, axis)) * (end - start) * size(s.slice(axis + 1))),
+): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
     inner = size(s.slice(axis + 1));
   const w = (end - start) * inner;
-  const out = new Float64Array(outer * w);
   for (let o = 0; o < outer; o++) out.set(a.subarray((o * n + start) * inner, (o * n + start) * inner + w), o * w);
   return out;
 }
 
-/** The adjoint of sliceAxis: `g` placed at [start, end) along `axis` of a zero array of shape s. */
-export function padAxis(g: Float64Array, s: Shape, axis: number, start: number, end: number): Float64Array {
+/** The adjoint of sliceAxis: `g` placed at [start, end) along `axis` of a zero array of shape s (out zeroed). */
+export function padAxis(g: Float64Array, s: Shape, axis: number, start: number, end: number, out: Float64Array = new Float64Array(size(s))): Float64Array {
   const outer = size(s.slice(0, axis)),
     n = s[axis],
     inner = size(s.slice(axis + 1));
   const w = (end - start) * inner;
-  const out = new Float64Array(size(s));
   for (let o = 0; o < outer; o++) out.set(g.subarray(o * w, (o + 1) * w), (o * n + start) * inner);
   return out;
 }
 
 /** Concatenate arrays along `axis`; `shapes[i][axis]` may differ, all other axes must agree. */
-export function concatAxis(parts: Float64Array[], shapes: Shape[], axis: number): Float64Array {
+export function concatAxis(parts: Float64Array[], shapes: Shape[], axis: number, out?: Float64Array): Float64Array {
   const outer = size(shapes[0].slice(0, axis)),
     inner = size(shapes[0].slice(axis + 1));
   const total = shapes.reduce((t, s) => t + s[axis], 0);
-  const out = new Float64Array(outer * total * inner);
+  out ??= new Float64Array(outer * total * inner);
   let offset = 0;
   for (let p = 0; p < parts.length; p++) {
     const w = shapes[p][axis] * inner;
@@ -229,8 +247,7 @@ export function concatAxis(parts: Float64Array[], shapes: Shape[], axis: number)
 }
 
 /** Rows `idx` of a rows×cols table. */
-export function gatherRows(table: Float64Array, cols: number, idx: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(idx.length * cols);
+export function gatherRows(table: Float64Array, cols: number, idx: ArrayLike<number>, out: Float64Array = new Float64Array(idx.length * cols)): Float64Array {
   for (let r = 0; r < idx.length; r++) out.set(table.subarray(idx[r] * cols, (idx[r] + 1) * cols), r * cols);
   return out;
 }
@@ -249,8 +266,13 @@ export function scatterAddRows(dst: Float64Array, cols: number, idx: ArrayLike<n
  * NOTE: each row is shifted by its maximum before exp, so large logits cannot overflow, and the
  * loss uses log-sum-exp directly rather than log(p), so a tiny probability cannot give log(0).
  */
-export function softmaxCrossEntropy(logits: Float64Array, N: number, C: number, targets: ArrayLike<number>): { loss: number; probs: Float64Array } {
-  const probs = new Float64Array(N * C);
+export function softmaxCrossEntropy(
+  logits: Float64Array,
+  N: number,
+  C: number,
+  targets: ArrayLike<number>,
+  probs: Float64Array = new Float64Array(N * C),
+): { loss: number; probs: Float64Array } {
   let loss = 0;
   for (let r = 0; r < N; r++) {
     const o = r * C;

@@ -2,9 +2,9 @@
 // Binary ops broadcast like NumPy; their rules return gradients in the broadcast shape and the
 // tape sums them back down to each input's shape.
 
-import { type BinaryOp, broadcastShapes, K } from '../kernels/index.ts';
+import { type BinaryOp, broadcastShapes } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { fmtShape, Tensor } from '../tensor.ts';
+import { backendOf, fmtShape, Tensor } from '../tensor.ts';
 
 export type TensorLike = Tensor | number;
 
@@ -13,17 +13,18 @@ const lift = (x: TensorLike): Tensor => (typeof x === 'number' ? Tensor.scalar(x
 function binary(op: BinaryOp, a: Tensor, b: Tensor, rule: (dy: Tensor) => (Tensor | null)[]): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
   if (!shape) throw new Error(`${op}: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} do not broadcast`);
-  return record(op, [a, b], K.binary(op, a.data, a.shape, b.data, b.shape, shape), shape, rule);
+  return record(op, [a, b], backendOf(op, [a, b]).binary(op, a.data, a.shape, b.data, b.shape, shape), shape, rule);
 }
 
 /** x (op) y with broadcasting, outside the tape: for use inside gradient rules. */
 function plain(op: BinaryOp, x: Tensor, y: Tensor): Tensor {
   const shape = broadcastShapes(x.shape, y.shape)!;
-  return new Tensor(K.binary(op, x.data, x.shape, y.data, y.shape, shape), shape);
+  const be = backendOf(op, [x, y]);
+  return Tensor.on(be, be.binary(op, x.data, x.shape, y.data, y.shape, shape), shape);
 }
 const times = (x: Tensor, y: Tensor): Tensor => plain('mul', x, y);
 const over = (x: Tensor, y: Tensor): Tensor => plain('div', x, y);
-const negated = (x: Tensor): Tensor => new Tensor(K.scale(x.data, -1), x.shape);
+const negated = (x: Tensor): Tensor => Tensor.on(x.backend, x.backend.scale(x.data, -1), x.shape);
 
 // d(a + b) = da + db
 export function add(a: TensorLike, b: TensorLike): Tensor {
@@ -55,13 +56,14 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 
 // d(−a) = −da
 export function neg(a: Tensor): Tensor {
-  return record('neg', [a], K.scale(a.data, -1), a.shape, (dy) => [negated(dy)]);
+  return record('neg', [a], a.backend.scale(a.data, -1), a.shape, (dy) => [negated(dy)]);
 }
 
 /** An elementwise function f with derivative df(x, y) written in terms of the input x and the output y. */
 function unary(op: string, a: Tensor, f: (x: number) => number, df: (x: number, y: number) => number): Tensor {
-  const y = K.map(a.data, f);
-  return record(op, [a], y, a.shape, (dy) => [new Tensor(K.chain(dy.data, a.data, y, df), a.shape)]);
+  const be = a.backend;
+  const y = be.map(a.data, f, op);
+  return record(op, [a], y, a.shape, (dy) => [Tensor.on(be, be.chain(dy.data, a.data, y, df, op), a.shape)]);
 }
 
 export const exp = (a: Tensor) => unary('exp', a, Math.exp, (_x, y) => y); //             d(eˣ) = eˣ dx

@@ -1,6 +1,5 @@
 // The fused softmax + cross-entropy over logits with integer targets.
 
-import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
 import { fmtShape, Tensor } from '../tensor.ts';
 
@@ -19,10 +18,11 @@ export function softmaxCrossEntropy(logits: Tensor, targets: ArrayLike<number>):
   for (const t of tg) {
     if (!Number.isInteger(t) || t < 0 || t >= C) throw new Error(`softmaxCrossEntropy: target ${t} is out of range for ${C} classes`);
   }
-  const { loss, probs } = K.softmaxCrossEntropy(logits.data, N, C, tg);
+  const be = logits.backend;
+  const { loss, probs } = be.softmaxCrossEntropy(logits.data, N, C, tg);
   return record('softmaxCrossEntropy', [logits], Float64Array.of(loss), [], (dy) => {
-    const g = K.scale(probs, dy.data[0]);
+    const g = be.scale(probs, dy.data[0]);
     for (let r = 0; r < N; r++) g[r * C + tg[r]] -= dy.data[0];
-    return [new Tensor(g, logits.shape)];
+    return [Tensor.on(be, g, logits.shape)];
   });
 }

@@ -1,6 +1,5 @@
 // Sum and mean, over everything or over one axis.
 
-import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
 import { fmtShape, Tensor } from '../tensor.ts';
 
@@ -12,12 +11,13 @@ function checkAxis(op: string, a: Tensor, axis: number): number {
 
 // s = Σᵢ aᵢ:  daᵢ = ds  (over one axis: ds repeated along that axis)
 export function sum(a: Tensor, axis?: number): Tensor {
+  const be = a.backend;
   if (axis === undefined) {
-    return record('sum', [a], Float64Array.of(K.sum(a.data)), [], (dy) => [Tensor.full(a.shape, dy.data[0])]);
+    return record('sum', [a], Float64Array.of(be.sum(a.data)), [], (dy) => [Tensor.on(be, be.zeros(a.size).fill(dy.data[0]), a.shape)]);
   }
   const ax = checkAxis('sum', a, axis);
   const shape = a.shape.filter((_, i) => i !== ax);
-  return record('sum', [a], K.sumAxis(a.data, a.shape, ax), shape, (dy) => [new Tensor(K.expandAxis(dy.data, a.shape, ax), a.shape)]);
+  return record('sum', [a], be.sumAxis(a.data, a.shape, ax), shape, (dy) => [Tensor.on(be, be.expandAxis(dy.data, a.shape, ax), a.shape)]);
 }
 
 // m = (1/n) Σᵢ aᵢ:  daᵢ = dm / n
@@ -26,5 +26,6 @@ export function mean(a: Tensor, axis?: number): Tensor {
   if (n === 0) throw new Error(`mean: cannot average over zero elements (shape ${fmtShape(a.shape)})`);
   const s = sum(a, axis);
   const scale = 1 / n;
-  return record('mean', [s], K.scale(s.data, scale), s.shape, (dy) => [new Tensor(K.scale(dy.data, scale), s.shape)]);
+  const be = s.backend;
+  return record('mean', [s], be.scale(s.data, scale), s.shape, (dy) => [Tensor.on(be, be.scale(dy.data, scale), s.shape)]);
 }

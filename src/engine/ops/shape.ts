@@ -1,8 +1,7 @@
 // Ops that move data without arithmetic: reshape, slice, concat, and gathering rows by index.
 
-import { K } from '../kernels/index.ts';
 import { record } from '../tape.ts';
-import { fmtShape, RowGrad, type Shape, Tensor } from '../tensor.ts';
+import { backendOf, fmtShape, RowGrad, type Shape, Tensor } from '../tensor.ts';
 
 // Same data, new shape:  dA = dY reshaped back
 export function reshape(a: Tensor, shape: Shape): Tensor {
@@ -13,7 +12,7 @@ export function reshape(a: Tensor, shape: Shape): Tensor {
   if (s.some((d) => !Number.isInteger(d) || d < 0) || s.reduce((x, y) => x * y, 1) !== a.size) {
     throw new Error(`reshape: cannot reshape ${fmtShape(a.shape)} (${a.size} elements) to ${fmtShape(shape)}`);
   }
-  return record('reshape', [a], a.data, s, (dy) => [new Tensor(dy.data, a.shape)]);
+  return record('reshape', [a], a.data, s, (dy) => [Tensor.on(dy.backend, dy.data, a.shape)]);
 }
 
 // Y = A[..., start:end, ...] along `axis`:  dA = dY placed back in a zero tensor
@@ -24,13 +23,14 @@ export function slice(a: Tensor, axis: number, start: number, end: number): Tens
     throw new Error(`slice: [${start}, ${end}) along axis ${axis} is out of range for shape ${fmtShape(a.shape)}`);
   }
   const shape = a.shape.map((d, i) => (i === ax ? end - start : d));
-  return record('slice', [a], K.sliceAxis(a.data, a.shape, ax, start, end), shape, (dy) => [
+  const be = a.backend;
+  return record('slice', [a], be.sliceAxis(a.data, a.shape, ax, start, end), shape, (dy) => [
     ax === 0
       ? new RowGrad(
           Array.from({ length: end - start }, (_, r) => start + r),
           dy,
         )
-      : new Tensor(K.padAxis(dy.data, a.shape, ax, start, end), a.shape),
+      : Tensor.on(be, be.padAxis(dy.data, a.shape, ax, start, end), a.shape),
   ]);
 }
 
@@ -46,7 +46,8 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
     }
   }
   const shape = parts[0].shape.map((d, i) => (i === ax ? parts.reduce((t, p) => t + p.shape[ax], 0) : d));
-  const data = K.concatAxis(
+  const be = backendOf('concat', parts);
+  const data = be.concatAxis(
     parts.map((p) => p.data),
     parts.map((p) => p.shape),
     ax,
@@ -56,7 +57,7 @@ export function concat(parts: Tensor[], axis = 0): Tensor {
     return parts.map((p) => {
       const n = p.shape[ax];
       offset += n;
-      return p.requiresGrad ? new Tensor(K.sliceAxis(dy.data, shape, ax, offset - n, offset), p.shape) : null;
+      return p.requiresGrad ? Tensor.on(be, be.sliceAxis(dy.data, shape, ax, offset - n, offset), p.shape) : null;
     });
   });
 }
@@ -72,5 +73,5 @@ export function gatherRows(table: Tensor, idx: ArrayLike<number>): Tensor {
     }
   }
   const ids = Array.from(idx);
-  return record('gatherRows', [table], K.gatherRows(table.data, cols, ids), [ids.length, cols], (dy) => [new RowGrad(ids, dy)]);
+  return record('gatherRows', [table], table.backend.gatherRows(table.data, cols, ids), [ids.length, cols], (dy) => [new RowGrad(ids, dy)]);
 }

@@ -1,0 +1,239 @@
+// The tape on the WebAssembly kernels: a backend for the engine (src/engine/kernels/index.ts) whose
+// arrays live in the memory of a float64 WebAssembly kernel set (wasm.ts). Place a model's
+// parameters on it (`place`) and the engine's ops and gradient rules run there unchanged: the
+// matrix products on the SIMD kernels (and on two threads with `threads: 2`), the other loops the
+// readable ones of src/engine/kernels/array.ts, writing into this memory instead of allocating,
+// except for the hottest: eˣ, tanh and σ with their chain rules, and the four arithmetic operators
+// on equal shapes or a row repeated (a bias), which run on SIMD kernels (mapUnary, chainUnary,
+// binaryRows in kernels.ts) when their operands are in this memory.
+//
+// Memory: [placed tensors (parameters), kept until dispose | the arena of one step].
+// Every array an op or the tape asks for during a step comes from the arena by bumping a pointer;
+// `reset()` at the start of the next step makes all of it free again, so a step allocates nothing
+// on the JavaScript heap for its tensors and the same memory serves every step. Everything computed
+// on the backend (activations, gradients) is valid until the next reset(): copy out what must
+// outlive the step (charrnn.ts copies the carried state; the optimizers update the placed
+// parameters in place). An arena too small for a step throws ArenaFullError, before any placed
+// tensor has changed; `runStep` below then makes a larger backend and runs the step again.
+//
+// NOTE: float64 only: Tensor.data is a Float64Array throughout the engine and the models. The
+// arrays given to a kernel may live anywhere; a matrix product copies an operand from outside this
+// memory into the arena first (a constant, or a dropout mask), so mixing is correct, only slower.
+
+import * as array from '../engine/kernels/array.ts';
+import { type Kernels, tsKernels } from '../engine/kernels/index.ts';
+import { Tensor } from '../engine/tensor.ts';
+import { BINARY_CODES, type FastKernels, UNARY_CODES } from './kernels.ts';
+import { type WasmKernels, wasmKernels } from './wasm.ts';
+
+/** The arena cannot hold one step's arrays: nothing placed has changed; retry with more bytes. */
+export class ArenaFullError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly neededAtLeast: number,
+  ) {
+    super(`the tape's WebAssembly arena of ${bytes} bytes is too small for one step (at least ${neededAtLeast} bytes are needed)`);
+  }
+}
+
+export interface TapeBackendOptions {
+  /** Bytes for the arrays of one step (forward and backward), reused every step. */
+  arenaBytes: number;
+  /** Bytes for placed tensors (parameters), kept until dispose. */
+  placedBytes: number;
+  /** 2: the large matrix products are split with a worker thread, with the same bits as one. */
+  threads?: 1 | 2;
+}
+
+export interface WasmTapeBackend extends Kernels {
+  /** The kernel set underneath (its memory holds every array of this backend). */
+  readonly kernels: WasmKernels;
+  readonly arenaBytes: number;
+  /** Starts a step: the arena's arrays from before are free again (and must not be used). */
+  reset(): void;
+  /** A copy of `t`'s values in this backend's lasting memory, as a tensor on this backend. */
+  place(t: Tensor): Tensor;
+  /** The most arena bytes one step has used since this backend was made. */
+  highWater(): number;
+  /** Stops the kernel set's worker thread; the backend must not be used afterwards. */
+  dispose(): void;
+}
+
+const F64 = 8;
+const ALIGN = 2; // elements: 16 bytes, the kernels' alignment
+
+export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
+  const threads = o.threads ?? 1;
+  const arenaElems = Math.ceil(o.arenaBytes / 16) * ALIGN;
+  const k = wasmKernels({ dtype: 'f64', threads, bytes: arenaElems * F64 + Math.ceil(o.placedBytes / 16) * 16 + 64 });
+  const region = k.alloc(arenaElems);
+  if (!(region instanceof Float64Array)) throw new Error('wasmTapeBackend: the kernel set did not give float64 arrays');
+  const buffer = k.memory.buffer;
+  let top = 0;
+  let high = 0;
+
+  /** n elements of the arena, not cleared: for results that write every element. */
+  function take(n: number): Float64Array {
+    const at = top;
+    const end = at + Math.ceil(n / ALIGN) * ALIGN;
+    if (end > arenaElems) throw new ArenaFullError(arenaElems * F64, end * F64);
+    top = end;
+    if (top > high) high = top;
+    return region.subarray(at, at + n) as Float64Array;
+  }
+  const zeros = (n: number): Float64Array => take(n).fill(0);
+  const inMemory = (a: Float64Array): Float64Array => (a.buffer === buffer ? a : copy(a));
+  function copy(a: Float64Array): Float64Array {
+    const out = take(a.length);
+    out.set(a);
+    return out;
+  }
+
+  /** A product on the SIMD kernels, its operands moved into this memory first when they are not. */
+  function gemm(f: FastKernels['gemmNN']) {
+    return (A: Float64Array, B: Float64Array, C: Float64Array, M: number, K: number, N: number, acc = false): void => {
+      if (M === 0 || N === 0) return;
+      if (K === 0) {
+        if (!acc) C.fill(0, 0, M * N);
+        return;
+      }
+      const a = inMemory(A),
+        b = inMemory(B);
+      if (C.buffer === buffer) {
+        f(a, b, C, M, K, N, acc);
+        return;
+      }
+      const c = take(M * N);
+      if (acc) c.set(C.subarray(0, M * N));
+      f(a, b, c, M, K, N, acc);
+      C.set(c);
+    };
+  }
+  const size = array.size;
+  const inMem = (a: Float64Array) => a.buffer === buffer;
+  /** The code of a unary op with a SIMD kernel, or -1. NOTE: trusts the engine's op names (the tests hold each kernel to the op's own f). */
+  const unaryCode = (op: string | undefined): number => (op !== undefined && Object.hasOwn(UNARY_CODES, op) ? UNARY_CODES[op as keyof typeof UNARY_CODES] : -1);
+
+  const backend: WasmTapeBackend = {
+    ...tsKernels, // the kernels that change an array in place or return a number: addInto, scatterAddRows, sum
+    name: `wasm f64${k.threads > 1 ? ` ×${k.threads}` : ''}`,
+    kernels: k,
+    arenaBytes: arenaElems * F64,
+    zeros,
+    copy,
+    matmulNN: gemm(k.gemmNN),
+    matmulNT: gemm(k.gemmNT),
+    matmulTN: gemm(k.gemmTN),
+    binary(op, a, as, b, bs, os) {
+      const n = size(os);
+      const out = take(n);
+      if (n > 0 && a.length === n && inMem(a) && inMem(b) && (b.length === n || array.isTrailing(bs, os))) {
+        k.binaryRows(out, a, b, n, b.length, BINARY_CODES[op]);
+        return out;
+      }
+      return array.binary(op, a, as, b, bs, os, out);
+    },
+    map(a, f, op) {
+      const code = unaryCode(op);
+      if (code < 0 || !inMem(a)) return array.map(a, f, take(a.length));
+      const out = take(a.length);
+      k.mapUnary(out, a, a.length, code);
+      return out;
+    },
+    chain(dy, x, y, f, op) {
+      const code = unaryCode(op);
+      if (code < 0 || !inMem(dy) || !inMem(y)) return array.chain(dy, x, y, f, take(dy.length));
+      const out = take(dy.length);
+      k.chainUnary(out, dy, y, dy.length, code);
+      return out;
+    },
+    add: (a, b) => array.add(a, b, take(a.length)),
+    scale: (a, s) => array.scale(a, s, take(a.length)),
+    sumTo: (g, from, to) => array.sumTo(g, from, to, zeros(size(to))),
+    sumAxis: (a, s, axis) => array.sumAxis(a, s, axis, zeros(size(s.slice(0, axis)) * size(s.slice(axis + 1)))),
+    expandAxis: (g, s, axis) => array.expandAxis(g, s, axis, take(size(s))),
+    transpose: (a, rows, cols) => array.transpose(a, rows, cols, take(rows * cols)),
+    sliceAxis: (a, s, axis, start, end) => array.sliceAxis(a, s, axis, start, end, take(size(s.slice(0, axis)) * (end - start) * size(s.slice(axis + 1)))),
+    padAxis: (g, s, axis, start, end) => array.padAxis(g, s, axis, start, end, zeros(size(s))),
+    concatAxis: (parts, shapes, axis) => array.concatAxis(parts, shapes, axis, take(parts.reduce((t, p) => t + p.length, 0))),
+    gatherRows: (table, cols, idx) => array.gatherRows(table, cols, idx, take(idx.length * cols)),
+    softmaxCrossEntropy: (logits, N, C, targets) => array.softmaxCrossEntropy(logits, N, C, targets, take(N * C)),
+
+    reset() {
+      top = 0;
+    },
+    place(t: Tensor): Tensor {
+      const d = k.alloc(t.size) as Float64Array;
+      d.set(t.data);
+      return Tensor.on(backend, d, t.shape);
+    },
+    highWater: () => high * F64,
+    dispose: () => k.dispose(),
+  };
+  return backend;
+}
+
+/**
+ * Runs steps on a WebAssembly tape backend holding a set of named parameters: `run(f)` starts a
+ * step (reset) and calls f with the placed parameters; if the arena turns out too small, it moves
+ * the parameters to a backend with a larger arena and calls f again. f must therefore be a pure
+ * function of the parameters and its own arguments until it returns (a forward and backward pass
+ * is; the optimizer's update comes after). `params` is one record whose entries are replaced on a
+ * move, so a caller holding it sees the current tensors.
+ */
+export class TapeRunner {
+  private be: WasmTapeBackend;
+  readonly params: Record<string, Tensor> = {};
+  private shared: Record<string, Tensor> | null = null;
+
+  constructor(
+    params: Record<string, Tensor>,
+    private readonly threads: 1 | 2,
+    arenaBytes: number,
+  ) {
+    this.be = this.place(params, arenaBytes);
+  }
+
+  get backend(): WasmTapeBackend {
+    return this.be;
+  }
+
+  private place(params: Record<string, Tensor>, arenaBytes: number): WasmTapeBackend {
+    let placedBytes = 0;
+    for (const t of Object.values(params)) placedBytes += Math.ceil((t.size * F64) / 16) * 16;
+    const be = wasmTapeBackend({ arenaBytes, placedBytes, threads: this.threads });
+    for (const [name, t] of Object.entries(params)) this.params[name] = be.place(t);
+    return be;
+  }
+
+  run<R>(f: (params: Record<string, Tensor>) => R): R {
+    for (;;) {
+      this.be.reset();
+      try {
+        return f(this.params);
+      } catch (e) {
+        if (!(e instanceof ArenaFullError)) throw e;
+        const old = this.be;
+        this.be = this.place({ ...this.params }, Math.max(2 * e.bytes, Math.ceil(1.25 * e.neededAtLeast)));
+        this.shared = null;
+        old.dispose();
+      }
+    }
+  }
+
+  /**
+   * The parameters' data (shared, not copied) as tensors on the reference backend: for work
+   * outside the steps (sampling, checkpoints), which must not take arrays from the step's arena.
+   */
+  views(): Record<string, Tensor> {
+    if (!this.shared) {
+      this.shared = {};
+      for (const [name, t] of Object.entries(this.params)) this.shared[name] = Tensor.on(tsKernels, t.data, t.shape);
+    }
+    return this.shared;
+  }
+
+  dispose(): void {
+    this.be.dispose();
+  }
+}
