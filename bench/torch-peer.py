@@ -1,4 +1,4 @@
-"""The issue's workloads W1-W5 in PyTorch (CPU, float32), for putting beside `npm run bench`:
+"""The issue's workloads W1-W6 in PyTorch (CPU, float32), for putting beside `npm run bench`:
 
     /usr/bin/python3 bench/torch-peer.py [--threads 1,2] [--seconds 3] [--only W2,W4] [--json]
 
@@ -7,12 +7,13 @@ on Debian, which installs it for /usr/bin/python3. With Debian's default referen
 12x slower, so when /usr/lib/x86_64-linux-gnu/openblas-openmp exists and LD_LIBRARY_PATH is unset, the
 script runs itself again with OpenBLAS on that path (say --no-openblas to measure what you have).
 
-Workloads (the module of scripts/pytorch/charrnn.py, V = 65, random ids, state carried and detached
+Workloads (the module of scripts/pytorch/charrnn.py, V = 65 unless said, random ids, state carried and detached
 between chunks, mean cross-entropy, each gradient entry clipped to [-5, 5] as char-rnn does):
   W1 min-char-rnn: RNN 1x100, T 25, B 1, Adagrad lr 0.1
   W2 char-rnn's default: LSTM 2x128, T 50, B 50, RMSprop lr 2e-3, alpha 0.95, eps 1e-8
   W3 LSTM 3x512, otherwise as W2          W5 GRU 2x128, otherwise as W2
   W4 sampling from the W2 model, one stream, one character at a time (forward, softmax, draw, feed back)
+  W6 LSTM 2x256 with the Tang poems' vocabulary, V = 6,758, otherwise as W2
 Training chars/s = T*B / (median seconds per step); sampling chars/s = 1 / (median seconds per
 character). Medians over the steps of a timed window after a warm-up. Each workload runs in its own
 process, so its peak memory (max RSS) is its own.
@@ -27,13 +28,14 @@ import sys
 import time
 
 OPENBLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp'
-V = 65
+VOCAB = 65  # tinyshakespeare's
 WORKLOADS = {
     'W1': dict(kind='rnn', L=1, H=100, T=25, B=1, optim='adagrad', lr=0.1),
     'W2': dict(kind='lstm', L=2, H=128, T=50, B=50, optim='rmsprop', lr=2e-3),
     'W3': dict(kind='lstm', L=3, H=512, T=50, B=50, optim='rmsprop', lr=2e-3),
     'W4': dict(kind='lstm', L=2, H=128, sample=True),
     'W5': dict(kind='gru', L=2, H=128, T=50, B=50, optim='rmsprop', lr=2e-3),
+    'W6': dict(kind='lstm', L=2, H=256, T=50, B=50, optim='rmsprop', lr=2e-3, V=6758),
 }
 
 
@@ -58,6 +60,7 @@ def run_one(name, threads, seconds):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     w = WORKLOADS[name]
+    V = w.get('V', VOCAB)
     model = CharRNN(w['kind'], V, w['H'], w['L'])
     detach = lambda s: tuple(x.detach() for x in s) if isinstance(s, tuple) else s.detach()  # noqa: E731
     state = None
@@ -99,7 +102,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--threads', default='1,2', help='comma-separated torch.set_num_threads values (default 1,2)')
     ap.add_argument('--seconds', type=float, default=3.0, help='timed window per figure (default 3)')
-    ap.add_argument('--only', help='comma-separated workloads (default all: W1,W2,W3,W4,W5)')
+    ap.add_argument('--only', help='comma-separated workloads (default all: W1,W2,W3,W4,W5,W6)')
     ap.add_argument('--json', action='store_true', help='print one JSON object instead of a table')
     ap.add_argument('--no-openblas', action='store_true', help='do not switch to OpenBLAS')
     ap.add_argument('--one', help=argparse.SUPPRESS)  # internal: NAME:THREADS, run in this process

@@ -3,7 +3,7 @@
 //
 //   node --import tsx bench/workload.ts W2 wasm f32 2 <reps> <windowSeconds> [manual|tape]
 
-import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import {
   type CharRNNConfig,
   charrnn,
@@ -13,6 +13,7 @@ import {
   type KernelChoice,
   makeKernels,
   Rng,
+  readTextFile,
   resolveKernels,
   sampleStream,
   Trainer,
@@ -20,7 +21,17 @@ import {
   Vocab,
 } from '../src/index.ts';
 
-export const WORKLOADS: Record<string, { what: string; train?: Partial<TrainerOptions>; sample?: Omit<CharRNNConfig, 'vocabSize'> }> = {
+export interface Workload {
+  what: string;
+  train?: Partial<TrainerOptions>;
+  sample?: Omit<CharRNNConfig, 'vocabSize'>;
+  /** The bundled text (default tinyshakespeare). */
+  data?: string;
+  /** No row for the readable float64 path nor the tape: too slow to time (W6: about a minute per step). */
+  noReadable?: boolean;
+}
+
+export const WORKLOADS: Record<string, Workload> = {
   W1: {
     what: 'min-char-rnn: RNN 1×100, seq 25, batch 1, Adagrad',
     train: { model: 'rnn', layers: 1, hidden: 100, seqLength: 25, batchSize: 1, optim: 'adagrad', lr: 0.1, lrDecay: 1 },
@@ -29,6 +40,12 @@ export const WORKLOADS: Record<string, { what: string; train?: Partial<TrainerOp
   W3: { what: 'LSTM 3×512, seq 50, batch 50, RMSprop', train: { layers: 3, hidden: 512 } },
   W4: { what: 'sampling 2,000 chars from the W2 model', sample: { kind: 'lstm', hiddenSize: 128, layers: 2 } },
   W5: { what: 'GRU 2×128, seq 50, batch 50, RMSprop', train: { model: 'gru' } },
+  W6: {
+    what: 'LSTM 2×256 on the Tang poems (V 6,758), seq 50, batch 50',
+    train: { hidden: 256 },
+    data: 'tang-poems.txt.gz',
+    noReadable: true,
+  },
 };
 
 /** Multiply-adds per character of one forward step (the matrix products only). */
@@ -41,7 +58,7 @@ export function macsPerChar(c: CharRNNConfig): number {
 async function main(): Promise<void> {
   const [name, kernels, dtype, threads, reps, windowSec, grad = 'manual'] = process.argv.slice(2);
   const w = WORKLOADS[name];
-  const text = readFileSync(new URL('../data/tinyshakespeare.txt', import.meta.url), 'utf8');
+  const text = readTextFile(fileURLToPath(new URL(`../data/${w.data ?? 'tinyshakespeare.txt'}`, import.meta.url)));
   let work: () => number,
     config: CharRNNConfig,
     flopsPerChar: number,

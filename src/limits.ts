@@ -6,8 +6,9 @@
 // Dimensions: V vocabulary, H hidden, L layers, G gates per cell (rnn 1, gru 3, lstm 4), T steps, B streams.
 //
 //   parameters P = L·(G·H·H + 2·G·H) + G·H·(V + (L − 1)·H) + V·H + V          (charrnn.paramShapes)
-//   training:  (3 + slots)·P numbers (parameters, gradients, the trainer's float64 copy, optimizer
-//              slots) + T·B·(L·(3·G·H + 4·H) + 3·V) numbers of activations (×3 on the tape) + B·L·H·2 state
+//   training:  (3 + slots)·P numbers (parameters, gradients, the second group of streams' gradients,
+//              optimizer slots) + P float64 numbers (the trainer's copy)
+//              + T·B·(L·(3·G·H + 4·H) + 3·V) numbers of activations (×3 on the tape) + B·L·H·2 state
 //
 // The estimate is an upper bound on the fast path's own arena (fastModelBytes, checked by the tests),
 // not an exact count: it is meant to refuse the absurd early, not to budget the last megabyte.
@@ -54,7 +55,7 @@ export function jobBytes(job: SizeJob): number {
   const P = parameterCount(job);
   const activations = T * B * (L * (3 * G * H + 4 * H) + 3 * V) * (tape ? 3 : 1);
   // + 64 kB for the arena's per-array alignment and the small arrays the formula leaves out
-  return (2 + slots) * P * bytes + 8 * P + activations * bytes + 2 * B * L * H * bytes + 65_536;
+  return (3 + slots) * P * bytes + 8 * P + activations * bytes + 2 * B * L * H * bytes + 65_536;
 }
 
 /** estimate.ts's units, or "2.3e+15 bytes" for the absurd (where "2300 TB" reads worse). */

@@ -216,7 +216,9 @@ export class Session {
     if (!tr || tr.iteration === this.lastValidated) return null;
     this.lastValidated = tr.iteration;
     const ids = tr.split.val.subarray(0, VALIDATION_CHARS);
-    const r = evaluate(tr.params, ids, tr.options.batchSize, tr.options.seqLength, undefined, { kernels: tr.options.kernels, dtype: tr.options.dtype });
+    // one thread: a second would have to be started for each check of a few chunks, costing more than it saves
+    const engine = { kernels: tr.options.kernels, dtype: tr.options.dtype, threads: 1 as const };
+    const r = evaluate(tr.params, ids, tr.options.batchSize, tr.options.seqLength, undefined, engine);
     return Number.isFinite(r.loss) ? { iteration: tr.iteration, loss: r.loss, characters: r.predictions } : null;
   }
 

@@ -84,7 +84,7 @@ export const trainSpec: CommandSpec = {
       name: 'threads',
       value: '1|2',
       defaultNote: '2 with the WebAssembly kernels',
-      help: 'threads splitting the large matrix products (results do not depend on it)',
+      help: 'threads: each takes a group of the streams, or a share of the large products (results do not depend on it)',
     },
     {
       name: 'checkpoint',

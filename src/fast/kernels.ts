@@ -48,6 +48,8 @@ export interface FastKernels extends VectorOps, Arena {
   readonly dtype: DType;
   /** Threads the large matrix products are split over (1 for the reference set). */
   readonly threads: number;
+  /** Runs recorded groups of kernel calls on both threads at once (programs.ts); null with one thread. */
+  readonly programs: ProgramRunner | null;
   // alloc(n), allocInt(n) (Arena): zeroed arrays of this set's dtype and of int32 ids, usable by its kernels
   /** Stops helper threads; the set must not be used afterwards. */
   dispose(): void;
@@ -128,6 +130,56 @@ export interface FastKernels extends VectorOps, Arena {
   softmaxCrossEntropy(Y: FloatArray, targets: Int32Array, M: number, V: number, scale: number): number;
 }
 
+/** The kernels one group of streams' passes call (passes.ts), in the order a program numbers them. */
+export const GROUP_METHODS = [
+  'gemmNN',
+  'gemmNT',
+  'gemmTN',
+  'gatherRows',
+  'scatterAddRows',
+  'fillRows',
+  'addColumnSums',
+  'mul',
+  'rnnForward',
+  'rnnBackward',
+  'lstmForward',
+  'lstmBackward',
+  'gruForward',
+  'gruBackward',
+  'softmaxCrossEntropy',
+] as const satisfies readonly (keyof FastKernels)[];
+export type GroupKernels = Pick<FastKernels, (typeof GROUP_METHODS)[number]>;
+
+/** A recorded sequence of kernel calls (programs.ts): where it lies in the program buffer. */
+export interface Program {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Runs groups of streams on both threads at once: each group's passes are recorded once as a program
+ * of kernel calls, and every step the threads take the programs in turn (one thread takes them all
+ * when the other is late), each program run whole by one thread, so the bits do not depend on who ran
+ * what. Whether a step is split by streams at all, or runs its groups one after the other (sharing
+ * the large products instead), is decided by timing both, shape by shape, like the products' split.
+ */
+export interface ProgramRunner {
+  /**
+   * Records the kernel calls `body` makes, without running them. Every recorded call returns a
+   * handle on its result (for `result`), and `body` returns the handle it wants. null when the
+   * program buffer is full (the groups then run one after the other).
+   */
+  compile(body: (k: GroupKernels) => number): { program: Program; handle: number } | null;
+  /** Runs the programs, sharing them between the threads; returns when every one has run. */
+  run(programs: readonly Program[]): void;
+  /** What the call of `handle` returned the last time its program ran. */
+  result(handle: number): number;
+  /** Whether the next step of shape `key` should be split by streams (measured, see threads.ts). */
+  wanted(key: string): boolean;
+  /** Records how long that step took (ms), split by streams or not. */
+  timed(key: string, split: boolean, ms: number): void;
+}
+
 /** The functions mapUnary and chainUnary know, by code (the engine's op names). */
 export const UNARY_CODES = { exp: 0, tanh: 1, sigmoid: 2 } as const;
 /** The operators binaryRows knows, by code (the engine's op names). */
@@ -152,6 +204,7 @@ export function referenceKernels(dtype: DType): FastKernels {
     name: 'ts',
     dtype,
     threads: 1,
+    programs: null,
     alloc: (n) => new F(n),
     allocInt: (n) => new Int32Array(n),
     dispose() {},

@@ -3,34 +3,25 @@
 // derivation is commented), rearranged for speed:
 //   - every array lives in the kernel set's memory, allocated once for the run's B and T and reused
 //     from step to step (nothing is allocated inside the time loop);
-//   - layer l > 0's input projections for all T steps are ONE product (N = T·B rows), as are the
-//     decoder and every weight gradient (dW = dAᵀ·X over all N rows, after the backward sweep);
-//   - a step's gate maths, the softmax cross-entropy and the optimizer update are fused kernels.
+//   - the B streams are cut into groups (arrays.ts), each taken through the whole step by passes.ts;
+//     with two threads each group runs on a thread of its own, with no hand-off between the time
+//     steps and layers, or, where timing says that is faster, the groups run one after the other
+//     and the threads share each large product instead;
+//   - the groups' weight gradients are added up once per step, in group order, so one thread and
+//     two give the same bits whichever way the step ran;
+//   - the optimizer update is a fused kernel (update.ts).
 // The numbers agree with the manual models to rounding (test/fast/model.test.ts): in float64 with
 // the reference kernels to ~1e-12, in float32 to float32's precision.
 //
-// Dimensions: V vocabulary, H hidden size, L layers, T time steps, B streams, G gates (1, 4, 3),
-// GH = G·H, N = T·B rows, time-major (row t·B + b is stream b at step t).
+// Dimensions: V vocabulary, H hidden size, L layers, T time steps, B streams (Bg in a group), G gates
+// (1, 4, 3), GH = G·H, rows time-major (row t·B + b is stream b at step t).
 
 import { Tensor } from '../engine/tensor.ts';
-import { unreachable } from '../errors.ts';
-import {
-  type Batch,
-  biasHH,
-  biasIH,
-  type CharRNNConfig,
-  DECODER_BIAS,
-  DECODER_WEIGHT,
-  type DropoutMasks,
-  GATES,
-  type Params,
-  type State,
-  weightHH,
-  weightIH,
-} from '../models/charrnn.ts';
+import { type Batch, type CharRNNConfig, type DropoutMasks, GATES, type Params, type State, weightIH } from '../models/charrnn.ts';
 import { type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
-import { allocate, type FastModelShape, type Layer } from './arrays.ts';
-import type { FastKernels, FloatArray } from './kernels.ts';
+import { allocate, type FastModelShape, type Group } from './arrays.ts';
+import type { FastKernels, FloatArray, GroupKernels, Program, ProgramRunner } from './kernels.ts';
+import { backward, forward, type Shared } from './passes.ts';
 
 export { type FastModelShape, fastModelBytes } from './arrays.ts';
 
@@ -48,6 +39,11 @@ export class FastCharRNN {
   /** The state carried into the next chunk: h[l], c[l] (LSTM), each (B, H). */
   readonly state: { h: FloatArray[]; c: FloatArray[] };
   private readonly m: ReturnType<typeof allocate>;
+  private readonly shared: Shared;
+  /** The threads' program runner when the step has groups to share out, else null (chosen once). */
+  private readonly split: ProgramRunner | null;
+  /** The recorded programs of each kind of step (train or not, dropout or not); null where they did not fit. */
+  private readonly programs = new Map<string, { programs: Program[]; handles: number[] } | null>();
 
   constructor(
     readonly k: FastKernels,
@@ -62,6 +58,8 @@ export class FastCharRNN {
     this.grads = this.m.grads;
     this.slots = this.m.slots;
     this.state = this.m.state;
+    this.shared = { config: this.config, T: this.T, rows: this.T * this.B, params: this.params, WihT0: this.m.WihT0 };
+    this.split = k.programs && this.m.groups.length > 1 ? k.programs : null;
   }
 
   // ---- moving values in and out (float64 Tensors outside, the kernel dtype inside) -----------
@@ -135,7 +133,7 @@ export class FastCharRNN {
     return out;
   }
 
-  // ---- forward, backward, update -----------------------------------------------------------
+  // ---- forward, backward ---------------------------------------------------------------------
 
   /**
    * Mean loss of one chunk from the carried state, which it advances. With `train`, leaves in
@@ -144,177 +142,111 @@ export class FastCharRNN {
   run(batch: Batch, masks: DropoutMasks | undefined, train: boolean): number {
     const { T, B } = batch;
     if (T !== this.T || B !== this.B) throw new Error(`fast model: built for T ${this.T}, B ${this.B}; got a chunk of T ${T}, B ${B}`);
-    if (masks && !this.m.layers[0].drop) throw new Error('fast model: built without dropout, given masks');
+    if (masks && !this.m.groups[0].layers[0].drop) throw new Error('fast model: built without dropout, given masks');
     // the kernels index memory with these ids, so they are checked here (a bad id would read or
     // write another array's memory)
-    const V = this.config.vocabSize;
+    const { vocabSize: V, hiddenSize: H, kind } = this.config;
     for (const ids of [batch.inputs, batch.targets]) {
       for (let i = 0; i < ids.length; i++)
         if (!(ids[i] >= 0 && ids[i] < V && Number.isInteger(ids[i]))) throw new Error(`fast model: id ${ids[i]} is out of range for vocabulary size ${V}`);
     }
-    this.m.ids.set(batch.inputs);
-    this.m.targets.set(batch.targets);
-    const loss = this.forward(masks);
-    if (train) this.backward(!!masks);
+    for (const g of this.m.groups) this.into(g, batch, masks, train);
+    transposeInto(this.m.WihT0, this.params[weightIH(0)], GATES[kind] * H, V);
+    const loss = this.passes(train, !!masks);
+    for (const g of this.m.groups) this.outOf(g);
+    if (train) this.addGradients();
+    return loss / (T * B);
+  }
+
+  /** The groups' forward (and backward) passes, on both threads or one after the other; returns the summed loss. */
+  private passes(train: boolean, dropout: boolean): number {
+    const split = this.split;
+    if (!split) return this.inTurn(train, dropout);
+    const key = `${this.config.kind} ${this.config.layers}×${this.config.hiddenSize} V${this.config.vocabSize} T${this.T} B${this.B}${train ? ' train' : ''}${dropout ? ' dropout' : ''}`;
+    const streams = split.wanted(key);
+    const t0 = performance.now();
+    const compiled = streams ? this.compiled(split, key, train, dropout) : null;
+    let loss = 0;
+    if (compiled) {
+      split.run(compiled.programs);
+      for (const h of compiled.handles) loss += split.result(h); // in group order, as inTurn adds them
+    } else loss = this.inTurn(train, dropout);
+    split.timed(key, streams, performance.now() - t0);
     return loss;
   }
 
-  private forward(masks: DropoutMasks | undefined): number {
-    const k = this.k,
-      p = this.params,
-      m = this.m;
-    const { kind, hiddenSize: H, vocabSize: V, layers: L } = this.config;
-    const { T, B } = this;
-    const GH = GATES[kind] * H,
-      N = T * B,
-      BH = B * H;
-    let input = m.Y; // replaced by layer 0's output before it is read (layer 0 looks its input up)
-    for (let l = 0; l < L; l++) {
-      const ly = m.layers[l];
-      const Wih = p[weightIH(l)];
-      // A = in·W_ihᵀ + b_ih for all N rows; for layer 0, in = onehot(x): rows of W_ihᵀ looked up
-      if (l === 0) {
-        transposeInto(m.WihT0, Wih, GH, V);
-        k.gatherRows(ly.A, m.WihT0, m.ids, p[biasIH(l)], N, GH);
-        ly.input = null;
-      } else {
-        k.fillRows(ly.A, p[biasIH(l)], N, GH);
-        k.gemmNT(input, Wih, ly.A, N, H, GH, true);
-        ly.input = input;
-      }
-      ly.hs.set(this.state.h[l]);
-      const cell = ly.cell;
-      if (cell.kind === 'lstm') cell.cs.set(this.state.c[l]);
-      for (let t = 0; t < T; t++) this.stepForward(ly, p[weightHH(l)], p[biasHH(l)], t);
-      this.state.h[l].set(ly.hs.subarray(T * BH));
-      if (cell.kind === 'lstm') this.state.c[l].set(cell.cs.subarray(T * BH));
-      const out = ly.hs.subarray(BH);
-      if (masks) {
-        if (!ly.drop) throw new Error('fast model: built without dropout, given masks');
-        ly.drop.mask.set(masks[l]);
-        k.mul(ly.drop.out, out, ly.drop.mask, N * H);
-        input = ly.drop.out.subarray(0, N * H);
-      } else input = out;
-    }
-    // Decoder: Y = top·W_decᵀ + b_dec, then softmax cross-entropy; Y becomes dY = (p − onehot)/N.
-    k.fillRows(m.Y, p[DECODER_BIAS], N, V);
-    k.gemmNT(input, p[DECODER_WEIGHT], m.Y, N, H, V, true);
-    this.top = input;
-    return k.softmaxCrossEntropy(m.Y, m.targets, N, V, 1 / N) / N;
+  /** Every group on this thread, one after the other (the kernel set may share the products). */
+  private inTurn(train: boolean, dropout: boolean): number {
+    let loss = 0;
+    for (const g of this.m.groups) loss += this.pass(this.k, g, train, dropout);
+    return loss;
   }
 
-  /** The top layer's output as the decoder saw it (after dropout), for backward. */
-  private top: FloatArray = new Float64Array(0);
+  private pass(k: GroupKernels, g: Group, train: boolean, dropout: boolean): number {
+    const loss = forward(k, this.shared, g, dropout);
+    if (train) backward(k, this.shared, g, dropout);
+    return loss;
+  }
 
-  /** Step t of one layer: h_t (and c_t) from A_t and h_{t−1} (and c_{t−1}). */
-  private stepForward(ly: Layer, Whh: FloatArray, bhh: FloatArray, t: number): void {
-    const k = this.k,
-      { B } = this,
+  /** The groups' programs for this kind of step, recorded the first time it is asked for. */
+  private compiled(split: ProgramRunner, key: string, train: boolean, dropout: boolean) {
+    let c = this.programs.get(key);
+    if (c === undefined) {
+      const each = this.m.groups.map((g) => split.compile((rec) => this.pass(rec, g, train, dropout)));
+      c = each.every((x) => x !== null) ? { programs: each.map((x) => x!.program), handles: each.map((x) => x!.handle) } : null;
+      this.programs.set(key, c);
+    }
+    return c;
+  }
+
+  /** Copies the group's streams of the batch, the masks and the carried state into its arrays. */
+  private into(g: Group, batch: Batch, masks: DropoutMasks | undefined, train: boolean): void {
+    const { T, B } = this,
       H = this.config.hiddenSize,
-      BH = B * H,
-      GH = GATES[this.config.kind] * H;
-    const a = ly.A.subarray(t * B * GH, (t + 1) * B * GH);
-    const hPrev = ly.hs.subarray(t * BH, (t + 1) * BH),
-      h = ly.hs.subarray((t + 1) * BH, (t + 2) * BH);
-    const cell = ly.cell;
-    switch (cell.kind) {
-      case 'rnn':
-        k.gemmNT(hPrev, Whh, a, B, H, GH, true); // a_t = A_t + h_{t−1}·W_hhᵀ
-        return k.rnnForward(a, bhh, h, B, H);
-      case 'lstm': {
-        const { cs, tanhC } = cell;
-        k.gemmNT(hPrev, Whh, a, B, H, GH, true); // a_t = A_t + h_{t−1}·W_hhᵀ
-        const at = (x: FloatArray, s: number) => x.subarray(s * BH, (s + 1) * BH);
-        return k.lstmForward(a, bhh, at(cs, t), at(cs, t + 1), at(tanhC, t), h, B, H);
+      Bg = g.B;
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < Bg; j++) {
+        g.ids[t * Bg + j] = batch.inputs[t * B + g.b0 + j];
+        g.targets[t * Bg + j] = batch.targets[t * B + g.b0 + j];
       }
-      case 'gru': {
-        const u = cell.u; // u_t = h_{t−1}·W_hhᵀ + b_hh, kept apart from the input side
-        k.fillRows(u, bhh, B, GH);
-        k.gemmNT(hPrev, Whh, u, B, H, GH, true);
-        return k.gruForward(a, u, hPrev, h, cell.un.subarray(t * BH, (t + 1) * BH), B, H);
-      }
-      default:
-        return unreachable(cell, 'cell kind');
+    }
+    g.layers.forEach((ly, l) => {
+      ly.hs.set(this.state.h[l].subarray(g.b0 * H, (g.b0 + Bg) * H));
+      if (ly.cell.kind === 'lstm') ly.cell.cs.set(this.state.c[l].subarray(g.b0 * H, (g.b0 + Bg) * H));
+      const mask = masks?.[l];
+      if (mask && ly.drop) for (let t = 0; t < T; t++) ly.drop.mask.set(mask.subarray((t * B + g.b0) * H, (t * B + g.b0 + Bg) * H), t * Bg * H);
+    });
+    if (train) {
+      for (const name in g.grads) g.grads[name].fill(0);
+      g.dWihT0.fill(0);
     }
   }
 
-  private backward(dropout: boolean): void {
-    const k = this.k,
-      p = this.params,
-      g = this.grads,
-      m = this.m;
-    const { kind, hiddenSize: H, vocabSize: V, layers: L } = this.config;
-    const { T, B } = this;
-    const GH = GATES[kind] * H,
-      N = T * B,
-      BH = B * H;
-    for (const name in g) g[name].fill(0);
-    const dY = m.Y;
-    // dW_dec = dYᵀ·top, db_dec = Σ_r dY_r, dtop = dY·W_dec
-    k.gemmTN(dY, this.top, g[DECODER_WEIGHT], V, N, H, true);
-    k.addColumnSums(g[DECODER_BIAS], dY, N, V);
-    let dOut = m.dOut,
-      dIn = m.dIn;
-    k.gemmNN(dY, p[DECODER_WEIGHT], dOut, N, V, H, false);
-    for (let l = L - 1; l >= 0; l--) {
-      const ly = m.layers[l];
-      const Whh = p[weightHH(l)];
-      if (dropout && ly.drop) k.mul(dOut, dOut, ly.drop.mask, N * H);
-      const dA = m.dA;
-      const cell = ly.cell;
-      if (cell.kind === 'lstm') cell.dc.fill(0);
-      for (let t = T - 1; t >= 0; t--) {
-        const dhPrev = t > 0 ? dOut.subarray((t - 1) * BH, t * BH) : null;
-        const dAh = this.stepBackward(ly, dOut.subarray(t * BH, (t + 1) * BH), dhPrev, t);
-        if (dhPrev) k.gemmNN(dAh, Whh, dhPrev, B, GH, H, true); // dh_{t−1} += da_t·W_hh
-      }
-      const dAhAll = cell.kind === 'gru' ? cell.dU : dA;
-      // dW_hh = dAhᵀ·Hprev (the first T blocks of hs), db_hh = Σ dAh, db_ih = Σ dA
-      k.gemmTN(dAhAll, ly.hs, g[weightHH(l)], GH, N, H, true);
-      k.addColumnSums(g[biasHH(l)], dAhAll, N, GH);
-      k.addColumnSums(g[biasIH(l)], dA, N, GH);
-      if (ly.input === null) {
-        // layer 0: dW_ih's columns are the rows of dA added up by input id
-        m.dWihT0.fill(0);
-        k.scatterAddRows(m.dWihT0, dA, m.ids, N, GH);
-        transposeInto(g[weightIH(0)], m.dWihT0, V, GH);
-      } else {
-        k.gemmTN(dA, ly.input, g[weightIH(l)], GH, N, H, true); // dW_ih = dAᵀ·in
-        k.gemmNN(dA, p[weightIH(l)], dIn, N, GH, H, false); // din = dA·W_ih
-        [dOut, dIn] = [dIn, dOut];
-      }
-    }
+  /** Copies the group's state after the chunk (h_T, c_T of each layer) into the carried state. */
+  private outOf(g: Group): void {
+    const H = this.config.hiddenSize,
+      end = this.T * g.B * H;
+    g.layers.forEach((ly, l) => {
+      this.state.h[l].set(ly.hs.subarray(end, end + g.B * H), g.b0 * H);
+      if (ly.cell.kind === 'lstm') this.state.c[l].set(ly.cell.cs.subarray(end, end + g.B * H), g.b0 * H);
+    });
   }
 
-  /**
-   * Step t of one layer backward: the gate gradients da_t (into dA) from dh_t; returns the
-   * gradient of the hidden side's pre-activation (da_t itself, or for the GRU its own du_t).
-   */
-  private stepBackward(ly: Layer, dh: FloatArray, dhPrev: FloatArray | null, t: number): FloatArray {
-    const k = this.k,
-      { B } = this,
-      H = this.config.hiddenSize,
-      BH = B * H,
-      BG = B * GATES[this.config.kind] * H;
-    const gates = ly.A.subarray(t * BG, (t + 1) * BG),
-      da = this.m.dA.subarray(t * BG, (t + 1) * BG);
-    const cell = ly.cell;
-    switch (cell.kind) {
-      case 'rnn':
-        k.rnnBackward(ly.hs.subarray((t + 1) * BH, (t + 2) * BH), dh, da, B, H);
-        return da;
-      case 'lstm':
-        k.lstmBackward(gates, cell.cs.subarray(t * BH, (t + 1) * BH), cell.tanhC.subarray(t * BH, (t + 1) * BH), dh, cell.dc, da, B, H);
-        return da;
-      case 'gru': {
-        const du = cell.dU.subarray(t * BG, (t + 1) * BG);
-        k.gruBackward(gates, cell.un.subarray(t * BH, (t + 1) * BH), ly.hs.subarray(t * BH, (t + 1) * BH), dh, dhPrev, da, du, B, H);
-        return du;
-      }
-      default:
-        return unreachable(cell, 'cell kind');
+  /** The step's gradients: the groups' added up in group order (the fixed order of every run), into `grads`. */
+  private addGradients(): void {
+    const [first, ...rest] = this.m.groups;
+    for (const g of rest) {
+      for (const name in g.grads) addInto(first.grads[name], g.grads[name]);
+      addInto(first.dWihT0, g.dWihT0);
     }
+    const { vocabSize: V, hiddenSize: H, kind } = this.config;
+    transposeInto(this.grads[weightIH(0)], first.dWihT0, V, GATES[kind] * H);
   }
+}
+
+/** out += x, entry by entry. */
+function addInto(out: FloatArray, x: FloatArray): void {
+  for (let i = 0; i < out.length; i++) out[i] += x[i];
 }
 
 /** out (N×M) = Aᵀ for A (M×N). */

@@ -1,5 +1,6 @@
-// A second thread for the WebAssembly matrix products: a worker (gemm-worker.js) instantiates the
-// shared-memory build on the same memory and computes blocks of output columns beside this thread.
+// A second thread for the WebAssembly kernels: a worker (gemm-worker.js) instantiates the
+// shared-memory build on the same memory and computes blocks of output columns beside this thread,
+// or runs whole programs of kernel calls (one group of streams through a training step, programs.ts).
 //
 // Hand-off through a control block of int32 in the shared memory, not through messages:
 // postMessage costs 60–100 µs and Atomics.wait/notify alone 50–75 µs per hand-off, against
@@ -12,7 +13,8 @@
 // job with compare-and-swap, rather than waiting for it. Each block is computed by the same code
 // whoever takes it, so the result does not depend on who did what.
 //
-// Whether to share a product at all is decided shape by shape from timings (SplitChooser).
+// Whether to share a product at all, and whether to split a step by streams, is decided shape by
+// shape from timings (SplitChooser, one for products and one for steps).
 
 export type Layout = 'NN' | 'NT' | 'TN';
 export const CTRL_BYTES = 128;
@@ -21,8 +23,9 @@ export const CTRL_BYTES = 128;
 const SEQ = 0; // job number, bumped by this thread to post a job
 const LEFT = 1; // the last job number the worker joined and has left
 const READY = 2; // 1 once the worker waits for jobs
-const OP = 3; // which product: 2·layout + (f64 ? 1 : 0); −1 stops the worker
-const ARGS = 4; // A, B, C, M, K, N, acc, block width, block count
+const OP = 3; // which job: a product, 2·layout + (f64 ? 1 : 0); PROGRAMS; −1 stops the worker
+const ARGS = 4; // a product's A, B, C, M, K, N, acc, block width; programs: start and end of each (up to 4)
+const COUNT = 12; // how many blocks (products) or programs the job has
 const ERR = 13; // 1 if the worker's product threw
 const WORKER_ASLEEP = 14;
 const MAIN_ASLEEP = 15;
@@ -31,6 +34,9 @@ const WORKER_BLOCKS = 17; // how many blocks the worker has computed
 const NEXT = 18; // the next block of the current job to take
 
 const LAYOUTS: Layout[] = ['NN', 'NT', 'TN'];
+/** The job of running programs (each block is one program, run whole). */
+export const PROGRAMS = 6;
+const MAX_PROGRAMS = 4;
 
 const SPIN_MS = 1; // this thread spins this long for the worker before sleeping (the worker: gemm-worker.js)
 const GIVE_UP_MS = 60_000;
@@ -48,6 +54,8 @@ interface PoolOptions {
   scratch: number;
   /** node:worker_threads in Node, null elsewhere (a Web Worker is used). */
   node: WorkerThreads | null;
+  /** The programs' buffer (programs.ts) and the export each program op number calls. */
+  programs: { buffer: SharedArrayBuffer; exports: string[] };
 }
 
 /** The last few times (ms) of one shape's products on one thread and shared. */
@@ -138,11 +146,11 @@ export class GemmPool {
   private readonly canWait: boolean;
   private seq = 0;
   private disposed = false;
-  private readonly chooser = new SplitChooser();
+  private readonly choosers = { products: new SplitChooser(), streams: new SplitChooser() };
 
   constructor(o: PoolOptions) {
     this.c = new Int32Array(o.memory.buffer, o.ctrl, CTRL_BYTES / 4);
-    const init = { module: o.module, memory: o.memory, ctrl: o.ctrl, scratch: o.scratch };
+    const init = { module: o.module, memory: o.memory, ctrl: o.ctrl, scratch: o.scratch, programs: o.programs };
     if (o.node) {
       const w = new o.node.Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: init });
       w.unref(); // an idle worker must not keep the process alive
@@ -163,7 +171,7 @@ export class GemmPool {
     }
   }
 
-  /** How many column blocks the worker has computed. */
+  /** How many column blocks and programs the worker has computed. */
   workerBlocks(): number {
     return Atomics.load(this.c, WORKER_BLOCKS);
   }
@@ -173,17 +181,18 @@ export class GemmPool {
     return !this.disposed && Atomics.load(this.c, READY) === 1;
   }
 
-  /** Whether to share the next product of shape `key` (see SplitChooser). */
-  wanted(key: string, adaptive: boolean): boolean {
+  /** Whether to share the next product (or step, split by streams) of shape `key` (see SplitChooser). */
+  wanted(key: string, adaptive: boolean, what: 'products' | 'streams' = 'products'): boolean {
     if (!this.ready()) return false;
     if (!adaptive) return true;
-    const split = this.chooser.wanted(key);
-    if (this.chooser.wake() && Atomics.load(this.c, WORKER_ASLEEP) === 1) Atomics.notify(this.c, SEQ, 1);
+    const chooser = this.choosers[what];
+    const split = chooser.wanted(key);
+    if (chooser.wake() && Atomics.load(this.c, WORKER_ASLEEP) === 1) Atomics.notify(this.c, SEQ, 1);
     return split;
   }
 
-  record(key: string, shared: boolean, ms: number): void {
-    this.chooser.record(key, shared, ms);
+  record(key: string, shared: boolean, ms: number, what: 'products' | 'streams' = 'products'): void {
+    this.choosers[what].record(key, shared, ms);
   }
 
   async whenReady(timeoutMs: number): Promise<boolean> {
@@ -204,22 +213,39 @@ export class GemmPool {
     count: number,
     cols: (A: number, B: number, C: number, M: number, K: number, N: number, acc: number, j0: number, j1: number) => unknown,
   ): void {
+    const [A, B, C, M, K, N, acc] = args;
+    this.job(2 * LAYOUTS.indexOf(layout) + (dtype === 'f64' ? 1 : 0), [...args, width], count, (b) =>
+      cols(A, B, C, M, K, N, acc, b * width, Math.min(N, (b + 1) * width)),
+    );
+  }
+
+  /** Runs programs (start and end of each in the program buffer), sharing them with the worker: run(i) runs program i here. */
+  runPrograms(ranges: readonly { start: number; end: number }[], run: (i: number) => void): void {
+    if (ranges.length > MAX_PROGRAMS) throw new Error(`wasm kernels: at most ${MAX_PROGRAMS} programs at once, got ${ranges.length}`);
+    this.job(
+      PROGRAMS,
+      ranges.flatMap((r) => [r.start, r.end]),
+      ranges.length,
+      run,
+    );
+  }
+
+  /** Posts a job of `count` blocks, takes blocks itself until none is left, then waits for the worker's. */
+  private job(op: number, args: number[], count: number, block: (b: number) => void): void {
     const c = this.c,
       seq = ++this.seq;
-    const [A, B, C, M, K, N, acc] = args;
-    c[OP] = 2 * LAYOUTS.indexOf(layout) + (dtype === 'f64' ? 1 : 0);
-    for (let i = 0; i < 7; i++) c[ARGS + i] = args[i];
-    c[ARGS + 7] = width;
-    c[ARGS + 8] = count;
+    c[OP] = op;
+    for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
+    c[COUNT] = count;
     c[NEXT] = 0;
     Atomics.store(c, SEQ, seq); // publishes the plain writes above
     if (Atomics.load(c, WORKER_ASLEEP) === 1) Atomics.notify(c, SEQ, 1);
-    for (let b = Atomics.add(c, NEXT, 1); b < count; b = Atomics.add(c, NEXT, 1)) cols(A, B, C, M, K, N, acc, b * width, Math.min(N, (b + 1) * width));
+    for (let b = Atomics.add(c, NEXT, 1); b < count; b = Atomics.add(c, NEXT, 1)) block(b);
     // all blocks are taken: either the worker never joined (shut it out) or wait until it leaves
     if (Atomics.compareExchange(c, JOIN, seq - 1, seq) !== seq - 1) this.waitForWorker(seq);
     if (Atomics.load(c, ERR) !== 0) {
       Atomics.store(c, ERR, 0);
-      throw new Error('wasm kernels: a matrix product failed in the worker thread');
+      throw new Error(`wasm kernels: ${op === PROGRAMS ? 'a program of kernel calls' : 'a matrix product'} failed in the worker thread`);
     }
   }
 

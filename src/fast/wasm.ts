@@ -10,12 +10,14 @@
 // Layout of the memory:  [static data | control block | packing scratch per thread | arrays ...]
 //
 // With threads = 2 a worker shares the memory and computes column blocks of each large matrix
-// product (≥ 1 MFLOP; threads.ts), with the same bits as one thread. Threads need SharedArrayBuffer:
+// product (≥ 1 MFLOP; threads.ts), with the same bits as one thread, or runs one group of a step's
+// streams while this thread runs the other (`programs`, programs.ts). Threads need SharedArrayBuffer:
 // in a browser, a cross-origin-isolated page (COOP/COEP headers), else the set falls back to one
 // thread. On a machine busier than its cores the worker gets little time and a second thread
 // gains nothing (the set then mostly computes alone; see GemmPool.wanted).
 
-import type { DType, FastKernels, FloatArray } from './kernels.ts';
+import { type DType, type FastKernels, type FloatArray, GROUP_METHODS, type ProgramRunner } from './kernels.ts';
+import { PROGRAM_BYTES, programRunner } from './programs.ts';
 import { CTRL_BYTES, GemmPool, type Layout } from './threads.ts';
 
 export type Variant = 'plain' | 'relaxed' | 'plainShared' | 'relaxedShared';
@@ -42,6 +44,11 @@ export interface WasmKernelOptions {
   relaxed?: boolean;
   /** false: share every large product with the worker, even when it keeps coming late (for tests; default true). */
   adaptiveThreads?: boolean;
+  /**
+   * With two threads, whether a training step's groups of streams run one on each thread: 'auto'
+   * (default) when timing says it is faster than sharing the products; 'always' or 'never' for tests.
+   */
+  streams?: 'auto' | 'always' | 'never';
 }
 
 /** The FastKernels of a WebAssembly instance, with a little more for tests and benchmarks. */
@@ -52,8 +59,8 @@ export interface WasmKernels extends FastKernels {
   readonly variant: Variant;
   /** Resolves true once the worker takes work (false at once with one thread); until then every product runs on this thread. */
   whenThreadsReady(timeoutMs?: number): Promise<boolean>;
-  /** Products split between the threads so far, and how many of their column blocks the worker computed. */
-  threadStats(): { splits: number; workerBlocks: number };
+  /** Products split between the threads so far, steps split by streams, and how many column blocks and programs the worker computed. */
+  threadStats(): { splits: number; streamSplits: number; workerBlocks: number };
 }
 
 // ---- the runtime: Node built-ins without importing node:* where there is no Node ---------------
@@ -172,7 +179,17 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
   x.gemmSetScratch(scratch0);
   const buffer = memory.buffer; // never grown, so this stays the memory's buffer
 
-  const pool = threads === 2 ? new GemmPool({ module, memory, ctrl, scratch: scratch0 + scratchBytes, node: node?.wt ?? null }) : null;
+  const programBuffer = threads === 2 ? new SharedArrayBuffer(PROGRAM_BYTES) : null;
+  const pool = programBuffer
+    ? new GemmPool({
+        module,
+        memory,
+        ctrl,
+        scratch: scratch0 + scratchBytes,
+        node: node?.wt ?? null,
+        programs: { buffer: programBuffer, exports: GROUP_METHODS.map((m) => `${m}_${dtype}`) },
+      })
+    : null;
 
   // ---- allocator ----
   let next = heapStart;
@@ -218,7 +235,16 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
   const SPLIT_FLOPS = 1e6; // below about 1 MFLOP the hand-off costs more than it saves
   const adaptive = opts.adaptiveThreads ?? true;
   const MAX_BLOCKS = 4; // column blocks per product: enough to rebalance when the worker is late
-  let splits = 0;
+  let splits = 0,
+    streamSplits = 0;
+  // NOTE: a product past the end of an array would overwrite its neighbours in this memory
+  function checkGemm(m: string, A: FloatArray, B: FloatArray, C: FloatArray, M: number, K: number, N: number): void {
+    if (!(A.length >= M * K && B.length >= K * N && C.length >= M * N && M >= 0 && K >= 0 && N >= 0)) {
+      throw new Error(
+        `wasm kernels: ${m}(M ${M}, K ${K}, N ${N}) needs arrays of ${M * K}, ${K * N} and ${M * N} elements, got ${A.length}, ${B.length} and ${C.length}`,
+      );
+    }
+  }
   function gemm(layout: Layout) {
     const whole = x[`gemm${layout}_${dtype}`];
     const cols = x[`gemm${layout}_cols_${dtype}`];
@@ -228,12 +254,7 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
         b = ptr(B, m),
         c = ptr(C, m),
         f = acc ? 1 : 0;
-      // NOTE: a product past the end of an array would overwrite its neighbours in this memory
-      if (!(A.length >= M * K && B.length >= K * N && C.length >= M * N && M >= 0 && K >= 0 && N >= 0)) {
-        throw new Error(
-          `wasm kernels: ${m}(M ${M}, K ${K}, N ${N}) needs arrays of ${M * K}, ${K * N} and ${M * N} elements, got ${A.length}, ${B.length} and ${C.length}`,
-        );
-      }
+      checkGemm(m, A, B, C, M, K, N);
       if (!pool || 2 * M * K * N < SPLIT_FLOPS || N < 2 * colAlign) {
         whole(a, b, c, M, K, N, f);
         return;
@@ -256,17 +277,31 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
     };
   }
 
+  const programs: ProgramRunner | null =
+    pool && programBuffer
+      ? programRunner({
+          buffer: programBuffer,
+          fns: GROUP_METHODS.map((m) => x[`${m}_${dtype}`]),
+          toNumber: arg,
+          checkGemm,
+          pool,
+          split: opts.streams ?? 'auto',
+          onSplit: () => streamSplits++,
+        })
+      : null;
+
   const set: Record<string, unknown> = {
     name: 'wasm',
     dtype,
     threads,
+    programs,
     memory,
     variant,
     alloc: (n: number) => new F(buffer, take(n, F.BYTES_PER_ELEMENT, 'alloc'), n),
     allocInt: (n: number) => new Int32Array(buffer, take(n, 4, 'allocInt'), n),
     dispose: () => pool?.dispose(),
     whenThreadsReady: (timeoutMs = 10_000) => (pool ? pool.whenReady(timeoutMs) : Promise.resolve(false)),
-    threadStats: () => ({ splits, workerBlocks: pool?.workerBlocks() ?? 0 }),
+    threadStats: () => ({ splits, streamSplits, workerBlocks: pool?.workerBlocks() ?? 0 }),
     gemmNN: gemm('NN'),
     gemmNT: gemm('NT'),
     gemmTN: gemm('TN'),
@@ -276,7 +311,7 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
 }
 
 /** FastKernels' methods other than the matrix products, each an export `name_f32` / `name_f64` (a record, so that a method added to FastKernels and missing here is a type error). */
-type PlainMethod = Exclude<keyof FastKernels, 'name' | 'dtype' | 'threads' | 'alloc' | 'allocInt' | 'dispose' | 'gemmNN' | 'gemmNT' | 'gemmTN'>;
+type PlainMethod = Exclude<keyof FastKernels, 'name' | 'dtype' | 'threads' | 'programs' | 'alloc' | 'allocInt' | 'dispose' | 'gemmNN' | 'gemmNT' | 'gemmTN'>;
 const METHODS: Record<PlainMethod, true> = {
   gatherRows: true,
   scatterAddRows: true,

@@ -159,8 +159,9 @@ class FastEngine implements StepEngine {
   evaluate(stripes: Stripes): number {
     const fast = this.fast;
     if (stripes.B !== fast.B || stripes.T !== fast.T) {
-      // a validation text too short for B stripes of T: a model sized for it, on the same kernels and precision
-      return evaluateWholeChunks(this.params(), stripes, { kernels: fast.k.name, dtype: fast.k.dtype });
+      // a validation text too short for B stripes of T: a model sized for it, on the same kernels and
+      // precision, on one thread (a short text: starting a second would cost more than it saves)
+      return evaluateWholeChunks(this.params(), stripes, { kernels: fast.k.name, dtype: fast.k.dtype, threads: 1 });
     }
     fast.saveState(); // the carried training state, put back afterwards
     fast.zeroState();

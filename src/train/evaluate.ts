@@ -15,7 +15,7 @@
 
 import type { DType } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
-import { type KernelChoice, makeKernels, resolveKernels } from '../fast/select.ts';
+import { defaultThreads, type KernelChoice, makeKernels, resolveKernels } from '../fast/select.ts';
 import { charEvalLoss } from '../models/charrnn.paths.ts';
 import type { Batch, Params, State } from '../models/charrnn.ts';
 import { configOf, zeroState } from '../models/charrnn.ts';
@@ -25,6 +25,7 @@ import { evalStripes, type IdArray, type Stripes } from './data.ts';
 export interface EvalEngine {
   kernels: KernelChoice;
   dtype: DType;
+  /** Default: both threads where the kernels can run two (each takes a group of the B stripes; the result does not depend on it). */
   threads?: 1 | 2;
 }
 
@@ -122,7 +123,7 @@ function withPass<R>(p: Params, engine: EvalEngine | undefined, body: (pass: Pas
     let m = models.get(`${B}x${T}`);
     if (!m) {
       const shape = { config: configOf(p), B, T, optim: 'adagrad' as const, dropout: false };
-      m = new FastCharRNN(makeKernels(kernels, engine.dtype, engine.threads ?? 1, fastModelBytes(shape, engine.dtype)), shape);
+      m = new FastCharRNN(makeKernels(kernels, engine.dtype, engine.threads ?? defaultThreads(), fastModelBytes(shape, engine.dtype)), shape);
       models.set(`${B}x${T}`, m);
       m.setParams(p);
     }

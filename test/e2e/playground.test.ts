@@ -5,7 +5,7 @@
 // into test/e2e/screenshots/.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -127,6 +127,18 @@ describe('the built page in Chromium', () => {
   afterAll(async () => {
     await closeBrowser?.();
     await stopServer?.();
+  });
+
+  it("has every file its scripts start as workers (the kernels' second thread is a worker inside the training worker)", async () => {
+    const assets = join(ROOT, 'web', 'dist', 'assets');
+    const names = new Set<string>();
+    for (const f of readdirSync(assets).filter((f) => f.endsWith('.js'))) {
+      for (const m of readFileSync(join(assets, f), 'utf8').matchAll(/gemm-worker-[\w-]+\.js/g)) names.add(m[0]);
+    }
+    expect(names.size).toBeGreaterThan(0);
+    for (const name of names) expect(existsSync(join(assets, name)), `web/dist/assets/${name}`).toBe(true);
+    const served = await page.evaluate(async (u) => (await fetch(u)).status, `${url}assets/${[...names][0]}`);
+    expect(served).toBe(200);
   });
 
   it('loads, with the bundled tinyshakespeare as the text', async () => {

@@ -112,9 +112,12 @@ describe('Trainer on the fast path', () => {
           run(two, 6);
           expect(bits(two)).toEqual(bits(one));
           expect(two.state).toEqual(one.state);
-          // and the second thread really took part (the kernels may decide not to split a product
-          // that is faster on one thread, but they try both ways first)
-          expect((two.kernels as WasmKernels).threadStats().splits).toBeGreaterThan(0);
+          // and the second thread really took part, both ways: sharing products, and steps split by
+          // streams (the kernels may decide not to split a product or a step where that is faster on
+          // one thread, but they try both ways first)
+          const stats = (two.kernels as WasmKernels).threadStats();
+          expect(stats.splits).toBeGreaterThan(0);
+          expect(stats.streamSplits).toBeGreaterThan(0);
         } finally {
           one.dispose();
           two.dispose();

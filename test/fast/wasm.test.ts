@@ -20,7 +20,7 @@ type Arg = { len: number; gen: (r: Rng) => number } | { ids: number; below: numb
 const arr = (len: number, lo = -2, hi = 2): Arg => ({ len, gen: (r) => lo + (hi - lo) * r.uniform() });
 const ids = (count: number, below: number): Arg => ({ ids: count, below });
 
-type Checked = Exclude<keyof FastKernels, 'name' | 'dtype' | 'threads' | 'alloc' | 'allocInt' | 'dispose'>;
+type Checked = Exclude<keyof FastKernels, 'name' | 'dtype' | 'threads' | 'programs' | 'alloc' | 'allocInt' | 'dispose'>;
 // A Record so that a FastKernels method without a case here is a type error.
 const CASES: Record<Checked, Arg[][]> = {
   gemmNN: [[arr(M * 3), arr(3 * N), arr(M * N), M, 3, N, true]],
