@@ -176,3 +176,52 @@ describe('distributions', () => {
     for (const c of counts) expect(Math.abs(c - N / n)).toBeLessThan(5 * Math.sqrt(N * (1 / n) * (1 - 1 / n)));
   });
 });
+
+describe('jump', () => {
+  // The state update of xoshiro128** is linear over GF(2): the state after one draw is T·s for a
+  // 128 × 128 bit matrix T, read off by stepping each unit state once. Squaring T 64 times gives
+  // T^(2⁶⁴), the jump, without the reference implementation's polynomial that jump() uses.
+  type Bits = Uint32Array; // 128 bits: word i, bit b = index 32i + b
+  const step = (s: Bits): Bits => {
+    const r = new Rng(Array.from(s));
+    r.nextUint32();
+    return Uint32Array.from(r.state());
+  };
+  const apply = (M: Bits[], v: Bits): Bits => {
+    const out = new Uint32Array(4);
+    for (let j = 0; j < 128; j++) if ((v[j >> 5] >>> (j & 31)) & 1) for (let i = 0; i < 4; i++) out[i] ^= M[j][i];
+    return out;
+  };
+  const unit = (j: number): Bits => {
+    const e = new Uint32Array(4);
+    e[j >> 5] = 1 << (j & 31);
+    return e;
+  };
+
+  it('advances the state by 2⁶⁴ draws (against powers of the one-draw matrix)', () => {
+    let M = Array.from({ length: 128 }, (_, j) => step(unit(j))); // column j = T·e_j
+    expect(apply(M, Uint32Array.from([1, 2, 3, 4]))).toEqual(step(Uint32Array.from([1, 2, 3, 4]))); // the matrix is the step
+    for (let k = 0; k < 64; k++) M = M.map((col) => apply(M, col)); // T^(2^(k+1)) = (T^(2^k))²
+    for (const seed of [0, 1, 123, 0xffffffff]) {
+      const r = new Rng(seed);
+      const expected = apply(M, Uint32Array.from(r.state()));
+      r.jump();
+      expect(r.state()).toEqual(Array.from(expected));
+    }
+  });
+
+  it('jumped streams differ from the seed and from each other, and are reproducible', () => {
+    const firsts = (seed: number): number[] => {
+      const r = new Rng(seed);
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        out.push(new Rng(r.state()).nextUint32());
+        r.jump();
+      }
+      return out;
+    };
+    const a = firsts(7);
+    expect(new Set(a).size).toBe(4);
+    expect(firsts(7)).toEqual(a);
+  });
+});
