@@ -23,7 +23,7 @@ export { UserError } from './errors.ts';
 export { type Arena, arenaBytes, type DType, type FastKernels, type FloatArray, KERNEL_NAMES, type KernelName, referenceKernels } from './fast/kernels.ts';
 export { FastCharRNN, type FastModelShape, fastModelBytes } from './fast/model.ts';
 export { DTYPES, defaultThreads, type Engine, KERNEL_CHOICES, type KernelChoice, makeKernels, resolveKernels, samplingStepper } from './fast/select.ts';
-export { fastStepper, fastStepperBytes, type Stepper } from './fast/stepper.ts';
+export { fastStepper, fastStepperBytes, type Stepper, StreamStepper, streamStepperBytes } from './fast/stepper.ts';
 export { ArenaFullError, type TapeBackendOptions, TapeRunner, type WasmTapeBackend, wasmTapeBackend } from './fast/tape.ts';
 export { applyUpdate, clipGrads, gradsFinite } from './fast/update.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
@@ -173,6 +173,7 @@ export {
   trainLoop,
 } from './train/loop.ts';
 export * from './train/sample.ts';
+export { type StreamsOptions, sampleStreams, streamRngs } from './train/streams.ts';
 export {
   checkOptions,
   checkTrainingSize,

@@ -102,6 +102,42 @@ function checkState(config: CharRNNConfig, s: State): void {
   }
 }
 
+/** What sampleStream and sampleStreams (streams.ts) check before they start; returns the prime's ids. */
+export function checkSampling(p: Params, vocab: Vocab, opts: Pick<SampleOptions, 'length' | 'temperature' | 'topK' | 'prime'>): number[] {
+  const { length, temperature = 1, topK, prime = '' } = opts;
+  if (!Number.isSafeInteger(length) || length < 0) throw new UserError(`sample length must be a non-negative integer, got ${length}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new UserError(`temperature must be a positive number, got ${temperature}`);
+  if (topK !== undefined) checkTopK(topK);
+  const config = configOf(p);
+  if (config.vocabSize !== vocab.size) {
+    throw new Error(`sample: the model has ${config.vocabSize} output classes but the vocabulary ${vocab.size} characters`);
+  }
+  const unknown = vocab.unknown(prime);
+  if (unknown.length > 0) throw new UserError(`the prime has characters not in the model's vocabulary: ${unknown.map(showChar).join(', ')}`);
+  return vocab.encode(prime);
+}
+
+/** Draws the next id from a stream's logits (null: nothing fed yet) with that stream's rng. */
+export type Picker = (logits: ArrayLike<number> | null, rng: Rng) => number;
+
+/**
+ * sample.lua's rule for the next character, with buffers of its own (one picker serves any number
+ * of streams, one after the other): argmax; or softmax(logits / τ), top-k, one categorical draw.
+ * Before anything is fed, the first character is uniform (argmax: character 0).
+ */
+export function picker(V: number, opts: Pick<SampleOptions, 'temperature' | 'topK' | 'argmax'>): Picker {
+  const { temperature = 1, topK = V, argmax = false } = opts;
+  const probs = new Float64Array(V),
+    scratch = new Float64Array(V);
+  return (logits, rng) => {
+    if (logits === null) return argmax ? 0 : rng.int(V); // no prime: sample.lua's uniform first character
+    if (argmax) return argmaxOf(logits);
+    softmaxInto(logits, temperature, probs);
+    keepTopK(probs, topK, scratch);
+    return rng.categorical(probs);
+  };
+}
+
 /**
  * Generates `length` characters lazily, one code point string per yield, so a caller can print them
  * as they come; the generator's return value is the state after the prime and every generated
@@ -109,24 +145,15 @@ function checkState(config: CharRNNConfig, s: State): void {
  * this is called (not at the first next()), so a bad prime fails at once.
  */
 export function sampleStream(p: Params, vocab: Vocab, opts: SampleOptions): Generator<string, State, undefined> {
-  const { length, rng, temperature = 1, argmax = false, topK, prime = '' } = opts;
-  if (!Number.isSafeInteger(length) || length < 0) throw new UserError(`sample length must be a non-negative integer, got ${length}`);
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new UserError(`temperature must be a positive number, got ${temperature}`);
-  if (topK !== undefined) checkTopK(topK);
-  if (!rng) throw new Error('sample: an rng is required');
+  const primeIds = checkSampling(p, vocab, opts);
+  if (!opts.rng) throw new Error('sample: an rng is required');
   const config = configOf(p);
-  if (config.vocabSize !== vocab.size) {
-    throw new Error(`sample: the model has ${config.vocabSize} output classes but the vocabulary ${vocab.size} characters`);
-  }
-  const unknown = vocab.unknown(prime);
-  if (unknown.length > 0) throw new UserError(`the prime has characters not in the model's vocabulary: ${unknown.map(showChar).join(', ')}`);
   const state = opts.state ?? zeroState(config, 1);
   checkState(config, state);
   // Detached views share the data but never ask for gradients, so stepping builds no tape.
   const frozen: Params = {};
   for (const [name, t] of Object.entries(p)) frozen[name] = t.detach();
-  const pick = argmax ? null : { rng, temperature, topK: topK ?? vocab.size };
-  return generate(opts.stepper ?? stepper(frozen), vocab, vocab.encode(prime), state, length, pick);
+  return generate(opts.stepper ?? stepper(frozen), vocab, primeIds, state, opts.length, picker(vocab.size, opts), opts.rng);
 }
 
 function* generate(
@@ -135,12 +162,10 @@ function* generate(
   primeIds: number[],
   state: State,
   length: number,
-  pick: { rng: Rng; temperature: number; topK: number } | null, // null: argmax
+  pick: Picker,
+  rng: Rng,
 ): Generator<string, State, undefined> {
-  const V = vocab.size;
   const x = [0]; // the input of the one stream, reused
-  const probs = new Float64Array(V),
-    scratch = new Float64Array(V);
   let logits: Float64Array | null = null; // null until something has been fed
   for (const id of primeIds) {
     x[0] = id;
@@ -148,15 +173,7 @@ function* generate(
   }
   if (logits === null) state = cloneState(state); // never hand back the caller's own arrays
   for (let n = 0; n < length; n++) {
-    let id: number;
-    if (logits === null)
-      id = pick ? pick.rng.int(V) : 0; // no prime: sample.lua's uniform first character
-    else if (!pick) id = argmaxOf(logits);
-    else {
-      softmaxInto(logits, pick.temperature, probs);
-      keepTopK(probs, pick.topK, scratch);
-      id = pick.rng.categorical(probs);
-    }
+    const id = pick(logits, rng);
     yield vocab.chars[id];
     x[0] = id;
     ({ logits, state } = step(x, state));
