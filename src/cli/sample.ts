@@ -1,7 +1,19 @@
-// `rnn sample`: stream text from a model to stdout as it is generated (char-rnn's sample.lua).
+// `rnn sample`: stream text from a model to stdout as it is generated (char-rnn's sample.lua), or,
+// with --streams N, sample N independent streams at once (sampleStreams) and print them when done.
 
-import { DTYPES, KERNEL_CHOICES, Rng, resolveKernels, sampleStream, samplingStepper, Vocab } from '../index.ts';
-import { type CommandSpec, choiceOption, choices, formatHelp, intOption, parseCommand, positiveNumberOption, seedOption, stringOption } from './args.ts';
+import { DTYPES, KERNEL_CHOICES, Rng, resolveKernels, sampleStream, sampleStreams, samplingStepper, Vocab } from '../index.ts';
+import {
+  type CommandSpec,
+  choiceOption,
+  choices,
+  formatHelp,
+  intOption,
+  parseCommand,
+  positiveNumberOption,
+  seedOption,
+  stringOption,
+  UsageError,
+} from './args.ts';
 import type { Io } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
@@ -22,16 +34,34 @@ export const sampleSpec: CommandSpec = {
     { name: 'seed', value: 'N', default: '123', help: 'random seed (the same seed gives the same text)' },
     { name: 'kernels', value: choices(KERNEL_CHOICES), default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
     { name: 'dtype', value: choices(DTYPES), default: 'f32', help: 'precision of the forward steps (ts with f64: the readable float64 model)' },
-    { name: 'json', help: 'print one JSON document when done (text: the characters generated after the prime; the prime; every setting) instead of streaming' },
+    {
+      name: 'json',
+      help: 'print one JSON document when done (text: the characters generated after the prime, or texts: one per stream with --streams; the prime; every setting) instead of streaming',
+    },
+    { name: 'streams', value: 'N', default: '1', help: 'sample N independent streams at once (each with --length characters), printed when all are done' },
+    {
+      name: 'one-per-line',
+      help: 'print each sample (prime included) on one line, its newlines written as \\n, carriage returns as \\r and backslashes as \\\\',
+    },
+    {
+      name: 'threads',
+      value: 'N',
+      help: 'with --streams: 1 or 2 threads, each taking a group of the streams (the texts do not depend on it; default 2 where possible)',
+    },
   ],
   notes: [
     'Without --prime, the first character is drawn uniformly from the vocabulary (as char-rnn does).',
     'The same seed gives the same text on the same kernels and precision; float32 and float64 can differ',
     'where two characters are nearly equally likely.',
+    "With --streams N, stream i (0 to N − 1) draws from the seed's generator advanced by i jumps of 2^64",
+    'draws, so stream 0 is the one-stream text and stream i does not depend on N or --threads. Each',
+    'sample is printed after a line "==> stream i <==", with an empty line between samples (as head',
+    'prints several files); --one-per-line prints one line per sample instead.',
   ],
   examples: [
     'rnn sample --length 1000 --temperature 0.8 --prime "ROMEO:"',
     'rnn sample --checkpoint torch.safetensors --vocab data/tinyshakespeare.txt --top-k 5',
+    'rnn sample --streams 100 --length 200 --prime "ROMEO:" --one-per-line',
   ],
 };
 
@@ -53,19 +83,54 @@ export function sampleCommand(argv: string[], io: Io): number {
   const kernels = choiceOption('kernels', v.kernels, KERNEL_CHOICES);
   const dtype = choiceOption('dtype', v.dtype, DTYPES);
 
+  const streams = intOption('streams', v.streams, 1);
+  const onePerLine = v['one-per-line'] === true;
+  const threads = v.threads === undefined ? undefined : intOption('threads', v.threads, 1);
+  if (threads !== undefined && threads > 2) throw new UsageError(`--threads must be 1 or 2, got '${v.threads}'`);
+  const many = given.has('streams') || onePerLine;
+  if (threads !== undefined && !many) throw new UsageError('--threads applies to sampling with --streams (one stream runs on one thread)');
+  const argmax = v.argmax === true;
+  const settings = { length, temperature, topK: topK ?? null, argmax, seed, kernels: resolveKernels(kernels), dtype };
+
   const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
+  const vocab = Vocab.fromJSON(c.vocab);
+  if (many) {
+    const texts = sampleStreams(c.params, vocab, {
+      streams,
+      length,
+      temperature,
+      topK,
+      argmax,
+      prime,
+      seed,
+      kernels,
+      dtype,
+      threads: threads === undefined ? undefined : threads === 1 ? 1 : 2,
+    });
+    if (v.json) io.out(`${JSON.stringify({ checkpoint: path, prime, streams, texts, ...settings }, null, 2)}\n`);
+    else if (onePerLine) for (const t of texts) io.out(`${oneLine(prime + t)}\n`);
+    else texts.forEach((t, i) => io.out(`${i > 0 ? '\n' : ''}${streams > 1 ? `==> stream ${i} <==\n` : ''}${withNewline(prime + t)}`));
+    return 0;
+  }
   const engine = samplingStepper(c.params, kernels, dtype);
   try {
-    const argmax = v.argmax === true;
-    const chars = sampleStream(c.params, Vocab.fromJSON(c.vocab), { length, temperature, topK, argmax, prime, rng: new Rng(seed), stepper: engine.stepper });
+    const chars = sampleStream(c.params, vocab, { length, temperature, topK, argmax, prime, rng: new Rng(seed), stepper: engine.stepper });
     if (!v.json) return streamOut(io, chars, prime);
     const text = [...chars].join('');
-    const doc = { checkpoint: path, prime, text, length, temperature, topK: topK ?? null, argmax, seed, kernels: resolveKernels(kernels), dtype };
-    io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    io.out(`${JSON.stringify({ checkpoint: path, prime, text, ...settings }, null, 2)}\n`);
     return 0;
   } finally {
     engine.dispose();
   }
+}
+
+/** A sample on one line: backslash, newline and carriage return escaped as \\, \n and \r. */
+function oneLine(text: string): string {
+  return text.replace(/[\\\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\n' ? '\\n' : '\\r'));
+}
+
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 function streamOut(io: Io, chars: Iterable<string>, prime: string): number {
