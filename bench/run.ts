@@ -4,6 +4,7 @@
 // assembly, forward, backward, clipping, optimizer) or the real sampler:
 //   W1 min-char-rnn (RNN 1×100, seq 25, batch 1, Adagrad)   W2 char-rnn's default LSTM 2×128
 //   W3 LSTM 3×512   W4 sampling 2,000 characters from the W2 model   W5 GRU 2×128
+//   W4b sampling 100 streams of 2,000 characters at once from the W2 model (sampleStreams)
 //   W6 LSTM 2×256 on the bundled Tang poems (V = 6,758: the decoder and the softmax dominate)
 // on the readable float64 TypeScript path (not W6: a minute per step) and on the WebAssembly kernels
 // in float32 with 1 and 2 threads (--f64 adds WebAssembly float64; --tape adds the training workloads
@@ -38,7 +39,7 @@ for (const n of names) {
   if (opts.tape && WORKLOADS[n].train && !WORKLOADS[n].noReadable) rows.push([n, 'ts', 'f64', 1, 'tape']);
   if (!wasm.ok) continue;
   rows.push([n, 'wasm', 'f32', 1, 'manual']);
-  if (WORKLOADS[n].train && wasm.threads) rows.push([n, 'wasm', 'f32', 2, 'manual']);
+  if ((WORKLOADS[n].train || WORKLOADS[n].streams) && wasm.threads) rows.push([n, 'wasm', 'f32', 2, 'manual']);
   if (opts.f64) rows.push([n, 'wasm', 'f64', 1, 'manual']);
   if (opts.tape && WORKLOADS[n].train && !WORKLOADS[n].noReadable) {
     rows.push([n, 'wasm', 'f64', 1, 'tape']);

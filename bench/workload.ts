@@ -16,6 +16,7 @@ import {
   readTextFile,
   resolveKernels,
   sampleStream,
+  sampleStreams,
   Trainer,
   type TrainerOptions,
   Vocab,
@@ -25,6 +26,8 @@ export interface Workload {
   what: string;
   train?: Partial<TrainerOptions>;
   sample?: Omit<CharRNNConfig, 'vocabSize'>;
+  /** With `sample`: this many streams at once (sampleStreams, on 1 and 2 threads) instead of one. */
+  streams?: number;
   /** The bundled text (default tinyshakespeare). */
   data?: string;
   /** No row for the readable float64 path nor the tape: too slow to time (W6: about a minute per step). */
@@ -39,6 +42,12 @@ export const WORKLOADS: Record<string, Workload> = {
   W2: { what: 'char-rnn default: LSTM 2×128, seq 50, batch 50, RMSprop', train: {} },
   W3: { what: 'LSTM 3×512, seq 50, batch 50, RMSprop', train: { layers: 3, hidden: 512 } },
   W4: { what: 'sampling 2,000 chars from the W2 model', sample: { kind: 'lstm', hiddenSize: 128, layers: 2 } },
+  W4b: {
+    what: 'sampling 100 streams × 2,000 chars from the W2 model',
+    sample: { kind: 'lstm', hiddenSize: 128, layers: 2 },
+    streams: 100,
+    noReadable: true, // the TypeScript kernels: about 10 s per sample
+  },
   W5: { what: 'GRU 2×128, seq 50, batch 50, RMSprop', train: { model: 'gru' } },
   W6: {
     what: 'LSTM 2×256 on the Tang poems (V 6,758), seq 50, batch 50',
@@ -79,17 +88,24 @@ async function main(): Promise<void> {
     const vocab = Vocab.fromText(text);
     config = { ...w.sample!, vocabSize: vocab.size };
     const params = charrnn.initParams(config, new Rng(1));
-    const name = resolveKernels(kernels as KernelChoice);
-    const k = name === 'ts' && dtype === 'f64' ? null : makeKernels(name, dtype as DType, 1, fastStepperBytes(config, dtype as DType));
-    const stepper = k ? fastStepper(k, params) : undefined;
     flopsPerChar = 2 * macsPerChar(config);
     let seed = 1;
-    work = () => {
-      let n = 0;
-      for (const _ of sampleStream(params, vocab, { length: 2000, rng: new Rng(seed++), stepper })) n++;
-      return n;
-    };
-    dispose = () => k?.dispose();
+    if (w.streams) {
+      // the whole call, as `rnn sample --streams` makes it: kernel set, worker and all
+      const streams = w.streams;
+      const opts = { streams, length: 2000, kernels: kernels as KernelChoice, dtype: dtype as DType, threads: threads === '2' ? (2 as const) : (1 as const) };
+      work = () => (sampleStreams(params, vocab, { ...opts, seed: seed++ }), streams * 2000);
+    } else {
+      const name = resolveKernels(kernels as KernelChoice);
+      const k = name === 'ts' && dtype === 'f64' ? null : makeKernels(name, dtype as DType, 1, fastStepperBytes(config, dtype as DType));
+      const stepper = k ? fastStepper(k, params) : undefined;
+      work = () => {
+        let n = 0;
+        for (const _ of sampleStream(params, vocab, { length: 2000, rng: new Rng(seed++), stepper })) n++;
+        return n;
+      };
+      dispose = () => k?.dispose();
+    }
   }
   const end0 = performance.now() + 1000 * Number(windowSec); // warm-up: let the JIT tier up
   do work();
