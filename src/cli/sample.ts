@@ -54,7 +54,7 @@ export const sampleSpec: CommandSpec = {
     'The same seed gives the same text on the same kernels and precision; float32 and float64 can differ',
     'where two characters are nearly equally likely.',
     "With --streams N, stream i (0 to N − 1) draws from the seed's generator advanced by i jumps of 2^64",
-    'draws, so stream 0 is the one-stream text and stream i does not depend on N or --threads. Each',
+    'draws: stream 0 is the one-stream text (up to rounding) and no text depends on --threads. Each',
     'sample is printed after a line "==> stream i <==", with an empty line between samples (as head',
     'prints several files); --one-per-line prints one line per sample instead.',
   ],

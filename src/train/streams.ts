@@ -5,9 +5,12 @@
 // there are two.
 //
 // Stream i draws from `new Rng(seed)` after i jumps (Rng.jump: 2⁶⁴ draws each, so the streams never
-// overlap): stream 0 is the one-stream sampler's `new Rng(seed)`, and stream i's text does not depend
-// on N, on how the streams are grouped or on the number of threads (on the same kernels and dtype;
-// on the WebAssembly kernels a stream's logits may round differently in a group of another size).
+// overlap): stream 0 draws what the one-stream sampler draws with `new Rng(seed)`, and stream i's
+// draws do not depend on N or the grouping. The texts never depend on the number of threads. They
+// depend on N only through rounding: on the WebAssembly kernels a group of one stream (N = 1) runs
+// on the matrix-vector kernels, whose last bits differ from the matrix products' of larger groups,
+// so where two characters are nearly equally likely a text can part from the same stream's with
+// another N (test/sample-streams.test.ts checks the TypeScript float64 kernels, where it does not).
 //
 // Dimensions: V vocabulary, N streams.
 
