@@ -172,7 +172,8 @@ export {
   type TrainStep,
   trainLoop,
 } from './train/loop.ts';
-export * from './train/sample.ts';
+// (checkSampling and picker stay inside: the two samplers' shared checks and rule)
+export { type SampleOptions, sample, sampleStream, softmaxWithTemperature, topKFilter } from './train/sample.ts';
 export { type StreamsOptions, sampleStreams, streamRngs } from './train/streams.ts';
 export {
   checkOptions,

@@ -2,7 +2,8 @@
 //
 //   state, logits = step(x_t, state);   p = softmax(logits / τ);   x_{t+1} ~ p
 //
-// Dimensions: V vocabulary, H hidden size, L layers; one stream (B = 1).
+// Dimensions: V vocabulary, H hidden size, L layers; one stream (B = 1). The checks and the rule for
+// the next character (picker) are shared with sampleStreams (streams.ts), which samples N at once.
 //
 // The temperature τ sharpens (τ < 1) or flattens (τ > 1) the distribution; top-k keeps only the k
 // most likely characters (renormalised); argmax always takes the most likely one. A prime is fed
