@@ -131,24 +131,14 @@ export {
 export * from './optim/optim.ts';
 export { float64Ops, type VectorOps } from './optim/vector.ts';
 // ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
-export {
-  type Bar,
-  barChart,
-  type ChartOptions,
-  Figure,
-  type HeatmapOptions,
-  type HeatmapPanel,
-  heatmaps,
-  layoutText,
-  lineChart,
-  pointChart,
-  type Rule,
-  renderChart,
-  type Series,
-  scatterChart,
-  type TextHeatmapOptions,
-  textHeatmap,
-} from './plot.ts';
+export type { ChartOptions, Rule, Series } from './plot/axes.ts';
+export { type Bar, barChart } from './plot/bar.ts';
+export { type HeatmapOptions, type HeatmapPanel, heatmaps } from './plot/heatmap.ts';
+export { lineChart } from './plot/line.ts';
+export { pointChart } from './plot/point.ts';
+export { Figure, renderChart } from './plot/render.ts';
+export { scatterChart } from './plot/scatter.ts';
+export { layoutText, type TextHeatmapOptions, textHeatmap } from './plot/text.ts';
 export { type Cell, Table, table } from './table.ts';
 export { evalStripes, fingerprint, type IdArray, type Split, type SplitFractions, Stripes, splitData } from './train/data.ts';
 export {

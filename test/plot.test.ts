@@ -3,7 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.ts';
-import { barChart, Figure, heatmaps, layoutText, lineChart, pointChart, scatterChart, textHeatmap } from '../src/plot.ts';
+import { barChart } from '../src/plot/bar.ts';
+import { heatmaps } from '../src/plot/heatmap.ts';
+import { lineChart } from '../src/plot/line.ts';
+import { pointChart } from '../src/plot/point.ts';
+import { Figure } from '../src/plot/render.ts';
+import { scatterChart } from '../src/plot/scatter.ts';
+import { layoutText, textHeatmap } from '../src/plot/text.ts';
 
 const count = (s: string, sub: string): number => s.split(sub).length - 1;
 

@@ -7,7 +7,7 @@
 // Several panels (one per cell, say) stack over the same passage, each with its title.
 
 import { UserError } from '../errors.ts';
-import { layoutText } from '../plot.ts';
+import { layoutText } from '../plot/text.ts';
 
 export interface ColoredTextPanel {
   title: string;
