@@ -56,9 +56,8 @@ export {
 export { type SvgRenderer, svgRenderer } from './graph/svg.ts';
 // ---- looking inside a trained model (inspect section) ---------------------------------------
 export { type Guess, type Trace, type TraceOptions, traceActivations } from './inspect.ts';
-// ---- which cells track what (interpret section): states over a text, scores per feature, coloured text ----
+// ---- which cells track what (interpret section): states over a text, scores per feature (coloured text: plot/text.ts) ----
 export { type CellStates, type CellStatesOptions, cellSeries, cellStates } from './interpret/states.ts';
-export { type ColoredTextOptions, type ColoredTextPanel, coloredTextSvg } from './interpret/svg.ts';
 export {
   auc,
   bestStrength,
@@ -138,7 +137,7 @@ export { lineChart } from './plot/line.ts';
 export { pointChart } from './plot/point.ts';
 export { Figure, renderChart } from './plot/render.ts';
 export { scatterChart } from './plot/scatter.ts';
-export { layoutText, type TextHeatmapOptions, textHeatmap } from './plot/text.ts';
+export { type ColoredTextOptions, type ColoredTextPanel, coloredTextSvg, layoutText, type TextHeatmapOptions, textHeatmap } from './plot/text.ts';
 export { type Cell, Table, table } from './table.ts';
 export { evalStripes, fingerprint, type IdArray, type Split, type SplitFractions, Stripes, splitData } from './train/data.ts';
 export {

@@ -1,8 +1,8 @@
 // Charts for the notebooks, drawn as SVG by Vega-Lite (compiled to Vega and rendered headless, with
-// no browser and no canvas). Each chart function (one file per kind in this folder) builds a
-// Vega-Lite specification from plain numbers and returns a Figure: its SVG text, which a Jupyter
-// kernel (Deno's) displays when it is the value of a cell, through the Symbol.for('Jupyter.display')
-// method.
+// no browser and no canvas). Each chart function (one file per kind in this folder; the text heat
+// map of text.ts alone writes its SVG itself) builds a Vega-Lite specification from plain numbers
+// and returns a Figure: its SVG text, which a Jupyter kernel (Deno's) displays when it is the value
+// of a cell, through the Symbol.for('Jupyter.display') method.
 //
 // vega and vega-lite are imported when the first chart is drawn, so the command line and anything
 // else that never draws do not load them (`rnn plot` draws with them).
