@@ -162,6 +162,7 @@ export {
   trainLoop,
 } from './train/loop.ts';
 export * from './train/sample.ts';
+export { SMOOTH_WINDOW, smoothedLoss } from './train/smooth.ts';
 export {
   checkOptions,
   checkTrainingSize,
