@@ -176,7 +176,7 @@ export function checkMarkdown(file: string, markdown: string, known: Known, tree
 
 /**
  * The paths a line of a layout block (a bare fenced block of `path   what it is` lines) starts
- * with: `src/plot.ts, src/table.ts`, `src/models/rnn{1,2,N}.manual.ts, paths.ts` (a bare name
+ * with: `src/plot/, src/table.ts`, `src/models/rnn{1,2,N}.manual.ts, paths.ts` (a bare name
  * lives where the path before it does). Continuation lines (indented) name none.
  */
 export function layoutPaths(text: string): string[] {

@@ -56,9 +56,8 @@ export {
 export { type SvgRenderer, svgRenderer } from './graph/svg.ts';
 // ---- looking inside a trained model (inspect section) ---------------------------------------
 export { type Guess, type Trace, type TraceOptions, traceActivations } from './inspect.ts';
-// ---- which cells track what (interpret section): states over a text, scores per feature, coloured text ----
+// ---- which cells track what (interpret section): states over a text, scores per feature (coloured text: plot/text.ts) ----
 export { type CellStates, type CellStatesOptions, cellSeries, cellStates } from './interpret/states.ts';
-export { type ColoredTextOptions, type ColoredTextPanel, coloredTextSvg } from './interpret/svg.ts';
 export {
   auc,
   bestStrength,
@@ -131,24 +130,14 @@ export {
 export * from './optim/optim.ts';
 export { float64Ops, type VectorOps } from './optim/vector.ts';
 // ---- charts and tables (notebooks section; the teaching modules are src/lessons/index.ts) -----
-export {
-  type Bar,
-  barChart,
-  type ChartOptions,
-  Figure,
-  type HeatmapOptions,
-  type HeatmapPanel,
-  heatmaps,
-  layoutText,
-  lineChart,
-  pointChart,
-  type Rule,
-  renderChart,
-  type Series,
-  scatterChart,
-  type TextHeatmapOptions,
-  textHeatmap,
-} from './plot.ts';
+export type { ChartOptions, Rule, Series } from './plot/axes.ts';
+export { type Bar, barChart } from './plot/bar.ts';
+export { type HeatmapOptions, type HeatmapPanel, heatmaps } from './plot/heatmap.ts';
+export { lineChart } from './plot/line.ts';
+export { pointChart } from './plot/point.ts';
+export { Figure, renderChart } from './plot/render.ts';
+export { scatterChart } from './plot/scatter.ts';
+export { type ColoredTextOptions, type ColoredTextPanel, coloredTextSvg, layoutText, type TextHeatmapOptions, textHeatmap } from './plot/text.ts';
 export { type Cell, Table, table } from './table.ts';
 export { evalStripes, fingerprint, type IdArray, type Split, type SplitFractions, Stripes, splitData } from './train/data.ts';
 export {
@@ -174,6 +163,7 @@ export {
 } from './train/loop.ts';
 // (checkSampling and picker stay inside: the two samplers' shared checks and rule)
 export { type SampleOptions, sample, sampleStream, softmaxWithTemperature, topKFilter } from './train/sample.ts';
+export { SMOOTH_WINDOW, smoothedLoss } from './train/smooth.ts';
 export { type StreamsOptions, sampleStreams, streamRngs } from './train/streams.ts';
 export {
   checkOptions,

@@ -112,7 +112,7 @@ describe('rnn plot', () => {
     expect(r.out).toBe('wrote lstm.log.svg (2 runs)\n');
     const svg = readFileSync(f('lstm.log.svg'), 'utf8');
     expect(svg).toMatch(/^<svg/);
-    for (const label of ['lstm', 'gru', 'validation', 'training (moving average 0.9)', 'iteration']) expect(svg).toContain(`>${label}<`);
+    for (const label of ['lstm', 'gru', 'validation', 'training (smoothed over 51 steps)', 'iteration']) expect(svg).toContain(`>${label}<`);
     const c = rnn('plot', 'lstm.log.jsonl', '--x', 'characters', '--smooth', '0', '--out', 'c.png', '--title', 'one run');
     expect(c.code, c.err).toBe(0);
     const png = readFileSync(f('c.png'));
@@ -126,5 +126,6 @@ describe('rnn plot', () => {
     expectError(rnn('plot', 't.txt'), 1, /t\.txt has no training or validation records/);
     expectError(rnn('plot', 'lstm.log.jsonl', '--out', 'x.gif'), 2, /--out must end in \.svg or \.png/);
     expectError(rnn('plot', 'lstm.log.jsonl', '--x', 'time'), 2, /--x must be 'iterations' or 'characters'/);
+    expectError(rnn('plot', 'lstm.log.jsonl', '--smooth', '0.9'), 2, /--smooth must be a non-negative integer, got '0\.9'/); // a count of steps, no longer a factor
   });
 });

@@ -115,6 +115,10 @@ describe('train → sample → eval', () => {
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(new RegExp(`resuming ${path} at iteration ${saved.training!.iteration}`));
       sameModel(want, loadCheckpoint(f(path)));
+      // the training loss shown at the end (fitted to the latest losses, some from before the stop) is the straight run's
+      const shown = (s: string): string | undefined => /train loss (\d+\.\d+) nats\/char/.exec(s)?.[1];
+      expect(shown(r.out)).toBeDefined();
+      expect(shown(r.out)).toBe(shown(straight.out));
     }
   });
 

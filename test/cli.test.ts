@@ -197,6 +197,7 @@ describe('progress output', () => {
     epochs: 50,
     sessionIterations: 200,
     loss: 2.05,
+    recentLoss: 2.0834,
     smoothLoss: 2.1,
     lr: 0.002,
     charsPerSecond: 12345.6,
@@ -208,13 +209,13 @@ describe('progress output', () => {
     expect([formatDuration(75), formatDuration(3725), formatDuration(Infinity)]).toEqual(['1:15', '1:02:05', '?']);
   });
 
-  it('redraws one line on a terminal and clears it before other output', () => {
+  it('redraws one line on a terminal and clears it before other output; the loss shown is the recent one, not the moving average', () => {
     let out = '';
     const printer = new ProgressPrinter({ out: (s) => (out += s), err: () => {}, isTTY: true, columns: 200, env: {} });
     printer.update(p);
     printer.update({ ...p, iteration: 1300 });
     printer.print('hello');
-    const line = (it: string) => `iter ${it}/21,150  epoch 2.84/50  loss 2.100  lr 2.00e-3  12,346 chars/s  ETA 1:15`;
+    const line = (it: string) => `iter ${it}/21,150  epoch 2.84/50  loss 2.083  lr 2.00e-3  12,346 chars/s  ETA 1:15`;
     expect(out).toBe(`\r\x1b[2K${line('1,200')}\r\x1b[2K${line('1,300')}\r\x1b[2Khello\n`);
   });
 });

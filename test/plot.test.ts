@@ -3,7 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.ts';
-import { barChart, Figure, heatmaps, layoutText, lineChart, pointChart, scatterChart, textHeatmap } from '../src/plot.ts';
+import { barChart } from '../src/plot/bar.ts';
+import { heatmaps } from '../src/plot/heatmap.ts';
+import { lineChart } from '../src/plot/line.ts';
+import { pointChart } from '../src/plot/point.ts';
+import { Figure } from '../src/plot/render.ts';
+import { scatterChart } from '../src/plot/scatter.ts';
+import { layoutText, textHeatmap } from '../src/plot/text.ts';
 
 const count = (s: string, sub: string): number => s.split(sub).length - 1;
 
@@ -36,12 +42,18 @@ describe('charts', () => {
     expect(() => textHeatmap(['a', 'b'], [1])).toThrow(UserError);
   });
 
-  it('a text heatmap draws every character of the passage (a newline as ↵) over one cell each', async () => {
-    const chars = [...'ab\nc'];
-    const f = await textHeatmap(chars, [0.5, -0.5, 0, 1], { columns: 10 });
-    for (const ch of ['a', 'b', '↵', 'c']) expect(f.svg).toContain(`>${ch}</text>`);
-    const rects = f.svg.slice(f.svg.indexOf('mark-rect'), f.svg.indexOf('mark-text'));
-    expect(count(rects, '<path')).toBe(4);
+  it('a text heatmap draws every character of the passage (a newline as ↵) on its own cell', async () => {
+    const f = await textHeatmap([...'ab\nc'], [0.5, -0.5, 0, 1], { columns: 10 });
+    expect(f).toBeInstanceOf(Figure);
+    // cells 8 px wide and 15 px high, glyphs 1 px into their cell: a b ↵ on the first row, c on the next
+    const passage = f.svg.slice(f.svg.indexOf('<g transform='));
+    const glyphs = [...passage.matchAll(/<text x="([\d ]+)" y="(\d+)"[^>]*>([^<]*)<\/text>/g)];
+    expect(glyphs.map((m) => [m[1], m[3]])).toEqual([
+      ['1 9', 'ab'],
+      ['17', '↵'],
+      ['1', 'c'],
+    ]);
+    expect(glyphs.map((m) => m[2])).toEqual(['11', '11', '26']);
   });
 });
 
@@ -86,12 +98,27 @@ describe('chart additions for the notebooks', () => {
     expect(() => heatmaps([{ title: 'W', values: [1, 2], rows: 1, cols: 2, colLabels: ['a'] }])).toThrow(UserError);
   });
 
-  it('a sequential text heatmap writes dark cells in white ink and light ones in black', async () => {
-    const f = await textHeatmap(['a', 'b'], [0.95, 0.05], { domain: [0, 1], scheme: 'sequential', columns: 4 });
-    const texts = f.svg.slice(f.svg.indexOf('mark-text'));
-    expect(texts).toMatch(/fill="white"[^>]*>a</);
-    expect(texts).toMatch(/fill="black"[^>]*>b</);
+  it('a sequential text heatmap runs white to blue over its domain, dark cells in white ink and light ones in black', async () => {
+    const f = await textHeatmap(['a', 'b'], [0.98, 0.02], { domain: [0, 1], scheme: 'sequential', columns: 4, legend: 'p' });
+    expect(f.svg).toMatch(/<rect x="0" y="0" width="8" height="15" fill="#2166ac"\/>/); // a, near 1: the deepest blue
+    expect(f.svg).not.toMatch(/<rect x="8" y="0"/); // b, near 0: white, no rect
+    expect(f.svg).toContain('<text x="1" y="11" fill="#fff">a</text>');
+    expect(f.svg).toContain('<text x="9" y="11">b</text>');
+    expect(f.svg).toContain('>p: 0</text>'); // the legend runs from 0 to 1
+    expect(f.svg).toContain('>1</text>');
     expect(() => textHeatmap(['a'], [0], { domain: [1, 0] })).toThrow(UserError);
+  });
+
+  it("a diverging text heatmap puts white at its domain's middle, red and blue at its ends; values outside are clamped, NaN is white", async () => {
+    const f = await textHeatmap([...'abcde'], [0, 1, 2, 5, Number.NaN], { domain: [0, 2], columns: 10 });
+    const fills = [...f.svg.matchAll(/<rect x="(\d+)" y="0" width="(\d+)" height="15" fill="(#\w+)"\/>/g)].map((m) => m.slice(1));
+    expect(fills).toEqual([
+      ['0', '8', '#b2182b'], // a at the low end: the deepest red
+      ['16', '16', '#2166ac'], // c at the high end and d beyond it: the deepest blue (b in the middle: white)
+    ]);
+    const plain = await textHeatmap(['a'], [0.5]);
+    expect(plain.svg).toContain('>activation: −1</text>'); // the default domain, a tanh unit's
+    expect(plain.svg).toContain('>+1</text>');
   });
 });
 

@@ -13,6 +13,7 @@ import { UserError } from '../src/errors.ts';
 import { charLoss, type Params, zeroState } from '../src/models/charrnn.ts';
 import { trainLoop } from '../src/node/loop.ts';
 import { evalStripes } from '../src/train/data.ts';
+import { SMOOTH_WINDOW, smoothedLoss } from '../src/train/smooth.ts';
 import { DivergedError, Trainer, type TrainerOptions } from '../src/train/trainer.ts';
 
 const TEXT = 'the cat sat on the mat. the dog sat on the log. '.repeat(12); // 588 characters, V = 14
@@ -154,8 +155,29 @@ describe('Trainer: resuming is exact', () => {
       expect(resumed.optimizerState()).toEqual(straight.optimizerState());
       expect(resumed.history).toEqual(straight.history);
       expect(resumed.smoothLoss).toBe(straight.smoothLoss);
+      expect(resumed.recentLoss).toBe(straight.recentLoss); // the loss shown after a resume is the one shown without it
     });
   }
+
+  it('shows the end of the line through its latest losses, and resumes a checkpoint saved before that record existed', () => {
+    const t = Trainer.fromText(TEXT, SMALL);
+    expect(t.recentLoss).toBe(Math.log(t.vocab.size)); // before any step: the moving average's start, ln V
+    const losses: number[] = [];
+    for (let i = 0; i < SMOOTH_WINDOW + 9; i++) {
+      losses.push(t.step());
+      expect(t.recentLoss).toBe(smoothedLoss(losses, losses.length - 1)); // over the last 51 losses, as the web page's
+    }
+    const c = t.checkpoint();
+    const { recentLosses, ...older } = c.training!.train.progress as Record<string, unknown>;
+    expect(recentLosses).toEqual(losses.slice(-SMOOTH_WINDOW));
+    const old = Trainer.fromCheckpoint(TEXT, { ...c, training: { ...c.training!, train: { ...c.training!.train, progress: older } } });
+    expect(old.recentLoss).toBe(t.smoothLoss); // nothing recent to fit: the stored moving average until the next step
+    const next = old.step();
+    expect(old.recentLoss).toBe(next);
+    expect(() =>
+      Trainer.fromCheckpoint(TEXT, { ...c, training: { ...c.training!, train: { ...c.training!.train, progress: { ...older, recentLosses: [1, 'x'] } } } }),
+    ).toThrow(/damaged \(recentLosses\)/);
+  });
 
   it('refuses a different text, a model-only checkpoint, and characters outside the vocabulary', () => {
     const t = Trainer.fromText(TEXT, SMALL);

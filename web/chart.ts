@@ -1,4 +1,4 @@
-// The live loss chart: training loss per iteration (thin), the smoothed loss (thick; helpers.ts
+// The live loss chart: training loss per iteration (thin), the smoothed loss (thick; the library's
 // smoothedLoss: a line fitted to the losses around each iteration, so it runs through the data
 // instead of trailing it) and the validation losses (dots), drawn as an SVG that is rebuilt at most
 // a few times a second.
@@ -6,7 +6,7 @@
 // The drawing is as wide as the SVG is on screen (its viewBox is its size in CSS pixels), so the
 // labels keep their size on a phone instead of shrinking with a fixed-width picture.
 
-import { smoothedLoss } from './helpers.ts';
+import { smoothedLoss } from '../src/core.ts';
 
 const NS = 'http://www.w3.org/2000/svg';
 const H = 240,

@@ -8,11 +8,11 @@
 // changes of state (training paused, a sample or a check finished) are announced through #announce.
 
 import shakespeareUrl from '../data/tinyshakespeare.txt?url';
-import { decodeUtf8, type GradcheckRow, UserError } from '../src/core.ts';
+import { decodeUtf8, type GradcheckRow, smoothedLoss, UserError } from '../src/core.ts';
 import { drawChart, type Series } from './chart.ts';
 import { mountGraphPanel } from './graph-panel.ts';
 import { gunzipInBrowser } from './gzip.ts';
-import { FIELDS, type FieldId, readField, smoothedLoss } from './helpers.ts';
+import { FIELDS, type FieldId, readField } from './helpers.ts';
 import { currentPosition, renderTrace, type Trace } from './inspect-view.ts';
 import {
   type FromWorker,

@@ -2,9 +2,10 @@
 
 import { checkJob, DTYPES, evaluate, KERNEL_CHOICES, readEncodedFile, resolveKernels, UserError, Vocab } from '../index.ts';
 import { type CommandSpec, choiceOption, choices, formatHelp, intOption, listChars, parseCommand, stringOption } from './args.ts';
-import { DEFAULT_DATA, type Io, memoryLimit, resolveDataPath } from './io.ts';
+import { type Io, memoryLimit } from './io.ts';
 import { loadModelFile } from './model-file.ts';
 import { thousands } from './progress.ts';
+import { dataOption, dataPathOf } from './text-options.ts';
 import { DEFAULT_CHECKPOINT } from './train.ts';
 
 export const evalSpec: CommandSpec = {
@@ -13,12 +14,7 @@ export const evalSpec: CommandSpec = {
   summary: 'Measure how well a model predicts a text: the mean loss in nats per character and in bits per character (without dropout).',
   options: [
     { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'the model (ours or PyTorch-written, as for rnn sample)' },
-    {
-      name: 'data',
-      value: 'FILE',
-      defaultNote: 'the bundled data/tinyshakespeare.txt',
-      help: 'text to evaluate on (UTF-8, plain or gzip), or a bundled corpus name (see rnn data)',
-    },
+    dataOption('text to evaluate on (UTF-8, plain or gzip), or a bundled corpus name (see rnn data)'),
     { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one (as for rnn sample)' },
     { name: 'batch', value: 'N', default: '50', help: 'parallel streams the text is read in (1 = one pass, each character with its full context)' },
     { name: 'seq', value: 'N', default: '50', help: 'steps per chunk; the state is carried from chunk to chunk, so this changes only memory use' },
@@ -41,7 +37,7 @@ export function evalCommand(argv: string[], io: Io): number {
   }
   const { values: v, given } = parsed;
   const path = stringOption('checkpoint', v.checkpoint);
-  const dataPath = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
+  const dataPath = dataPathOf(v, given);
   const vocabPath = v.vocab === undefined ? undefined : stringOption('vocab', v.vocab);
   const B = intOption('batch', v.batch, 1);
   const T = intOption('seq', v.seq, 1);

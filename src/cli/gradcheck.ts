@@ -38,7 +38,8 @@ import {
   stringOption,
   UsageError,
 } from './args.ts';
-import { DEFAULT_DATA, type Io, memoryLimit, resolveDataPath } from './io.ts';
+import { type Io, memoryLimit } from './io.ts';
+import { dataOption, dataPathOf } from './text-options.ts';
 
 const MODELS = [...CELL_KINDS, 'minchar'] as const;
 /** B > 1 by default, so the check covers streams that share weights but not state. */
@@ -66,12 +67,7 @@ export const gradcheckSpec: CommandSpec = {
     },
     { name: 'dropout', value: 'P', default: '0', help: 'dropout probability (not for minchar); one set of masks is drawn and used by all three gradients' },
     { name: 'seed', value: 'N', default: '1', help: 'random seed for the parameters, the starting state and the masks' },
-    {
-      name: 'data',
-      value: 'FILE',
-      defaultNote: 'the bundled data/tinyshakespeare.txt',
-      help: 'take the text from this file (plain or gzip), or a bundled corpus (see rnn data)',
-    },
+    dataOption('take the text from this file (plain or gzip), or a bundled corpus (see rnn data)'),
     { name: 'text', value: 'STRING', help: 'take the text from this string instead' },
     {
       name: 'samples',
@@ -178,7 +174,7 @@ function checkedChars(v: ParsedOptions, given: Set<string>, need: number, needs:
     full = stringOption('text', v.text);
     source = '--text';
   } else {
-    const path = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
+    const path = dataPathOf(v, given);
     full = readTextFile(path);
     source = given.has('data') ? `data file ${path}` : 'the bundled data file';
   }

@@ -2,10 +2,11 @@
 // on the training part of a text and measured on its validation and test parts, the same split as
 // `rnn train` makes, so a network's loss can be set beside an n-gram's.
 
-import { KneserNey, readEncodedFile, splitData, TRAINER_DEFAULTS, UserError } from '../index.ts';
-import { type CommandSpec, formatHelp, fractionOption, intOption, parseCommand, stringOption, UsageError } from './args.ts';
-import { DEFAULT_DATA, type Io, memoryLimit, resolveDataPath } from './io.ts';
+import { KneserNey, readEncodedFile, splitData, UserError } from '../index.ts';
+import { type CommandSpec, formatHelp, intOption, parseCommand, UsageError } from './args.ts';
+import { type Io, memoryLimit } from './io.ts';
 import { formatElapsed, PLAIN_EVERY_SECONDS, thousands } from './progress.ts';
+import { dataOption, dataPathOf, splitFractions, splitOptions } from './text-options.ts';
 
 export const ngramSpec: CommandSpec = {
   name: 'ngram',
@@ -13,20 +14,9 @@ export const ngramSpec: CommandSpec = {
   summary:
     'Fit a character n-gram model with interpolated Kneser-Ney smoothing on the training part of a text (the split rnn train makes) and report its loss on the validation and test parts, in nats and bits per character, as rnn eval does.',
   options: [
-    {
-      name: 'data',
-      value: 'FILE',
-      defaultNote: 'the bundled data/tinyshakespeare.txt',
-      help: 'the text (UTF-8, plain or gzip), or a bundled corpus name (see rnn data)',
-    },
+    dataOption('the text (UTF-8, plain or gzip), or a bundled corpus name (see rnn data)'),
     { name: 'order', value: 'N', default: '5', help: 'n: predict each character from the n − 1 before it (1 to 255)' },
-    { name: 'train-frac', value: 'X', default: String(TRAINER_DEFAULTS.trainFrac), help: 'fraction of the text to fit on (the first part), as rnn train' },
-    {
-      name: 'val-frac',
-      value: 'X',
-      default: String(TRAINER_DEFAULTS.valFrac),
-      help: 'fraction for validation (the next part; the rest is test; alone, it sets --train-frac to 1 - X)',
-    },
+    ...splitOptions('fraction of the text to fit on (the first part), as rnn train'),
     {
       name: 'discount',
       value: 'modified|D',
@@ -61,14 +51,10 @@ export function ngramCommand(argv: string[], io: Io): number {
     return 0;
   }
   const { values: v, given } = parsed;
-  const dataPath = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
+  const dataPath = dataPathOf(v, given);
   const order = intOption('order', v.order, 1);
   if (order > 255) throw new UsageError(`--order must be at most 255, got '${v.order}'`);
-  let trainFrac = fractionOption('train-frac', v['train-frac'], true);
-  const valFrac = fractionOption('val-frac', v['val-frac']);
-  if (given.has('val-frac') && !given.has('train-frac')) trainFrac = 1 - valFrac;
-  if (!(trainFrac > 0 && trainFrac + valFrac <= 1 + 1e-12))
-    throw new UsageError(`--train-frac and --val-frac must have train > 0 and train + val ≤ 1, got ${trainFrac} and ${valFrac}`);
+  const { trainFrac, valFrac } = splitFractions(v, given);
   const discount = discountOption(v.discount);
 
   const { ids, vocab, total } = readEncodedFile(dataPath);

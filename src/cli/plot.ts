@@ -3,8 +3,8 @@
 
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { renderChart, UserError, writeFileAtomic } from '../index.ts';
-import { type CommandSpec, choiceOption, formatHelp, fractionOption, parseCommand, stringOption, UsageError } from './args.ts';
+import { renderChart, SMOOTH_WINDOW, smoothedLoss, UserError, writeFileAtomic } from '../index.ts';
+import { type CommandSpec, choiceOption, formatHelp, intOption, parseCommand, stringOption, UsageError } from './args.ts';
 import type { Io } from './io.ts';
 import { readLog } from './log.ts';
 
@@ -27,7 +27,12 @@ export const plotSpec: CommandSpec = {
       default: 'iterations',
       help: 'horizontal axis: iterations, or training characters seen (to compare runs of different --batch or --seq)',
     },
-    { name: 'smooth', value: 'X', default: '0.9', help: 'exponential moving average of the training loss over the logged steps (0 = the raw losses)' },
+    {
+      name: 'smooth',
+      value: 'N',
+      default: String(SMOOTH_WINDOW),
+      help: 'smooth the training loss: at each logged step, the least-squares line through the N logged losses around it (0 or 1 = the raw losses)',
+    },
     { name: 'title', value: 'TEXT', help: 'a title above the chart' },
   ],
   notes: ['Each run is named by its log file (without .log.jsonl); solid lines are training, dashed lines validation.'],
@@ -54,7 +59,7 @@ export async function plotCommand(argv: string[], io: Io): Promise<number> {
   const format = /\.png$/i.test(out) ? 'png' : /\.svg$/i.test(out) ? 'svg' : null;
   if (!format) throw new UsageError(`--out must end in .svg or .png, got '${out}'`);
   const xAxis = choiceOption('x', v.x, ['iterations', 'characters'] as const);
-  const smooth = fractionOption('smooth', v.smooth);
+  const smooth = intOption('smooth', v.smooth, 0);
 
   const names = runNames(logs);
   const rows: Row[] = [];
@@ -87,14 +92,15 @@ function curves(path: string, run: string, xAxis: 'iterations' | 'characters', s
   }
   const { lines, skipped } = readLog(text);
   const rows: Row[] = [];
-  const training = smooth > 0 ? `training (moving average ${smooth})` : 'training';
-  let avg = NaN;
+  const training = smooth > 1 ? `training (smoothed over ${smooth} steps)` : 'training';
+  const losses = lines.flatMap((l) => (l.type === 'train' ? [l.loss] : []));
+  let k = 0; // the index of the next training line in losses
   for (const l of lines) {
     if (l.type === 'start') continue;
     const x = xAxis === 'iterations' ? l.iteration : l.characters;
     if (l.type === 'train') {
-      avg = Number.isNaN(avg) ? l.loss : smooth * avg + (1 - smooth) * l.loss;
-      rows.push({ run, curve: training, x, loss: avg });
+      rows.push({ run, curve: training, x, loss: smooth > 1 ? smoothedLoss(losses, k, smooth) : l.loss });
+      k++;
     } else {
       rows.push({ run, curve: 'validation', x, loss: l.loss });
     }

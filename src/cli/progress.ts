@@ -30,7 +30,7 @@ export function formatElapsed(seconds: number): string {
 export function progressLine(p: TrainProgress): string {
   return (
     `iter ${thousands(p.iteration)}/${thousands(p.totalIterations)}  epoch ${p.epoch.toFixed(2)}/${p.epochs}  ` +
-    `loss ${p.smoothLoss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${thousands(p.charsPerSecond)} chars/s  ETA ${formatDuration(p.etaSeconds)}`
+    `loss ${p.recentLoss.toFixed(3)}  lr ${p.lr.toExponential(2)}  ${thousands(p.charsPerSecond)} chars/s  ETA ${formatDuration(p.etaSeconds)}`
   );
 }
 

@@ -2,6 +2,7 @@
 
 import { CELL_KINDS, CLIP_MODES, DTYPES, GRAD_PATHS, KERNEL_CHOICES, OPTIMIZERS, TRAINER_DEFAULTS } from '../index.ts';
 import { type CommandSpec, choices } from './args.ts';
+import { dataOption, splitOptions } from './text-options.ts';
 
 export const DEFAULT_CHECKPOINT = 'checkpoints/model.safetensors';
 export const D = TRAINER_DEFAULTS;
@@ -32,12 +33,7 @@ export const trainSpec: CommandSpec = {
   summary:
     "Train a character-level language model on a UTF-8 text file, as karpathy/char-rnn's train.lua does: B parallel streams, truncated backprop over --seq characters with the state carried across batches, validation on held-out text.",
   options: [
-    {
-      name: 'data',
-      value: 'FILE',
-      defaultNote: 'the bundled data/tinyshakespeare.txt',
-      help: 'training text (UTF-8, plain or gzip), or the name of a bundled corpus (see rnn data)',
-    },
+    dataOption('training text (UTF-8, plain or gzip), or the name of a bundled corpus (see rnn data)'),
     { name: 'model', value: choices(CELL_KINDS), default: D.model, help: 'cell type (PyTorch nn.LSTM / nn.GRU / nn.RNN equations)' },
     { name: 'layers', value: 'N', default: String(D.layers), help: 'stacked layers' },
     { name: 'hidden', value: 'N', default: String(D.hidden), help: 'hidden units per layer' },
@@ -53,13 +49,7 @@ export const trainSpec: CommandSpec = {
     { name: 'epochs', value: 'N', default: String(D.epochs), help: 'passes over the training text' },
     { name: 'iters', value: 'N', help: 'stop after N more iterations (before the last epoch ends)' },
     { name: 'time', value: 'SECONDS', help: 'stop after this long (checkpoint saved; --resume continues)' },
-    { name: 'train-frac', value: 'X', default: String(D.trainFrac), help: 'fraction of the text to train on (the first part)' },
-    {
-      name: 'val-frac',
-      value: 'X',
-      default: String(D.valFrac),
-      help: 'fraction held out for validation (the next part; the rest is test; alone, it sets --train-frac to 1 - X)',
-    },
+    ...splitOptions('fraction of the text to train on (the first part)'),
     { name: 'eval-every', value: 'N', default: '1000', help: 'validate (and save) every N iterations; 0 = only at the end' },
     { name: 'seed', value: 'N', default: String(D.seed), help: 'random seed for initialisation and dropout' },
     {

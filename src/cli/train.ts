@@ -248,7 +248,7 @@ function describeEnd(trainer: Trainer, { progress: p, stoppedBy }: TrainResult, 
   const why = { done: 'finished', iters: 'iteration budget reached', time: 'time budget reached', signal: 'interrupted' }[stoppedBy];
   let out =
     `${why}: ${thousands(p.sessionIterations)} iterations (${thousands(p.sessionIterations * trainer.charsPerStep)} characters) in ${formatElapsed(p.elapsedSeconds)}, ` +
-    `${thousands(p.charsPerSecond)} chars/s; iteration ${thousands(p.iteration)} of ${thousands(p.totalIterations)}, train loss ${p.smoothLoss.toFixed(3)} nats/char` +
+    `${thousands(p.charsPerSecond)} chars/s; iteration ${thousands(p.iteration)} of ${thousands(p.totalIterations)}, train loss ${p.recentLoss.toFixed(3)} nats/char` +
     (trainer.bestVal !== null ? `, best validation ${trainer.bestVal.toFixed(4)} nats/char (${(trainer.bestVal / Math.LN2).toFixed(4)} bits/char)` : '') +
     '\n';
   if (a.sampleEvery === 0 || trainer.iteration % a.sampleEvery !== 0)

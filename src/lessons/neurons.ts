@@ -7,29 +7,19 @@
 // Dimensions: T characters, H hidden units.
 
 import { UserError } from '../errors.ts';
+import { pearson } from '../interpret/track.ts';
 
-/** corr(h[·][j], feature) for every unit j; 0 for a unit (or a feature) that never changes. */
+/** corr(h[·][j], feature) for every unit j (interpret/track.ts's pearson); 0 for a unit (or a feature) that never changes. */
 export function unitCorrelations(states: readonly Float64Array[], feature: readonly number[]): number[] {
   const T = states.length;
   if (T !== feature.length) throw new UserError(`unitCorrelations: ${T} states but ${feature.length} feature values`);
   if (T < 2) throw new UserError('unitCorrelations: needs at least two characters');
   const H = states[0].length;
-  const meanF = feature.reduce((s, x) => s + x, 0) / T;
-  let varF = 0;
-  for (const x of feature) varF += (x - meanF) ** 2;
+  const column = new Float64Array(T);
   const out: number[] = [];
   for (let j = 0; j < H; j++) {
-    let mean = 0;
-    for (let t = 0; t < T; t++) mean += states[t][j];
-    mean /= T;
-    let cov = 0,
-      varH = 0;
-    for (let t = 0; t < T; t++) {
-      const d = states[t][j] - mean;
-      cov += d * (feature[t] - meanF);
-      varH += d * d;
-    }
-    out.push(varH > 0 && varF > 0 ? cov / Math.sqrt(varH * varF) : 0);
+    for (let t = 0; t < T; t++) column[t] = states[t][j];
+    out.push(pearson(column, feature));
   }
   return out;
 }

@@ -21,8 +21,11 @@ export interface TrainProgress {
   epochs: number;
   /** Iterations run by this call. */
   sessionIterations: number;
-  /** Loss of the last step and its moving average, nats per character. */
+  /** Loss of the last step, nats per character. */
   loss: number;
+  /** The loss shown: the end of a line through the latest losses (Trainer.recentLoss), nats per character. */
+  recentLoss: number;
+  /** char-rnn's moving average (0.99), which trails a falling loss (Trainer.smoothLoss). */
   smoothLoss: number;
   lr: number;
   /** Training characters per second in this call (T·B per iteration). */
@@ -237,6 +240,7 @@ function progressOf(trainer: Trainer, c: Clock, session: number): TrainProgress 
     epochs: trainer.options.epochs,
     sessionIterations: session,
     loss: trainer.lastLoss,
+    recentLoss: trainer.recentLoss,
     smoothLoss: trainer.smoothLoss,
     lr: trainer.lr,
     charsPerSecond: rate * trainer.charsPerStep,

@@ -12,6 +12,7 @@ import { cloneState, type Params, type State } from '../models/charrnn.ts';
 import { type Optimizer, type OptimizerState, restoreOptimizer } from '../optim/optim.ts';
 import { fingerprint, type Split, splitData } from './data.ts';
 import { BEFORE_FAST, checkOptions, checkTrainingSize, definedOnly, type ResumeOptions, type TrainerOptions } from './options.ts';
+import { SMOOTH_WINDOW } from './smooth.ts';
 
 export interface ValRecord {
   iteration: number;
@@ -21,7 +22,10 @@ export interface ValRecord {
 /** A run's progress, as the checkpoint's train.progress record keeps it (the iteration is stored apart). */
 export interface Progress {
   iteration: number;
+  /** char-rnn's moving average (0.99) of the loss; kept so that older readers (and python/run.py) can read the record. */
   smoothLoss: number;
+  /** The latest losses, at most SMOOTH_WINDOW: what the shown loss is fitted to (absent from older checkpoints). */
+  recentLosses: number[];
   firstLoss: number | null;
   history: ValRecord[];
 }
@@ -121,12 +125,14 @@ function damaged(what: string): never {
 function readProgress(raw: unknown): Omit<Progress, 'iteration'> {
   const bad = damaged;
   if (typeof raw !== 'object' || raw === null) return bad('no progress');
-  const { smoothLoss, firstLoss, history } = raw as Record<string, unknown>;
+  const { smoothLoss, recentLosses = [], firstLoss, history } = raw as Record<string, unknown>;
   if (typeof smoothLoss !== 'number') bad('smoothLoss');
+  if (!Array.isArray(recentLosses) || recentLosses.length > SMOOTH_WINDOW || !recentLosses.every(Number.isFinite)) bad('recentLosses');
   if (firstLoss !== null && typeof firstLoss !== 'number') bad('firstLoss');
   if (!Array.isArray(history) || !history.every((r) => typeof r?.iteration === 'number' && typeof r?.loss === 'number')) bad('history');
   return {
     smoothLoss: smoothLoss as number,
+    recentLosses: [...(recentLosses as number[])],
     firstLoss: firstLoss as number | null,
     history: (history as ValRecord[]).map((r) => ({ iteration: r.iteration, loss: r.loss })),
   };

@@ -30,6 +30,7 @@ import { checkSize, estimateRun } from './estimate.ts';
 import { checkOptions, checkTrainingSize, definedOnly, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions } from './options.ts';
 import { type Progress, readResume, type ValRecord } from './resume.ts';
 import { type SampleOptions, sample } from './sample.ts';
+import { SMOOTH_WINDOW, smoothedLoss } from './smooth.ts';
 
 export { checkOptions, checkTrainingSize, type ResumeOptions, TRAINER_DEFAULTS, type TrainerOptions, type ValRecord };
 
@@ -40,8 +41,14 @@ export class Trainer {
   readonly config: CharRNNConfig;
   readonly stripes: Stripes;
   iteration: number;
-  /** Exponential moving average (0.99) of the training loss, nats per character. */
+  /**
+   * char-rnn's exponential moving average (0.99) of the training loss, nats per character, seeded
+   * at the first loss: it trails a falling loss by about a hundred iterations, so it is not what is
+   * shown (recentLoss is); checkpoints keep it for the readers that expect it.
+   */
   smoothLoss: number;
+  /** The latest losses (at most SMOOTH_WINDOW), oldest first. */
+  private readonly recentLosses: number[];
   /** Loss of the last step; NaN before the first. */
   lastLoss = NaN;
   /** The global L2 norm of the last step's gradients, before clipping. */
@@ -68,6 +75,7 @@ export class Trainer {
     this.stripes = new Stripes(split.train, options.batchSize, options.seqLength);
     this.iteration = p.iteration;
     this.smoothLoss = p.smoothLoss;
+    this.recentLosses = [...p.recentLosses];
     this.firstLoss = p.firstLoss;
     this.history = p.history;
     this.runner = makeEngine(options, this.config, params, state, optimizer);
@@ -125,7 +133,7 @@ export class Trainer {
     const split = splitData(ids, { train: o.trainFrac, val: o.valFrac });
     new Stripes(split.train, o.batchSize, o.seqLength, 'the training text', ids.length); // too short: refused before allocating the model
     const params = initParams(config, rng);
-    const p: Progress = { iteration: 0, smoothLoss: Math.log(vocab.size), firstLoss: null, history: [] };
+    const p: Progress = { iteration: 0, smoothLoss: Math.log(vocab.size), recentLosses: [], firstLoss: null, history: [] };
     return new Trainer(o, vocab, split, fingerprint(ids), params, makeOptimizer(o.optim), rng, zeroState(config, o.batchSize), p);
   }
 
@@ -189,7 +197,19 @@ export class Trainer {
     this.lastGradNorm = gradNorm;
     this.iteration++;
     this.smoothLoss = this.iteration === 1 ? loss : 0.99 * this.smoothLoss + 0.01 * loss;
+    this.recentLosses.push(loss);
+    if (this.recentLosses.length > SMOOTH_WINDOW) this.recentLosses.shift();
     return loss;
+  }
+
+  /**
+   * The training loss now, nats per character: the end of the straight line fitted to the latest
+   * SMOOTH_WINDOW losses (smoothedLoss), which follows a falling loss without lagging. Before any
+   * step, and just after resuming a checkpoint that predates the record of recent losses, smoothLoss.
+   */
+  get recentLoss(): number {
+    const n = this.recentLosses.length;
+    return n === 0 ? this.smoothLoss : smoothedLoss(this.recentLosses, n - 1);
   }
 
   /** Throws DivergedError when the loss or a gradient is not finite, or the loss is above 3× the first. */
@@ -227,6 +247,7 @@ export class Trainer {
     const progress: Progress = {
       iteration: this.iteration,
       smoothLoss: this.smoothLoss,
+      recentLosses: [...this.recentLosses],
       firstLoss: this.firstLoss,
       history: this.history.map((r) => ({ ...r })),
     };
