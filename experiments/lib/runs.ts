@@ -129,7 +129,7 @@ export async function trainRun<M>(dir: string, spec: RunSpec<M>, report: Reporte
             spec.name,
             p.iteration,
             until,
-            p.smoothLoss,
+            p.recentLoss,
             p.charsPerSecond,
             p.sessionIterations > 0 ? ((until - p.iteration) * p.elapsedSeconds) / p.sessionIterations : Infinity,
           ),

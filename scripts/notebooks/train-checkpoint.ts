@@ -61,7 +61,7 @@ export async function ensureCheckpoint(force = false, log: (line: string) => voi
       lossCurve[p.iteration - 1] = p.loss;
       if (p.iteration >= shown + RECIPE.iters / 10) {
         shown = p.iteration;
-        log(`  iteration ${p.iteration}/${RECIPE.iters}  loss ${p.smoothLoss.toFixed(3)}  ${Math.round(p.charsPerSecond)} chars/s`);
+        log(`  iteration ${p.iteration}/${RECIPE.iters}  loss ${p.recentLoss.toFixed(3)}  ${Math.round(p.charsPerSecond)} chars/s`);
       }
     },
     onEval: (e) => log(`  validation loss ${e.loss.toFixed(3)} nats/char at iteration ${e.iteration}`),
