@@ -23,6 +23,7 @@
 import * as array from '../engine/kernels/array.ts';
 import { type Kernels, tsKernels } from '../engine/kernels/index.ts';
 import { Tensor } from '../engine/tensor.ts';
+import { type FloatArray, float64Ops, type VectorMemory, type VectorOps } from '../optim/vector.ts';
 import { BINARY_CODES, type FastKernels, UNARY_CODES } from './kernels.ts';
 import { type WasmKernels, wasmKernels } from './wasm.ts';
 
@@ -53,6 +54,10 @@ export interface WasmTapeBackend extends Kernels {
   reset(): void;
   /** A copy of `t`'s values in this backend's lasting memory, as a tensor on this backend. */
   place(t: Tensor): Tensor;
+  /** The optimizers' and clipping's loops on the SIMD kernels (the float64 loops for an array outside this memory). */
+  readonly vectorOps: VectorOps;
+  /** The lasting memory (where `place` puts tensors) with vectorOps: where an optimizer keeps its slots. */
+  readonly lasting: VectorMemory;
   /** The most arena bytes one step has used since this backend was made. */
   highWater(): number;
   /** Stops the kernel set's worker thread; the backend must not be used afterwards. */
@@ -113,6 +118,7 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
   const inMem = (a: Float64Array) => a.buffer === buffer;
   /** The code of a unary op with a SIMD kernel, or -1. NOTE: trusts the engine's op names (the tests hold each kernel to the op's own f). */
   const unaryCode = (op: string | undefined): number => (op !== undefined && Object.hasOwn(UNARY_CODES, op) ? UNARY_CODES[op as keyof typeof UNARY_CODES] : -1);
+  const vectorOps = vectorOpsOn(k);
 
   const backend: WasmTapeBackend = {
     ...tsKernels, // the kernels that change an array in place or return a number: addInto, scatterAddRows, sum
@@ -167,10 +173,35 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
       d.set(t.data);
       return Tensor.on(backend, d, t.shape);
     },
+    vectorOps,
+    lasting: { ops: vectorOps, alloc: (n) => k.alloc(n) as Float64Array },
     highWater: () => high * F64,
     dispose: () => k.dispose(),
   };
   return backend;
+}
+
+/** `k`'s optimizer and clipping kernels where every array given is in its memory, the float64 loops (the same formulas) otherwise. */
+function vectorOpsOn(k: WasmKernels): VectorOps {
+  const buffer = k.memory.buffer;
+  const on = (...as: FloatArray[]): VectorOps => (as.every((a) => a.buffer === buffer) ? k : float64Ops);
+  return {
+    adagrad: (w, g, mem, n, lr, eps) => on(w, g, mem).adagrad(w, g, mem, n, lr, eps),
+    rmsprop: (w, g, sq, n, lr, alpha, eps) => on(w, g, sq).rmsprop(w, g, sq, n, lr, alpha, eps),
+    adam: (w, g, m, v, n, stepSize, root2, beta1, beta2, eps) => on(w, g, m, v).adam(w, g, m, v, n, stepSize, root2, beta1, beta2, eps),
+    clip: (g, n, c) => on(g).clip(g, n, c),
+    scale: (g, n, s) => on(g).scale(g, n, s),
+    sumSquares: (g, n) => on(g).sumSquares(g, n),
+  };
+}
+
+/**
+ * What else a TapeRunner keeps in its lasting memory beside the parameters: an optimizer's slots,
+ * `copies` arrays the size of each parameter, put there by `moveTo` (an Optimizer is one).
+ */
+export interface Lodger {
+  readonly copies: number;
+  moveTo(memory: VectorMemory): void;
 }
 
 /**
@@ -179,7 +210,9 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
  * the parameters to a backend with a larger arena and calls f again. f must therefore be a pure
  * function of the parameters and its own arguments until it returns (a forward and backward pass
  * is; the optimizer's update comes after). `params` is one record whose entries are replaced on a
- * move, so a caller holding it sees the current tensors.
+ * move, so a caller holding it sees the current tensors. A `lodger` (the optimizer) is moved to
+ * each backend's lasting memory with them, so its slots sit beside the parameters and its update
+ * runs on the SIMD kernels.
  */
 export class TapeRunner {
   private be: WasmTapeBackend;
@@ -190,6 +223,7 @@ export class TapeRunner {
     params: Record<string, Tensor>,
     private readonly threads: 1 | 2,
     arenaBytes: number,
+    private readonly lodger: Lodger | null = null,
   ) {
     this.be = this.place(params, arenaBytes);
   }
@@ -198,11 +232,22 @@ export class TapeRunner {
     return this.be;
   }
 
+  /** Clipping's and the optimizers' loops on the current backend's kernels (stable across moves). */
+  readonly vectorOps: VectorOps = {
+    adagrad: (w, g, mem, n, lr, eps) => this.be.vectorOps.adagrad(w, g, mem, n, lr, eps),
+    rmsprop: (w, g, sq, n, lr, alpha, eps) => this.be.vectorOps.rmsprop(w, g, sq, n, lr, alpha, eps),
+    adam: (w, g, m, v, n, stepSize, root2, beta1, beta2, eps) => this.be.vectorOps.adam(w, g, m, v, n, stepSize, root2, beta1, beta2, eps),
+    clip: (g, n, c) => this.be.vectorOps.clip(g, n, c),
+    scale: (g, n, s) => this.be.vectorOps.scale(g, n, s),
+    sumSquares: (g, n) => this.be.vectorOps.sumSquares(g, n),
+  };
+
   private place(params: Record<string, Tensor>, arenaBytes: number): WasmTapeBackend {
     let placedBytes = 0;
     for (const t of Object.values(params)) placedBytes += Math.ceil((t.size * F64) / 16) * 16;
-    const be = wasmTapeBackend({ arenaBytes, placedBytes, threads: this.threads });
+    const be = wasmTapeBackend({ arenaBytes, placedBytes: placedBytes * (1 + (this.lodger?.copies ?? 0)), threads: this.threads });
     for (const [name, t] of Object.entries(params)) this.params[name] = be.place(t);
+    this.lodger?.moveTo(be.lasting);
     return be;
   }
 
