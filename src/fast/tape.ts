@@ -153,9 +153,31 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
       k.chainUnary(out, dy, y, dy.length, code);
       return out;
     },
-    add: (a, b) => array.add(a, b, take(a.length)),
+    add(a, b) {
+      const out = take(a.length);
+      if (a.length > 0 && inMem(a) && inMem(b)) k.binaryRows(out, a, b, a.length, a.length, BINARY_CODES.add);
+      else array.add(a, b, out);
+      return out;
+    },
+    addInto(a, b) {
+      if (a.length > 0 && inMem(a) && inMem(b)) k.binaryRows(a, a, b, a.length, a.length, BINARY_CODES.add);
+      else array.addInto(a, b);
+    },
     scale: (a, s) => array.scale(a, s, take(a.length)),
-    sumTo: (g, from, to) => array.sumTo(g, from, to, zeros(size(to))),
+    sumTo(g, from, to) {
+      const out = zeros(size(to));
+      // a bias's gradient: the rows of g summed, row after row like the readable loop
+      if (out.length > 0 && inMem(g) && array.isTrailing(to, from)) k.addColumnSums(out, g, g.length / out.length, out.length);
+      else array.sumTo(g, from, to, out);
+      return out;
+    },
+    scatterAddRows(dst, cols, idx, g) {
+      if (idx.length === 0 || cols === 0 || !inMem(dst) || !inMem(g)) return array.scatterAddRows(dst, cols, idx, g);
+      const at = take(Math.ceil(idx.length / 2)); // the row ids as int32, in the arena
+      const ids = new Int32Array(buffer, at.byteOffset, idx.length);
+      for (let r = 0; r < idx.length; r++) ids[r] = idx[r];
+      k.scatterAddRows(dst, g, ids, idx.length, cols);
+    },
     sumAxis: (a, s, axis) => array.sumAxis(a, s, axis, zeros(size(s.slice(0, axis)) * size(s.slice(axis + 1)))),
     expandAxis: (g, s, axis) => array.expandAxis(g, s, axis, take(size(s))),
     transpose: (a, rows, cols) => array.transpose(a, rows, cols, take(rows * cols)),
