@@ -15,9 +15,8 @@
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
-import { TapeRunner } from '../fast/tape.ts';
+import { TapeRunner, tapeArenaBytes } from '../fast/tape.ts';
 import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
-import { jobBytes } from '../limits.ts';
 import { charLossAndGrads, type GradPath } from '../models/charrnn.paths.ts';
 import type { Batch, CharRNNConfig, DropoutMasks, Params, State } from '../models/charrnn.ts';
 import { arraysFinite, type ClipMode, clipGradients, float64GradOps, type GradOps, kernelGradOps } from '../optim/clip.ts';
@@ -187,9 +186,9 @@ export function makeEngine(o: TrainerOptions, config: CharRNNConfig, params: Par
   const threads = o.threads === 0 ? defaultThreads() : (o.threads as 1 | 2);
   if (o.grad === 'tape') {
     if (kernels === 'ts') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
-    // a first guess at one step's arrays (the runner grows the arena if a step needs more)
-    const job = { kind: config.kind, V: config.vocabSize, H: config.hiddenSize, L: config.layers, T: o.seqLength, B: o.batchSize };
-    const arena = 2 * jobBytes({ ...job, bytes: 8, slots: 0, tape: true });
+    // one step's arrays, counted ahead (the runner grows the arena if a step needs more: a new cell, say)
+    const job = { kind: config.kind, V: config.vocabSize, H: config.hiddenSize, L: config.layers, T: o.seqLength, B: o.batchSize, dropout: o.dropout > 0 };
+    const arena = tapeArenaBytes(job);
     const slots = { copies: optimSlots(optimizer.name).length, moveTo: optimizer.moveTo.bind(optimizer) };
     return new ReadableEngine(o.grad, clipping, params, state, optimizer, new TapeRunner(params, threads, arena, slots));
   }
