@@ -121,6 +121,8 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
   /** The code of a unary op with a SIMD kernel, or -1. NOTE: trusts the engine's op names (the tests hold each kernel to the op's own f). */
   const unaryCode = (op: string | undefined): number => (op !== undefined && Object.hasOwn(UNARY_CODES, op) ? UNARY_CODES[op as keyof typeof UNARY_CODES] : -1);
   const vectorOps = vectorOpsOn(k);
+  /** The sizes before, along and after `axis` of shape s. */
+  const around = (s: readonly number[], axis: number): [number, number, number] => [size(s.slice(0, axis)), s[axis], size(s.slice(axis + 1))];
 
   const backend: WasmTapeBackend = {
     ...tsKernels, // the kernels that change an array in place or return a number: addInto, scatterAddRows, sum
@@ -183,9 +185,36 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
     sumAxis: (a, s, axis) => array.sumAxis(a, s, axis, zeros(size(s.slice(0, axis)) * size(s.slice(axis + 1)))),
     expandAxis: (g, s, axis) => array.expandAxis(g, s, axis, take(size(s))),
     transpose: (a, rows, cols) => array.transpose(a, rows, cols, take(rows * cols)),
-    sliceAxis: (a, s, axis, start, end) => array.sliceAxis(a, s, axis, start, end, take(size(s.slice(0, axis)) * (end - start) * size(s.slice(axis + 1)))),
-    padAxis: (g, s, axis, start, end) => array.padAxis(g, s, axis, start, end, zeros(size(s))),
-    concatAxis: (parts, shapes, axis) => array.concatAxis(parts, shapes, axis, take(parts.reduce((t, p) => t + p.length, 0))),
+    // slices, their gradients and concatenations: blocks of rows moved by copyRows (the gates of a step's (B, G·H) block)
+    sliceAxis(a, s, axis, start, end) {
+      const [outer, n, inner] = around(s, axis);
+      const w = (end - start) * inner;
+      const out = take(outer * w);
+      if (out.length > 0 && inMem(a)) k.copyRows(out, w, a.subarray(start * inner), n * inner, outer, w);
+      else array.sliceAxis(a, s, axis, start, end, out);
+      return out;
+    },
+    padAxis(g, s, axis, start, end) {
+      const [outer, n, inner] = around(s, axis);
+      const w = (end - start) * inner;
+      const out = zeros(size(s));
+      if (g.length > 0 && inMem(g)) k.copyRows(out.subarray(start * inner), n * inner, g, w, outer, w);
+      else array.padAxis(g, s, axis, start, end, out);
+      return out;
+    },
+    concatAxis(parts, shapes, axis) {
+      const out = take(parts.reduce((t, p) => t + p.length, 0));
+      if (out.length === 0 || !parts.every(inMem)) return array.concatAxis(parts, shapes, axis, out);
+      const [outer, , inner] = around(shapes[0], axis);
+      const row = out.length / outer; // the output's stride along the outer axes
+      let offset = 0;
+      for (let p = 0; p < parts.length; p++) {
+        const w = shapes[p][axis] * inner;
+        if (w > 0) k.copyRows(out.subarray(offset), row, parts[p], w, outer, w);
+        offset += w;
+      }
+      return out;
+    },
     gatherRows: (table, cols, idx) => array.gatherRows(table, cols, idx, take(idx.length * cols)),
     softmaxCrossEntropy: (logits, N, C, targets) => array.softmaxCrossEntropy(logits, N, C, targets, take(N * C)),
 

@@ -147,6 +147,16 @@ const OPS: OpCase[] = [
     },
     f: ([a, b]) => E.concat([a, b, a], 1),
   },
+  // blocks of rows between two strides (copyRows): an axis with axes on both sides
+  { name: 'slice along the middle axis', inputs: (r) => [Tensor.randn([dim(r), 6, dim(r)], r)], f: ([a]) => E.slice(a, 1, 1, 4) },
+  {
+    name: 'concat along the middle axis',
+    inputs: (r) => {
+      const [m, k] = [dim(r), dim(r)];
+      return [Tensor.randn([m, dim(r), k], r), Tensor.randn([m, dim(r), k], r)];
+    },
+    f: ([a, b]) => E.concat([b, a, b], 1),
+  },
   { name: 'gatherRows', inputs: (r) => [matrix(r, 5)], f: ([a]) => E.gatherRows(a, [4, 0, 4, 2, 1, 4]) },
   { name: 'softmaxCrossEntropy', inputs: (r) => [matrix(r, 6, 5)], f: ([a]) => E.softmaxCrossEntropy(a, ids(new Rng(a.size), 6, 5)) },
   { name: 'logSoftmax', inputs: (r) => [matrix(r)], f: ([a]) => E.logSoftmax(a) },
