@@ -25,6 +25,7 @@ import { type Kernels, tsKernels } from '../engine/kernels/index.ts';
 import { Tensor } from '../engine/tensor.ts';
 import { UserError } from '../errors.ts';
 import { type CellKind, paramShapes } from '../models/charrnn.ts';
+import { type Optimizer, optimSlots } from '../optim/optim.ts';
 import { type FloatArray, float64Ops, type VectorMemory, type VectorOps } from '../optim/vector.ts';
 import { BINARY_CODES, type FastKernels, UNARY_CODES } from './kernels.ts';
 import { type WasmKernels, wasmKernels } from './wasm.ts';
@@ -306,23 +307,14 @@ export function tapeTooBig(bytes: number): UserError {
 }
 
 /**
- * What else a TapeRunner keeps in its lasting memory beside the parameters: an optimizer's slots,
- * `copies` arrays the size of each parameter, put there by `moveTo` (an Optimizer is one).
- */
-export interface Lodger {
-  readonly copies: number;
-  moveTo(memory: VectorMemory): void;
-}
-
-/**
  * Runs steps on a WebAssembly tape backend holding a set of named parameters: `run(f)` starts a
  * step (reset) and calls f with the placed parameters; if the arena turns out too small, it moves
  * the parameters to a backend with a larger arena and calls f again. f must therefore be a pure
  * function of the parameters and its own arguments until it returns (a forward and backward pass
  * is; the optimizer's update comes after). `params` is one record whose entries are replaced on a
- * move, so a caller holding it sees the current tensors. A `lodger` (the optimizer) is moved to
- * each backend's lasting memory with them, so its slots sit beside the parameters and its update
- * runs on the SIMD kernels.
+ * move, so a caller holding it sees the current tensors. An `optimizer`, when given, is moved to
+ * each backend's lasting memory with them (Optimizer.moveTo), so its slots sit beside the
+ * parameters and its update runs on the SIMD kernels.
  */
 export class TapeRunner {
   private be: WasmTapeBackend;
@@ -334,7 +326,7 @@ export class TapeRunner {
     params: Record<string, Tensor>,
     private readonly threads: 1 | 2,
     arenaBytes: number,
-    private readonly lodger: Lodger | null = null,
+    private readonly optimizer: Pick<Optimizer, 'name' | 'moveTo'> | null = null,
   ) {
     this.be = this.place(params, arenaBytes);
   }
@@ -356,12 +348,12 @@ export class TapeRunner {
   private place(params: Record<string, Tensor>, arenaBytes: number): WasmTapeBackend {
     let placedBytes = 0;
     for (const t of Object.values(params)) placedBytes += Math.ceil((t.size * F64) / 16) * 16;
-    placedBytes *= 1 + (this.lodger?.copies ?? 0);
+    placedBytes *= 1 + (this.optimizer ? optimSlots(this.optimizer.name).length : 0);
     if (arenaBytes + placedBytes > TAPE_MEMORY_MAX) throw tapeTooBig(arenaBytes + placedBytes);
     const be = wasmTapeBackend({ arenaBytes, placedBytes, threads: this.threads });
     this.placedBytes = placedBytes;
     for (const [name, t] of Object.entries(params)) this.params[name] = be.place(t);
-    this.lodger?.moveTo(be.lasting);
+    this.optimizer?.moveTo(be.lasting);
     return be;
   }
 

@@ -20,7 +20,7 @@ import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
 import { charLossAndGrads, type GradPath } from '../models/charrnn.paths.ts';
 import type { Batch, CharRNNConfig, DropoutMasks, Params, State } from '../models/charrnn.ts';
 import { arraysFinite, type ClipMode, clipGradients, float64GradOps, type GradOps, kernelGradOps } from '../optim/clip.ts';
-import { type Optimizer, type OptimizerState, optimSlots } from '../optim/optim.ts';
+import type { Optimizer, OptimizerState } from '../optim/optim.ts';
 import type { Stripes } from './data.ts';
 import { evaluateWholeChunks } from './evaluate.ts';
 import type { TrainerOptions } from './options.ts';
@@ -189,8 +189,7 @@ export function makeEngine(o: TrainerOptions, config: CharRNNConfig, params: Par
     // one step's arrays, counted ahead (the runner grows the arena if a step needs more: a new cell, say)
     const job = { kind: config.kind, V: config.vocabSize, H: config.hiddenSize, L: config.layers, T: o.seqLength, B: o.batchSize, dropout: o.dropout > 0 };
     const arena = tapeArenaBytes(job);
-    const slots = { copies: optimSlots(optimizer.name).length, moveTo: optimizer.moveTo.bind(optimizer) };
-    return new ReadableEngine(o.grad, clipping, params, state, optimizer, new TapeRunner(params, threads, arena, slots));
+    return new ReadableEngine(o.grad, clipping, params, state, optimizer, new TapeRunner(params, threads, arena, optimizer));
   }
   if (kernels === 'ts' && o.dtype === 'f64') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
   const shape = { config, B: o.batchSize, T: o.seqLength, optim: optimizer.name, dropout: o.dropout > 0 };
