@@ -1,13 +1,15 @@
 // The tape on the WebAssembly kernels: a backend for the engine (src/engine/kernels/index.ts) whose
 // arrays live in the memory of a float64 WebAssembly kernel set (wasm.ts). Place a model's
 // parameters on it (`place`) and the engine's ops and gradient rules run there unchanged: the
-// matrix products on the SIMD kernels (and on two threads with `threads: 2`), the other loops the
-// readable ones of src/engine/kernels/array.ts, writing into this memory instead of allocating,
-// except for the hottest: eˣ, tanh and σ with their chain rules, and the four arithmetic operators
-// on equal shapes or a row repeated (a bias), which run on SIMD kernels (mapUnary, chainUnary,
-// binaryRows in kernels.ts) when their operands are in this memory.
+// matrix products on the SIMD kernels (and on two threads with `threads: 2`); when their operands
+// are in this memory, eˣ, tanh and σ with their chain rules, the four arithmetic operators on equal
+// shapes or a row repeated (a bias), gradient sums, bias gradients, row scatters, slices and
+// concatenations on the SIMD kernels too (mapUnary, chainUnary, binaryRows, addColumnSums,
+// scatterAddRows, copyRows in kernels.ts); the other loops the readable ones of
+// src/engine/kernels/array.ts, writing into this memory instead of allocating. `vectorOps` gives
+// clipping and the optimizers the kernel set's loops for arrays in this memory.
 //
-// Memory: [placed tensors (parameters), kept until dispose | the arena of one step].
+// Memory: [placed tensors (parameters, an optimizer's slots), kept until dispose | the arena of one step].
 // Every array an op or the tape asks for during a step comes from the arena by bumping a pointer;
 // `reset()` at the start of the next step makes all of it free again, so a step allocates nothing
 // on the JavaScript heap for its tensors and the same memory serves every step. Everything computed
@@ -126,7 +128,7 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
   const around = (s: readonly number[], axis: number): [number, number, number] => [size(s.slice(0, axis)), s[axis], size(s.slice(axis + 1))];
 
   const backend: WasmTapeBackend = {
-    ...tsKernels, // the kernels that change an array in place or return a number: addInto, scatterAddRows, sum
+    ...tsKernels, // sum (it returns a number)
     name: `wasm f64${k.threads > 1 ? ` ×${k.threads}` : ''}`,
     kernels: k,
     arenaBytes: arenaElems * F64,
