@@ -59,7 +59,7 @@ function train(cell: ExampleCell, ids: Uint8Array | Uint16Array | Uint32Array, V
   const stripes = new Stripes(ids, B, T);
   const optimizer = makeOptimizer('rmsprop');
   const start = initLM(cell, V, new Rng(7));
-  const runner = onWasm ? new TapeRunner(start, 1, 600e6) : null;
+  const runner = onWasm ? new TapeRunner(start, 1, 600e6, optimizer) : null; // the optimizer's slots go beside the parameters
   const params = (runner?.params ?? start) as LMParams;
   let h = new Float64Array(B * H);
   const losses: number[] = [];

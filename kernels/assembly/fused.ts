@@ -481,6 +481,11 @@ function binaryRows<T>(out: usize, a: usize, b: usize, n: i32, m: i32, code: i32
   }
 }
 
+/** out[r·outStride + j] = a[r·aStride + j] for r < rows, j < width: a block of rows moved between two row strides (slices, concatenation) */
+function copyRows<T>(out: usize, outStride: i32, a: usize, aStride: i32, rows: i32, width: i32): void {
+  for (let r = 0; r < rows; r++) memory.copy(out + at<T>(r * outStride), a + at<T>(r * aStride), at<T>(width));
+}
+
 // ---- exports: <method>_f32 and <method>_f64, the TypeScript method's argument order ------------
 
 export function mapUnary_f32(out: usize, x: usize, n: i32, code: i32): void { mapUnary<f32>(out, x, n, code); }
@@ -489,6 +494,8 @@ export function chainUnary_f32(out: usize, dy: usize, y: usize, n: i32, code: i3
 export function chainUnary_f64(out: usize, dy: usize, y: usize, n: i32, code: i32): void { chainUnary<f64>(out, dy, y, n, code); }
 export function binaryRows_f32(out: usize, a: usize, b: usize, n: i32, m: i32, code: i32): void { binaryRows<f32>(out, a, b, n, m, code); }
 export function binaryRows_f64(out: usize, a: usize, b: usize, n: i32, m: i32, code: i32): void { binaryRows<f64>(out, a, b, n, m, code); }
+export function copyRows_f32(out: usize, outStride: i32, a: usize, aStride: i32, rows: i32, width: i32): void { copyRows<f32>(out, outStride, a, aStride, rows, width); }
+export function copyRows_f64(out: usize, outStride: i32, a: usize, aStride: i32, rows: i32, width: i32): void { copyRows<f64>(out, outStride, a, aStride, rows, width); }
 
 export function gatherRows_f32(out: usize, table: usize, ids: usize, bias: usize, M: i32, N: i32): void { gatherRows<f32>(out, table, ids, bias, M, N); }
 export function gatherRows_f64(out: usize, table: usize, ids: usize, bias: usize, M: i32, N: i32): void { gatherRows<f64>(out, table, ids, bias, M, N); }

@@ -120,6 +120,11 @@ export interface FastKernels extends VectorOps, Arena {
   chainUnary(out: FloatArray, dy: FloatArray, y: FloatArray, n: number, code: number): void;
   /** out[i] = a[i] (op) b[i mod m] for i < n (m divides n; m = n for equal shapes), op = BINARY_CODES' `code`. */
   binaryRows(out: FloatArray, a: FloatArray, b: FloatArray, n: number, m: number, code: number): void;
+  /**
+   * out[r·outStride + j] = a[r·aStride + j] for r < rows, j < width: a block of rows moved between two
+   * row strides (the tape's slices, their gradients and concatenations). out and a must not overlap.
+   */
+  copyRows(out: FloatArray, outStride: number, a: FloatArray, aStride: number, rows: number, width: number): void;
 
   // ---- loss ------------------------------------------------------------------------------
   /**
@@ -325,6 +330,9 @@ export function referenceKernels(dtype: DType): FastKernels {
         const v = y[i];
         out[i] = dy[i] * (code === UNARY_CODES.exp ? v : code === UNARY_CODES.tanh ? 1 - v * v : v * (1 - v));
       }
+    },
+    copyRows(out, outStride, a, aStride, rows, width) {
+      for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) out[r * outStride + j] = a[r * aStride + j];
     },
     binaryRows(out, a, b, n, m, code) {
       for (let i = 0; i < n; i++) {

@@ -1,13 +1,15 @@
 // The tape on the WebAssembly kernels: a backend for the engine (src/engine/kernels/index.ts) whose
 // arrays live in the memory of a float64 WebAssembly kernel set (wasm.ts). Place a model's
 // parameters on it (`place`) and the engine's ops and gradient rules run there unchanged: the
-// matrix products on the SIMD kernels (and on two threads with `threads: 2`), the other loops the
-// readable ones of src/engine/kernels/array.ts, writing into this memory instead of allocating,
-// except for the hottest: eˣ, tanh and σ with their chain rules, and the four arithmetic operators
-// on equal shapes or a row repeated (a bias), which run on SIMD kernels (mapUnary, chainUnary,
-// binaryRows in kernels.ts) when their operands are in this memory.
+// matrix products on the SIMD kernels (and on two threads with `threads: 2`); when their operands
+// are in this memory, eˣ, tanh and σ with their chain rules, the four arithmetic operators on equal
+// shapes or a row repeated (a bias), gradient sums, bias gradients, row scatters, slices and
+// concatenations on the SIMD kernels too (mapUnary, chainUnary, binaryRows, addColumnSums,
+// scatterAddRows, copyRows in kernels.ts); the other loops the readable ones of
+// src/engine/kernels/array.ts, writing into this memory instead of allocating. `vectorOps` gives
+// clipping and the optimizers the kernel set's loops for arrays in this memory.
 //
-// Memory: [placed tensors (parameters), kept until dispose | the arena of one step].
+// Memory: [placed tensors (parameters, an optimizer's slots), kept until dispose | the arena of one step].
 // Every array an op or the tape asks for during a step comes from the arena by bumping a pointer;
 // `reset()` at the start of the next step makes all of it free again, so a step allocates nothing
 // on the JavaScript heap for its tensors and the same memory serves every step. Everything computed
@@ -23,6 +25,10 @@
 import * as array from '../engine/kernels/array.ts';
 import { type Kernels, tsKernels } from '../engine/kernels/index.ts';
 import { Tensor } from '../engine/tensor.ts';
+import { UserError } from '../errors.ts';
+import { type CellKind, paramShapes } from '../models/charrnn.ts';
+import { type Optimizer, optimSlots } from '../optim/optim.ts';
+import { type FloatArray, float64Ops, type VectorMemory, type VectorOps } from '../optim/vector.ts';
 import { BINARY_CODES, type FastKernels, UNARY_CODES } from './kernels.ts';
 import { type WasmKernels, wasmKernels } from './wasm.ts';
 
@@ -53,6 +59,10 @@ export interface WasmTapeBackend extends Kernels {
   reset(): void;
   /** A copy of `t`'s values in this backend's lasting memory, as a tensor on this backend. */
   place(t: Tensor): Tensor;
+  /** The optimizers' and clipping's loops on the SIMD kernels (the float64 loops for an array outside this memory). */
+  readonly vectorOps: VectorOps;
+  /** The lasting memory (where `place` puts tensors) with vectorOps: where an optimizer keeps its slots. */
+  readonly lasting: VectorMemory;
   /** The most arena bytes one step has used since this backend was made. */
   highWater(): number;
   /** Stops the kernel set's worker thread; the backend must not be used afterwards. */
@@ -113,9 +123,12 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
   const inMem = (a: Float64Array) => a.buffer === buffer;
   /** The code of a unary op with a SIMD kernel, or -1. NOTE: trusts the engine's op names (the tests hold each kernel to the op's own f). */
   const unaryCode = (op: string | undefined): number => (op !== undefined && Object.hasOwn(UNARY_CODES, op) ? UNARY_CODES[op as keyof typeof UNARY_CODES] : -1);
+  const vectorOps = vectorOpsOn(k);
+  /** The sizes before, along and after `axis` of shape s. */
+  const around = (s: readonly number[], axis: number): [number, number, number] => [size(s.slice(0, axis)), s[axis], size(s.slice(axis + 1))];
 
   const backend: WasmTapeBackend = {
-    ...tsKernels, // the kernels that change an array in place or return a number: addInto, scatterAddRows, sum
+    ...tsKernels, // sum (it returns a number)
     name: `wasm f64${k.threads > 1 ? ` ×${k.threads}` : ''}`,
     kernels: k,
     arenaBytes: arenaElems * F64,
@@ -147,15 +160,64 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
       k.chainUnary(out, dy, y, dy.length, code);
       return out;
     },
-    add: (a, b) => array.add(a, b, take(a.length)),
+    add(a, b) {
+      const out = take(a.length);
+      if (a.length > 0 && inMem(a) && inMem(b)) k.binaryRows(out, a, b, a.length, a.length, BINARY_CODES.add);
+      else array.add(a, b, out);
+      return out;
+    },
+    addInto(a, b) {
+      if (a.length > 0 && inMem(a) && inMem(b)) k.binaryRows(a, a, b, a.length, a.length, BINARY_CODES.add);
+      else array.addInto(a, b);
+    },
     scale: (a, s) => array.scale(a, s, take(a.length)),
-    sumTo: (g, from, to) => array.sumTo(g, from, to, zeros(size(to))),
+    sumTo(g, from, to) {
+      const out = zeros(size(to));
+      // a bias's gradient: the rows of g summed, row after row like the readable loop
+      if (out.length > 0 && inMem(g) && array.isTrailing(to, from)) k.addColumnSums(out, g, g.length / out.length, out.length);
+      else array.sumTo(g, from, to, out);
+      return out;
+    },
+    scatterAddRows(dst, cols, idx, g) {
+      if (idx.length === 0 || cols === 0 || !inMem(dst) || !inMem(g)) return array.scatterAddRows(dst, cols, idx, g);
+      const at = take(Math.ceil(idx.length / 2)); // the row ids as int32, in the arena
+      const ids = new Int32Array(buffer, at.byteOffset, idx.length);
+      for (let r = 0; r < idx.length; r++) ids[r] = idx[r];
+      k.scatterAddRows(dst, g, ids, idx.length, cols);
+    },
     sumAxis: (a, s, axis) => array.sumAxis(a, s, axis, zeros(size(s.slice(0, axis)) * size(s.slice(axis + 1)))),
     expandAxis: (g, s, axis) => array.expandAxis(g, s, axis, take(size(s))),
     transpose: (a, rows, cols) => array.transpose(a, rows, cols, take(rows * cols)),
-    sliceAxis: (a, s, axis, start, end) => array.sliceAxis(a, s, axis, start, end, take(size(s.slice(0, axis)) * (end - start) * size(s.slice(axis + 1)))),
-    padAxis: (g, s, axis, start, end) => array.padAxis(g, s, axis, start, end, zeros(size(s))),
-    concatAxis: (parts, shapes, axis) => array.concatAxis(parts, shapes, axis, take(parts.reduce((t, p) => t + p.length, 0))),
+    // slices, their gradients and concatenations: blocks of rows moved by copyRows (the gates of a step's (B, G·H) block)
+    sliceAxis(a, s, axis, start, end) {
+      const [outer, n, inner] = around(s, axis);
+      const w = (end - start) * inner;
+      const out = take(outer * w);
+      if (out.length > 0 && inMem(a)) k.copyRows(out, w, a.subarray(start * inner), n * inner, outer, w);
+      else array.sliceAxis(a, s, axis, start, end, out);
+      return out;
+    },
+    padAxis(g, s, axis, start, end) {
+      const [outer, n, inner] = around(s, axis);
+      const w = (end - start) * inner;
+      const out = zeros(size(s));
+      if (g.length > 0 && inMem(g)) k.copyRows(out.subarray(start * inner), n * inner, g, w, outer, w);
+      else array.padAxis(g, s, axis, start, end, out);
+      return out;
+    },
+    concatAxis(parts, shapes, axis) {
+      const out = take(parts.reduce((t, p) => t + p.length, 0));
+      if (out.length === 0 || !parts.every(inMem)) return array.concatAxis(parts, shapes, axis, out);
+      const [outer, , inner] = around(shapes[0], axis);
+      const row = out.length / outer; // the output's stride along the outer axes
+      let offset = 0;
+      for (let p = 0; p < parts.length; p++) {
+        const w = shapes[p][axis] * inner;
+        if (w > 0) k.copyRows(out.subarray(offset), row, parts[p], w, outer, w);
+        offset += w;
+      }
+      return out;
+    },
     gatherRows: (table, cols, idx) => array.gatherRows(table, cols, idx, take(idx.length * cols)),
     softmaxCrossEntropy: (logits, N, C, targets) => array.softmaxCrossEntropy(logits, N, C, targets, take(N * C)),
 
@@ -167,10 +229,83 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
       d.set(t.data);
       return Tensor.on(backend, d, t.shape);
     },
+    vectorOps,
+    lasting: { ops: vectorOps, alloc: (n) => k.alloc(n) as Float64Array },
     highWater: () => high * F64,
     dispose: () => k.dispose(),
   };
   return backend;
+}
+
+/** `k`'s optimizer and clipping kernels where every array given is in its memory, the float64 loops (the same formulas) otherwise. */
+function vectorOpsOn(k: WasmKernels): VectorOps {
+  const buffer = k.memory.buffer;
+  const on = (...as: FloatArray[]): VectorOps => (as.every((a) => a.buffer === buffer) ? k : float64Ops);
+  return {
+    adagrad: (w, g, mem, n, lr, eps) => on(w, g, mem).adagrad(w, g, mem, n, lr, eps),
+    rmsprop: (w, g, sq, n, lr, alpha, eps) => on(w, g, sq).rmsprop(w, g, sq, n, lr, alpha, eps),
+    adam: (w, g, m, v, n, stepSize, root2, beta1, beta2, eps) => on(w, g, m, v).adam(w, g, m, v, n, stepSize, root2, beta1, beta2, eps),
+    clip: (g, n, c) => on(g).clip(g, n, c),
+    scale: (g, n, s) => on(g).scale(g, n, s),
+    sumSquares: (g, n) => on(g).sumSquares(g, n),
+  };
+}
+
+// ---- how much memory a char-rnn training step takes on the tape --------------------------------
+
+/** The most one WebAssembly memory holds (wasm32: 4 GiB), less room for the kernels' static data and packing scratch. */
+export const TAPE_MEMORY_MAX = 2 ** 32 - 2 ** 23;
+
+/** What decides the arena of one training step of charrnn.ts: V vocabulary, H hidden, L layers, T steps, B streams. */
+export interface TapeJob {
+  kind: CellKind;
+  V: number;
+  H: number;
+  L: number;
+  T: number;
+  B: number;
+  dropout: boolean;
+}
+
+/**
+ * Arena elements per hidden unit, layer, step and stream for each cell kind: the tensors a step of
+ * charrnn.ts records and the gradients its backward pass computes (LSTM and GRU: gate blocks, their
+ * slices, activations and products; the RNN has no slices), counted with highWater().
+ */
+const PER_UNIT: { readonly [K in CellKind]: number } = { rnn: 15, lstm: 79, gru: 80 };
+
+/**
+ * The arena bytes of one training step of charrnn.ts on the tape (forward and backward), an upper
+ * bound by about 1% at W2's size: per unit as above (+3 for dropout's masked outputs and their
+ * gradients), 4 per logit (logits, probabilities, their gradients), 4 per parameter (the weights'
+ * transposes and their gradients), and up to 64 elements per step and layer for rounding each array
+ * up to 16 bytes. test/fast/tape-memory.test.ts holds it to highWater().
+ */
+export function tapeArenaBytes(j: TapeJob): number {
+  const units = j.T * j.B * j.H * j.L;
+  return 8 * ((PER_UNIT[j.kind] + (j.dropout ? 3 : 0)) * units + 4 * j.T * j.B * j.V + 4 * parameters(j) + 64 * j.T * j.L + 1024);
+}
+
+/** The bytes of the one WebAssembly memory a TapeRunner takes for such a step: the arena, the parameters and `slots` optimizer slots per parameter. */
+export function tapeMemoryBytes(j: TapeJob, slots: number): number {
+  let placed = 0;
+  for (const [, shape] of paramShapes({ kind: j.kind, vocabSize: j.V, hiddenSize: j.H, layers: j.L }))
+    placed += Math.ceil((8 * shape[0] * (shape[1] ?? 1)) / 16) * 16;
+  return tapeArenaBytes(j) + (1 + slots) * placed;
+}
+
+function parameters(j: TapeJob): number {
+  let P = 0;
+  for (const [, shape] of paramShapes({ kind: j.kind, vocabSize: j.V, hiddenSize: j.H, layers: j.L })) P += shape[0] * (shape[1] ?? 1);
+  return P;
+}
+
+/** One line for a training step that one WebAssembly memory cannot hold, naming what to make smaller. */
+export function tapeTooBig(bytes: number): UserError {
+  const GiB = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+  return new UserError(
+    `one training step needs about ${GiB(bytes)} of WebAssembly memory, more than the ${GiB(2 ** 32)} one memory can hold: use a smaller --batch, --seq or --hidden (or the TypeScript kernels, --kernels ts)`,
+  );
 }
 
 /**
@@ -179,17 +314,21 @@ export function wasmTapeBackend(o: TapeBackendOptions): WasmTapeBackend {
  * the parameters to a backend with a larger arena and calls f again. f must therefore be a pure
  * function of the parameters and its own arguments until it returns (a forward and backward pass
  * is; the optimizer's update comes after). `params` is one record whose entries are replaced on a
- * move, so a caller holding it sees the current tensors.
+ * move, so a caller holding it sees the current tensors. An `optimizer`, when given, is moved to
+ * each backend's lasting memory with them (Optimizer.moveTo), so its slots sit beside the
+ * parameters and its update runs on the SIMD kernels.
  */
 export class TapeRunner {
   private be: WasmTapeBackend;
   readonly params: Record<string, Tensor> = {};
   private shared: Record<string, Tensor> | null = null;
+  private placedBytes = 0;
 
   constructor(
     params: Record<string, Tensor>,
     private readonly threads: 1 | 2,
     arenaBytes: number,
+    private readonly optimizer: Pick<Optimizer, 'name' | 'moveTo'> | null = null,
   ) {
     this.be = this.place(params, arenaBytes);
   }
@@ -198,11 +337,25 @@ export class TapeRunner {
     return this.be;
   }
 
+  /** Clipping's and the optimizers' loops on the current backend's kernels (stable across moves). */
+  readonly vectorOps: VectorOps = {
+    adagrad: (w, g, mem, n, lr, eps) => this.be.vectorOps.adagrad(w, g, mem, n, lr, eps),
+    rmsprop: (w, g, sq, n, lr, alpha, eps) => this.be.vectorOps.rmsprop(w, g, sq, n, lr, alpha, eps),
+    adam: (w, g, m, v, n, stepSize, root2, beta1, beta2, eps) => this.be.vectorOps.adam(w, g, m, v, n, stepSize, root2, beta1, beta2, eps),
+    clip: (g, n, c) => this.be.vectorOps.clip(g, n, c),
+    scale: (g, n, s) => this.be.vectorOps.scale(g, n, s),
+    sumSquares: (g, n) => this.be.vectorOps.sumSquares(g, n),
+  };
+
   private place(params: Record<string, Tensor>, arenaBytes: number): WasmTapeBackend {
     let placedBytes = 0;
     for (const t of Object.values(params)) placedBytes += Math.ceil((t.size * F64) / 16) * 16;
+    placedBytes *= 1 + (this.optimizer ? optimSlots(this.optimizer.name).length : 0);
+    if (arenaBytes + placedBytes > TAPE_MEMORY_MAX) throw tapeTooBig(arenaBytes + placedBytes);
     const be = wasmTapeBackend({ arenaBytes, placedBytes, threads: this.threads });
+    this.placedBytes = placedBytes;
     for (const [name, t] of Object.entries(params)) this.params[name] = be.place(t);
+    this.optimizer?.moveTo(be.lasting);
     return be;
   }
 
@@ -214,7 +367,9 @@ export class TapeRunner {
       } catch (e) {
         if (!(e instanceof ArenaFullError)) throw e;
         const old = this.be;
-        this.be = this.place({ ...this.params }, Math.max(2 * e.bytes, Math.ceil(1.25 * e.neededAtLeast)));
+        const room = TAPE_MEMORY_MAX - this.placedBytes; // the most the arena can grow to
+        if (e.neededAtLeast > room) throw tapeTooBig(e.neededAtLeast + this.placedBytes);
+        this.be = this.place({ ...this.params }, Math.min(room, Math.max(2 * e.bytes, Math.ceil(1.25 * e.neededAtLeast))));
         this.shared = null;
         old.dispose();
       }

@@ -328,6 +328,7 @@ const METHODS: Record<PlainMethod, true> = {
   mapUnary: true,
   chainUnary: true,
   binaryRows: true,
+  copyRows: true,
   adagrad: true,
   rmsprop: true,
   adam: true,

@@ -20,7 +20,7 @@
 import type { Tensor } from '../engine/tensor.ts';
 import { clip, preview, UserError } from '../errors.ts';
 import { arraysFinite, arraysNorm, clipArraysElementwise, clipArraysNorm } from './clip.ts';
-import { type FloatArray, float64Ops, type VectorOps } from './vector.ts';
+import { type FloatArray, heapMemory, type VectorMemory, type VectorOps } from './vector.ts';
 
 export type Grads = Record<string, Tensor>;
 
@@ -46,8 +46,14 @@ export interface Optimizer {
   readonly hyper: Readonly<Record<string, number>>;
   /** One update of `params` (data changed in place) with learning rate lr (the schedule lives in the trainer). */
   step(params: Record<string, Tensor>, grads: Grads, lr: number): void;
-  /** A deep copy of everything needed to continue exactly (for checkpoints). */
+  /** A deep copy of everything needed to continue exactly (for checkpoints); the copies are on the JavaScript heap. */
   state(): OptimizerState;
+  /**
+   * Keeps the slots in `memory` from now on (copying those there are) and updates with its loops:
+   * the tape on the WebAssembly kernels moves them next to the parameters. The JavaScript heap
+   * (`heapMemory`) until then.
+   */
+  moveTo(memory: VectorMemory): void;
 }
 
 /**
@@ -143,6 +149,7 @@ class SlotOptimizer implements Optimizer {
   protected steps: number;
   protected readonly slots: Record<string, Record<string, Float64Array>>;
   private readonly rule: OptimRule;
+  private memory: VectorMemory = heapMemory;
 
   constructor(name: OptimName, hyper: Record<string, number>, steps = 0, slots?: Record<string, Record<string, Float64Array>>) {
     this.name = name;
@@ -160,13 +167,24 @@ class SlotOptimizer implements Optimizer {
       if (!g) throw new Error(`${this.name}: no gradient for parameter "${name}"`);
       if (g.data.length !== p.data.length) throw new Error(`${this.name}: gradient of "${name}" has ${g.data.length} entries, the parameter ${p.data.length}`);
       const s = this.rule.slots.map((slot) => {
-        const a = (this.slots[slot][name] ??= new Float64Array(p.data.length));
+        const a = (this.slots[slot][name] ??= this.memory.alloc(p.data.length));
         if (a.length !== p.data.length) throw new Error(`${this.name}: slot ${slot} of "${name}" has ${a.length} entries, the parameter ${p.data.length}`);
         return a;
       });
-      this.rule.update(float64Ops, p.data, g.data, s, this.hyper, lr, t);
+      this.rule.update(this.memory.ops, p.data, g.data, s, this.hyper, lr, t);
     }
     this.steps = t;
+  }
+
+  moveTo(memory: VectorMemory): void {
+    for (const byParam of Object.values(this.slots)) {
+      for (const [name, a] of Object.entries(byParam)) {
+        const b = memory.alloc(a.length);
+        b.set(a);
+        byParam[name] = b;
+      }
+    }
+    this.memory = memory;
   }
 
   state(): OptimizerState {

@@ -20,6 +20,18 @@ export interface VectorOps {
   sumSquares(g: FloatArray, n: number): number;
 }
 
+/**
+ * Where an optimizer keeps its slots and which loops update them: the JavaScript heap and the
+ * float64 loops below (`heapMemory`), or a kernel set's memory and its kernels (the tape on the
+ * WebAssembly kernels, src/fast/tape.ts). `ops` must accept arrays from `alloc` and from anywhere
+ * the parameters and gradients it is given live.
+ */
+export interface VectorMemory {
+  readonly ops: VectorOps;
+  /** n zeros that last (until the memory itself is dropped). */
+  alloc(n: number): Float64Array;
+}
+
 /** The optimizer and clipping loops in plain TypeScript, computing in float64. */
 export const float64Ops: VectorOps = {
   adagrad(w, g, mem, n, lr, eps) {
@@ -66,3 +78,6 @@ export const float64Ops: VectorOps = {
     return s;
   },
 };
+
+/** Slots on the JavaScript heap, updated by the float64 loops. */
+export const heapMemory: VectorMemory = { ops: float64Ops, alloc: (n) => new Float64Array(n) };

@@ -15,12 +15,11 @@
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
-import { TapeRunner } from '../fast/tape.ts';
+import { TapeRunner, tapeArenaBytes } from '../fast/tape.ts';
 import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
-import { jobBytes } from '../limits.ts';
 import { charLossAndGrads, type GradPath } from '../models/charrnn.paths.ts';
 import type { Batch, CharRNNConfig, DropoutMasks, Params, State } from '../models/charrnn.ts';
-import { arraysFinite, type ClipMode, clipGradients } from '../optim/clip.ts';
+import { arraysFinite, type ClipMode, clipGradients, float64GradOps, type GradOps, kernelGradOps } from '../optim/clip.ts';
 import type { Optimizer, OptimizerState } from '../optim/optim.ts';
 import type { Stripes } from './data.ts';
 import { evaluateWholeChunks } from './evaluate.ts';
@@ -56,13 +55,15 @@ interface Clipping {
 
 /**
  * The readable path: float64 Tensors, the tape or the manual models, the readable optimizers. With
- * a TapeRunner the tape runs on its WebAssembly backend, where the parameters then live (the
- * optimizers update them there in place).
+ * a TapeRunner the tape runs on its WebAssembly backend, where the parameters then live, and so do
+ * the optimizer's slots (the runner moves them there): clipping and the update run on that kernel
+ * set's SIMD loops, the same formulas as the readable ones.
  */
 class ReadableEngine implements StepEngine {
   readonly kernels = null;
   readonly name: string;
   private readonly _params: Params;
+  private readonly gradOps: GradOps;
 
   constructor(
     private readonly grad: GradPath,
@@ -74,6 +75,7 @@ class ReadableEngine implements StepEngine {
   ) {
     this._params = tape ? tape.params : params;
     this.name = tape ? `${tape.backend.name} (tape)` : `ts f64 (${grad})`;
+    this.gradOps = tape ? kernelGradOps(tape.vectorOps) : float64GradOps;
   }
 
   /** On the tape backend: the same data on the reference backend, so sampling and checkpoints stay off the step's arena. */
@@ -92,8 +94,8 @@ class ReadableEngine implements StepEngine {
     // the gradients stay valid until the tape's next step: clipping and the update come first
     const { loss, grads, state } = this.tape ? this.tape.run(run) : run(this._params);
     const arrays = Object.values(grads).map((g) => g.data);
-    check(loss, arraysFinite(arrays));
-    const gradNorm = clipGradients(arrays, this.clipping.clipMode, this.clipping.clip);
+    check(loss, arraysFinite(arrays, this.gradOps));
+    const gradNorm = clipGradients(arrays, this.clipping.clipMode, this.clipping.clip, this.gradOps);
     this.optimizer.step(this._params, grads, lr);
     this.state = state;
     return { loss, gradNorm };
@@ -184,10 +186,10 @@ export function makeEngine(o: TrainerOptions, config: CharRNNConfig, params: Par
   const threads = o.threads === 0 ? defaultThreads() : (o.threads as 1 | 2);
   if (o.grad === 'tape') {
     if (kernels === 'ts') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
-    // a first guess at one step's arrays (the runner grows the arena if a step needs more)
-    const job = { kind: config.kind, V: config.vocabSize, H: config.hiddenSize, L: config.layers, T: o.seqLength, B: o.batchSize };
-    const arena = 2 * jobBytes({ ...job, bytes: 8, slots: 0, tape: true });
-    return new ReadableEngine(o.grad, clipping, params, state, optimizer, new TapeRunner(params, threads, arena));
+    // one step's arrays, counted ahead (the runner grows the arena if a step needs more: a new cell, say)
+    const job = { kind: config.kind, V: config.vocabSize, H: config.hiddenSize, L: config.layers, T: o.seqLength, B: o.batchSize, dropout: o.dropout > 0 };
+    const arena = tapeArenaBytes(job);
+    return new ReadableEngine(o.grad, clipping, params, state, optimizer, new TapeRunner(params, threads, arena, optimizer));
   }
   if (kernels === 'ts' && o.dtype === 'f64') return new ReadableEngine(o.grad, clipping, params, state, optimizer);
   const shape = { config, B: o.batchSize, T: o.seqLength, optim: optimizer.name, dropout: o.dropout > 0 };

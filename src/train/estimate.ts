@@ -8,16 +8,28 @@
 import { UserError } from '../errors.ts';
 import type { DType } from '../fast/kernels.ts';
 import { fastModelBytes } from '../fast/model.ts';
+import { resolveKernels } from '../fast/select.ts';
+import { TAPE_MEMORY_MAX, tapeArenaBytes, tapeMemoryBytes, tapeTooBig } from '../fast/tape.ts';
 import { type CharRNNConfig, GATES, paramShapes } from '../models/charrnn.ts';
+import { optimSlots } from '../optim/optim.ts';
 import type { TrainerOptions } from './options.ts';
 
-/** What estimateRun needs: the model's shape and the run's batch, sequence, optimizer and precision. */
-export type SizeOptions = Pick<TrainerOptions, 'model' | 'layers' | 'hidden' | 'seqLength' | 'batchSize' | 'optim' | 'dtype'> & { dropout?: number };
+/**
+ * What estimateRun needs: the model's shape and the run's batch, sequence, optimizer and precision;
+ * `grad` 'tape' (default 'manual') with its `kernels` (default 'auto') for the tape's own memory.
+ */
+export type SizeOptions = Pick<TrainerOptions, 'model' | 'layers' | 'hidden' | 'seqLength' | 'batchSize' | 'optim' | 'dtype'> &
+  Partial<Pick<TrainerOptions, 'grad' | 'kernels'>> & { dropout?: number };
 
 export interface RunSize {
   parameters: number;
-  /** Bytes a Trainer holds: the kernel memory (parameters, gradients, optimizer slots, activations) plus a float64 copy of the parameters. */
+  /**
+   * Bytes a Trainer holds: its kernel memory (parameters, gradients, optimizer slots, activations;
+   * on the tape, the arrays of one step, forward and backward) plus a float64 copy of the parameters.
+   */
   bytes: number;
+  /** Of those, the bytes of the one WebAssembly memory the run takes (0 on the TypeScript kernels): at most 4 GiB. */
+  wasmBytes: number;
   /** Floating-point operations of one forward pass over one character (sampling, evaluation). */
   flopsPerChar: number;
   /** Floating-point operations of one training iteration (B × T characters forward and back). */
@@ -48,8 +60,17 @@ export function estimateRun(o: SizeOptions, vocabSize: number): RunSize {
   const flopsPerChar = 2 * macs;
   // backward costs about twice the forward (a gradient for the weights and one for the inputs)
   const flopsPerStep = 3 * flopsPerChar * o.batchSize * o.seqLength;
-  const kernelBytes = fastModelBytes({ config, B: o.batchSize, T: o.seqLength, optim: o.optim, dropout: (o.dropout ?? 0) > 0 }, o.dtype as DType);
-  return { parameters, bytes: kernelBytes + 8 * parameters, flopsPerChar, flopsPerStep };
+  const dropout = (o.dropout ?? 0) > 0;
+  const wasm = resolveKernels(o.kernels ?? 'auto') === 'wasm';
+  if (o.grad === 'tape') {
+    // the tape's arrays of one step, in WebAssembly memory with the parameters and slots, or on the JavaScript heap
+    const job = { kind: o.model, V: vocabSize, H: o.hidden, L: o.layers, T: o.seqLength, B: o.batchSize, dropout };
+    const slots = optimSlots(o.optim).length;
+    const tape = wasm ? tapeMemoryBytes(job, slots) : tapeArenaBytes(job) + 8 * (1 + slots) * parameters;
+    return { parameters, bytes: tape + 8 * parameters, wasmBytes: wasm ? tape : 0, flopsPerChar, flopsPerStep };
+  }
+  const kernelBytes = fastModelBytes({ config, B: o.batchSize, T: o.seqLength, optim: o.optim, dropout }, o.dtype as DType);
+  return { parameters, bytes: kernelBytes + 8 * parameters, wasmBytes: wasm ? kernelBytes : 0, flopsPerChar, flopsPerStep };
 }
 
 /** "1.2 GB", "340 MB", "12 kB": decimal units, one decimal under 10. */
@@ -76,8 +97,9 @@ export function formatFlops(n: number): string {
   return `${n} FLOP`;
 }
 
-/** A UserError if the run needs more memory than `maxBytes` (before anything is allocated). */
+/** A UserError if the run needs more memory than `maxBytes`, or more WebAssembly memory than one can hold (before anything is allocated). */
 export function checkSize(size: RunSize, maxBytes = MAX_TRAINER_BYTES): void {
+  if (size.wasmBytes > TAPE_MEMORY_MAX) throw tapeTooBig(size.wasmBytes);
   if (size.bytes > maxBytes) {
     throw new UserError(
       `this model and batch need about ${formatBytes(size.bytes)} of memory (${size.parameters.toLocaleString('en-US')} parameters), more than the ${formatBytes(maxBytes)} available: use fewer hidden units or layers, or a smaller batch or seq`,

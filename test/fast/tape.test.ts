@@ -15,6 +15,8 @@ import { ArenaFullError, TapeRunner, type WasmTapeBackend, wasmTapeBackend } fro
 import { decodeCheckpoint, encodeCheckpoint, Trainer, type TrainerOptions } from '../../src/index.ts';
 import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
 import { CELL_KINDS, dropoutMasks, initParams, type Params, zeroState } from '../../src/models/charrnn.ts';
+import { makeOptimizer, OPTIMIZERS } from '../../src/optim/optim.ts';
+import type { VectorMemory } from '../../src/optim/vector.ts';
 import { arbSeed, signedUniform } from '../engine/numeric.ts';
 import { wasmSupport } from './sets.ts';
 
@@ -147,6 +149,16 @@ const OPS: OpCase[] = [
     },
     f: ([a, b]) => E.concat([a, b, a], 1),
   },
+  // blocks of rows between two strides (copyRows): an axis with axes on both sides
+  { name: 'slice along the middle axis', inputs: (r) => [Tensor.randn([dim(r), 6, dim(r)], r)], f: ([a]) => E.slice(a, 1, 1, 4) },
+  {
+    name: 'concat along the middle axis',
+    inputs: (r) => {
+      const [m, k] = [dim(r), dim(r)];
+      return [Tensor.randn([m, dim(r), k], r), Tensor.randn([m, dim(r), k], r)];
+    },
+    f: ([a, b]) => E.concat([b, a, b], 1),
+  },
   { name: 'gatherRows', inputs: (r) => [matrix(r, 5)], f: ([a]) => E.gatherRows(a, [4, 0, 4, 2, 1, 4]) },
   { name: 'softmaxCrossEntropy', inputs: (r) => [matrix(r, 6, 5)], f: ([a]) => E.softmaxCrossEntropy(a, ids(new Rng(a.size), 6, 5)) },
   { name: 'logSoftmax', inputs: (r) => [matrix(r)], f: ([a]) => E.logSoftmax(a) },
@@ -234,6 +246,36 @@ describe.runIf(wasmSupport.ok)('the tape on the WebAssembly backend equals the t
       }
     } finally {
       runner.dispose();
+    }
+  });
+
+  it("an optimizer given to the runner keeps its slots in the backend's memory, moves with the parameters when the arena grows, and updates them bit for bit as the readable loops do", () => {
+    const config = { kind: 'gru' as const, vocabSize: 7, hiddenSize: 5, layers: 2 };
+    const p = initParams(config, new Rng(11));
+    const small = { inputs: ids(new Rng(12), 4, 7), targets: ids(new Rng(13), 4, 7), T: 2, B: 2 };
+    const big = { inputs: ids(new Rng(14), 60, 7), targets: ids(new Rng(15), 60, 7), T: 10, B: 6 }; // needs more than the first arena
+    for (const name of OPTIMIZERS) {
+      const onWasm = makeOptimizer(name),
+        onHeap = makeOptimizer(name);
+      const moves: VectorMemory[] = [];
+      const runner = new TapeRunner(p, 1, 1 << 17, { name, moveTo: (m) => (moves.push(m), onWasm.moveTo(m)) });
+      const heapParams: Params = Object.fromEntries(Object.entries(p).map(([k, t]) => [k, t.clone()]));
+      try {
+        for (const batch of [small, big, small]) {
+          const { grads } = runner.run((q) => charLossAndGrads('tape', q, batch, zeroState(config, batch.B)));
+          // the same gradients on the JavaScript heap, for the readable loops
+          const heapGrads: Params = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.clone()]));
+          onWasm.step(runner.params, grads, 0.01);
+          onHeap.step(heapParams, heapGrads, 0.01);
+          for (const k of Object.keys(p)) expect(Array.from(runner.params[k].data), `${name} ${k}`).toEqual(Array.from(heapParams[k].data));
+        }
+        expect(runner.backend.arenaBytes).toBeGreaterThan(1 << 17);
+        expect(moves.length).toBeGreaterThanOrEqual(2); // placed, then moved when the big batch did not fit
+        expect(moves.at(-1)).toBe(runner.backend.lasting);
+        expect(onWasm.state()).toEqual(onHeap.state());
+      } finally {
+        runner.dispose();
+      }
     }
   });
 

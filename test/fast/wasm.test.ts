@@ -48,6 +48,11 @@ const CASES: Record<Checked, Arg[][]> = {
     [arr(n), arr(n), arr(n, 0.5, 2), n, n, code],
     [arr(3 * 5), arr(3 * 5), arr(5, 0.5, 2), 15, 5, code],
   ]),
+  // a 3 × 4 block from rows of 5 into rows of 7 (the rest of out untouched), and whole rows
+  copyRows: [
+    [arr(3 * 7), 7, arr(3 * 5), 5, 3, 4],
+    [arr(n), 0, arr(n), 0, 1, n],
+  ],
   adagrad: [[arr(n), arr(n), arr(n, 0.1, 2), n, 0.1, 1e-8]],
   rmsprop: [[arr(n), arr(n), arr(n, 0.1, 2), n, 0.01, 0.9, 1e-8]],
   adam: [[arr(n), arr(n), arr(n), arr(n, 0.1, 2), n, 0.01, 0.95, 0.9, 0.999, 1e-8]],
