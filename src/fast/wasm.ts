@@ -18,7 +18,7 @@
 
 import { type DType, type FastKernels, type FloatArray, GROUP_METHODS, type ProgramRunner } from './kernels.ts';
 import { PROGRAM_BYTES, programRunner } from './programs.ts';
-import { CTRL_BYTES, GemmPool, type Layout } from './threads.ts';
+import { CTRL_BYTES, GemmPool, type JobTimes, type Layout } from './threads.ts';
 
 export type Variant = 'plain' | 'relaxed' | 'plainShared' | 'relaxedShared';
 type Exports = Record<string, (...args: number[]) => number>;
@@ -61,6 +61,8 @@ export interface WasmKernels extends FastKernels {
   whenThreadsReady(timeoutMs?: number): Promise<boolean>;
   /** Products split between the threads so far, steps split by streams, and how many column blocks and programs the worker computed. */
   threadStats(): { splits: number; streamSplits: number; workerBlocks: number };
+  /** Calls `f` with the times of every job shared with the worker from now on (null stops; for bench/phases.ts). */
+  traceJobs(f: ((t: JobTimes) => void) | null): void;
 }
 
 // ---- the runtime: Node built-ins without importing node:* where there is no Node ---------------
@@ -302,6 +304,9 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
     dispose: () => pool?.dispose(),
     whenThreadsReady: (timeoutMs = 10_000) => (pool ? pool.whenReady(timeoutMs) : Promise.resolve(false)),
     threadStats: () => ({ splits, streamSplits, workerBlocks: pool?.workerBlocks() ?? 0 }),
+    traceJobs: (f: ((t: JobTimes) => void) | null) => {
+      if (pool) pool.onJob = f;
+    },
     gemmNN: gemm('NN'),
     gemmNT: gemm('NT'),
     gemmTN: gemm('TN'),
