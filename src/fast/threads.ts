@@ -181,7 +181,9 @@ export class GemmPool {
     this.times = new Float64Array(o.memory.buffer, o.ctrl + TIMES_AT, 2);
     const init = { module: o.module, memory: o.memory, ctrl: o.ctrl, scratch: o.scratch, programs: o.programs };
     if (o.node) {
-      const w = new o.node.Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: init });
+      // NOTE: none of this process's flags: under `node --import tsx` the worker would load tsx as
+      // well (13 MB of W2's peak memory on two threads) for a script of plain JavaScript
+      const w = new o.node.Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: init, execArgv: [] });
       w.unref(); // an idle worker must not keep the process alive
       w.on('error', () => {}); // a failed start leaves READY at 0: products then run on one thread
       this.worker = w;
