@@ -65,11 +65,16 @@ type Phase = (typeof PHASES)[number];
 interface StepRecord {
   ms: Record<Phase, number>;
   total: number;
+  /** The job of the groups' programs, when the step was split by streams. */
   job: JobTimes | null;
+  /** The other jobs shared with the worker: pieces of the elementwise work, and products. */
+  pieceJobs: JobTimes[];
+  productJobs: number;
   /** ms on a core and waiting for one during the step: main thread, worker (NaN off Linux). */
   threads: number[];
 }
 
+const PROGRAMS = 6; // the pool's job of running programs (threads.ts)
 const now = () => performance.now();
 const origin = performance.timeOrigin;
 
@@ -89,7 +94,7 @@ function makeRun(threads: 1 | 2) {
   // the passes' bounds: the first and last kernel call of a group (steps run in turn), or the job
   let first = -1,
     last = -1,
-    job: JobTimes | null = null;
+    jobs: JobTimes[] = [];
   const set = k as unknown as Record<string, (...a: unknown[]) => unknown>;
   for (const name of [
     'gemmNN',
@@ -116,9 +121,7 @@ function makeRun(threads: 1 | 2) {
       return r;
     };
   }
-  k.traceJobs((t) => {
-    if (t.op === 6) job = t; // PROGRAMS (threads.ts)
-  });
+  k.traceJobs((t) => jobs.push(t));
   let i = 0;
   function step(): StepRecord {
     const s0 = threadTimes();
@@ -128,10 +131,12 @@ function makeRun(threads: 1 | 2) {
     const batch = stripes.batch(c);
     m.saveState();
     first = last = -1;
-    job = null;
+    jobs = [];
+    const split0 = k.threadStats().streamSplits;
     const t1 = now();
     m.run(batch, undefined, true);
     const t2 = now();
+    const split = k.threadStats().streamSplits > split0;
     gradsFinite(m);
     const t3 = now();
     clipGrads(m, o.clipMode, o.clip);
@@ -140,12 +145,15 @@ function makeRun(threads: 1 | 2) {
     const t5 = now();
     const s1 = threadTimes();
     i++;
-    const j = job as JobTimes | null;
+    const programs = jobs.filter((j) => j.op === PROGRAMS);
+    const j = split ? programs[0] : null;
     const [p0, p1] = j ? [j.posted - origin, j.end - origin] : [first, last];
     return {
       ms: { batch: t1 - t0, before: p0 - t1, passes: p1 - p0, after: t2 - p1, finite: t3 - t2, clip: t4 - t3, update: t5 - t4 },
       total: t5 - t0,
       job: j,
+      pieceJobs: split ? programs.slice(1) : programs,
+      productJobs: jobs.length - programs.length,
       threads: s1.map((x, n) => x - s0[n]),
     };
   }
@@ -185,6 +193,16 @@ function report(label: string, recs: StepRecord[]): void {
     const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
     console.log(`  ${p.padEnd(10)} ${f2(median(xs)).padStart(10)} ${f2(mean).padStart(9)} ${`${((100 * mean) / meanTotal).toFixed(1)}%`.padStart(7)}`);
   }
+  const pieces = recs.flatMap((r) => r.pieceJobs);
+  if (pieces.length > 0) {
+    const byWorker = pieces.filter((j) => j.mainBlocks < j.blocks).length;
+    const ms = pieces.reduce((a, j) => a + j.end - j.posted, 0) / recs.length;
+    console.log(
+      `  jobs of elementwise pieces: ${f2(pieces.length / recs.length)} per step, ${f2(ms)} ms per step; the worker took part in ${byWorker} of ${pieces.length}`,
+    );
+  }
+  const products = recs.reduce((a, r) => a + r.productJobs, 0);
+  if (products > 0) console.log(`  products shared with the worker: ${f2(products / recs.length)} per step`);
   const jobs = recs.map((r) => r.job).filter((j): j is JobTimes => j !== null);
   if (jobs.length === 0) return;
   const joined = jobs.filter((j) => j.workerJoined !== null);

@@ -215,10 +215,11 @@ export class GemmPool {
   /** Whether to share the next product (or step, split by streams) of shape `key` (see SplitChooser). */
   wanted(key: string, adaptive: boolean, what: 'products' | 'streams' = 'products'): boolean {
     if (!this.ready()) return false;
-    if (!adaptive) return true;
     const chooser = this.choosers[what];
-    const split = chooser.wanted(key);
-    if (chooser.wake() && Atomics.load(this.c, WORKER_ASLEEP) === 1) Atomics.notify(this.c, SEQ, 1);
+    const split = !adaptive || chooser.wanted(key);
+    // a step split by streams is decided before its arrays are filled: the worker wakes meanwhile
+    const wake = (adaptive && chooser.wake()) || (split && what === 'streams');
+    if (wake && Atomics.load(this.c, WORKER_ASLEEP) === 1) Atomics.notify(this.c, SEQ, 1);
     return split;
   }
 

@@ -16,7 +16,7 @@
 // thread. On a machine busier than its cores the worker gets little time and a second thread
 // gains nothing (the set then mostly computes alone; see GemmPool.wanted).
 
-import { type DType, type FastKernels, type FloatArray, GROUP_METHODS, type ProgramRunner } from './kernels.ts';
+import { type DType, type FastKernels, type FloatArray, PROGRAM_METHODS, type ProgramRunner } from './kernels.ts';
 import { PROGRAM_BYTES, programRunner } from './programs.ts';
 import { CTRL_BYTES, GemmPool, type JobTimes, type Layout } from './threads.ts';
 
@@ -189,7 +189,7 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
         ctrl,
         scratch: scratch0 + scratchBytes,
         node: node?.wt ?? null,
-        programs: { buffer: programBuffer, exports: GROUP_METHODS.map((m) => `${m}_${dtype}`) },
+        programs: { buffer: programBuffer, exports: PROGRAM_METHODS.map((m) => `${m}_${dtype}`) },
       })
     : null;
 
@@ -283,11 +283,12 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
     pool && programBuffer
       ? programRunner({
           buffer: programBuffer,
-          fns: GROUP_METHODS.map((m) => x[`${m}_${dtype}`]),
+          fns: PROGRAM_METHODS.map((m) => x[`${m}_${dtype}`]),
           toNumber: arg,
           checkGemm,
           pool,
           split: opts.streams ?? 'auto',
+          adaptive,
           onSplit: () => streamSplits++,
         })
       : null;
