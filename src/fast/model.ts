@@ -264,7 +264,7 @@ export class FastCharRNN {
    * as programs and shared between the threads, where timing says that is faster for `key` (the
    * kind of work, with its size). Every piece is computed by the same kernel call either way.
    */
-  eachPiece(key: string, tuples: readonly FloatArray[][], each: (k: PieceKernels, xs: FloatArray[]) => number | void): number[] {
+  eachPiece(key: string, tuples: readonly FloatArray[][], each: (k: PieceKernels, xs: FloatArray[]) => unknown): number[] {
     const pieces: FloatArray[][] = [];
     let entries = 0;
     for (const t of tuples) {
@@ -272,7 +272,11 @@ export class FastCharRNN {
       entries += n;
       for (let s = 0; s < n; s += PIECE) pieces.push(t.map((a) => a.subarray(s, Math.min(s + PIECE, n))));
     }
-    const direct = () => pieces.map((xs) => each(this.k, xs) ?? NaN);
+    const call = (k: PieceKernels, xs: FloatArray[]): number => {
+      const r = each(k, xs);
+      return typeof r === 'number' ? r : NaN;
+    };
+    const direct = () => pieces.map((xs) => call(this.k, xs));
     if (!this.split || pieces.length < 2) return direct();
     // consecutive pieces into blocks of about entries / PIECE_BLOCKS entries each
     const blocks: FloatArray[][][] = [];
@@ -282,7 +286,7 @@ export class FastCharRNN {
       (blocks[b] ??= []).push(xs);
       done += xs[0].length;
     }
-    const bodies = blocks.filter((b) => b !== undefined).map((block) => (k: PieceKernels) => block.map((xs) => each(k, xs) ?? NaN));
+    const bodies = blocks.filter((b) => b !== undefined).map((block) => (k: PieceKernels) => block.map((xs) => call(k, xs)));
     return this.split.share(`${key} ${entries}`, bodies)?.flat() ?? direct();
   }
 }
