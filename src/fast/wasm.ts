@@ -341,4 +341,5 @@ const METHODS: Record<PlainMethod, true> = {
   scale: true,
   sumSquares: true,
 };
-const KERNEL_METHODS = Object.keys(METHODS) as PlainMethod[];
+/** FastKernels' methods other than the matrix products: kernels/assembly/fused.ts exports each as `name_f32` and `name_f64`. */
+export const KERNEL_METHODS = Object.keys(METHODS) as PlainMethod[];
