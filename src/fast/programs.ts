@@ -83,6 +83,9 @@ export function programRunner(o: ProgramOptions): ProgramRunner {
     ) as unknown as GroupKernels & PieceKernels;
   }
 
+  const scratch = { at: scratchStart, end: P.length, full: false };
+  const scratchRecorder = recorder(scratch); // made once: `share` runs at every step
+
   return {
     compile(body) {
       const cursor = { at: used, end: scratchStart, full: false };
@@ -97,16 +100,16 @@ export function programRunner(o: ProgramOptions): ProgramRunner {
       pool.runPrograms(programs, (i) => runProgram(o.fns, P, programs[i].start, programs[i].end));
     },
     share(key, bodies) {
-      const cursor = { at: scratchStart, end: P.length, full: false };
-      const k = recorder(cursor);
+      scratch.at = scratchStart;
+      scratch.full = false;
       const programs: Program[] = [];
       const handles = bodies.map((body) => {
-        const start = cursor.at;
-        const h = body(k);
-        programs.push({ start, end: cursor.at });
+        const start = scratch.at;
+        const h = body(scratchRecorder);
+        programs.push({ start, end: scratch.at });
         return h;
       });
-      if (cursor.full) return null;
+      if (scratch.full) return null;
       const shared = pool.wanted(key, o.adaptive);
       const t0 = performance.now();
       if (shared) pool.runPrograms(programs, (i) => runProgram(o.fns, P, programs[i].start, programs[i].end));
