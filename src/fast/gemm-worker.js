@@ -17,6 +17,7 @@ const SEQ = 0,
   JOIN = 16,
   WORKER_BLOCKS = 17,
   NEXT = 18;
+const TIMES_AT = 128; // byte offset of the float64 timestamps of the last job: [joined, done]
 const PROGRAMS = 6; // the job of running programs
 const CALL = 12; // numbers per call in a program: op, result, 10 arguments
 const SPIN_MS = 2; // spin this long for the next job before sleeping
@@ -39,6 +40,8 @@ function run({ module, memory, ctrl, scratch, programs }) {
   const fns = programs.exports.map((name) => x[name]);
   const P = new Float64Array(programs.buffer);
   const c = new Int32Array(memory.buffer, ctrl, 32);
+  const times = new Float64Array(memory.buffer, ctrl + TIMES_AT, 2);
+  const now = () => performance.timeOrigin + performance.now();
   let last = Atomics.load(c, SEQ);
   Atomics.store(c, READY, 1);
   for (;;) {
@@ -59,6 +62,7 @@ function run({ module, memory, ctrl, scratch, programs }) {
     if (op < 0) return;
     // join the job unless the main thread has already taken every block and closed it
     if (Atomics.compareExchange(c, JOIN, seq - 1, seq) !== seq - 1) continue;
+    times[0] = now();
     const f = ops[op],
       width = c[ARGS + 7],
       count = c[COUNT],
@@ -72,7 +76,8 @@ function run({ module, memory, ctrl, scratch, programs }) {
     } catch {
       Atomics.store(c, ERR, 1);
     }
-    Atomics.store(c, LEFT, seq);
+    times[1] = now();
+    Atomics.store(c, LEFT, seq); // publishes the times above
     if (Atomics.load(c, MAIN_ASLEEP) === 1) Atomics.notify(c, LEFT);
   }
 }

@@ -154,6 +154,11 @@ export const GROUP_METHODS = [
   'softmaxCrossEntropy',
 ] as const satisfies readonly (keyof FastKernels)[];
 export type GroupKernels = Pick<FastKernels, (typeof GROUP_METHODS)[number]>;
+/** The elementwise kernels the rest of a training step calls on pieces of the parameters (model.ts, update.ts). */
+export const PIECE_METHODS = ['binaryRows', 'sumSquares', 'clip', 'scale', 'adagrad', 'rmsprop', 'adam'] as const satisfies readonly (keyof FastKernels)[];
+export type PieceKernels = Pick<FastKernels, (typeof PIECE_METHODS)[number]>;
+/** Every kernel a program may call, in the order a program numbers them (the group methods first). */
+export const PROGRAM_METHODS = [...GROUP_METHODS, ...PIECE_METHODS] as const;
 
 /** A recorded sequence of kernel calls (programs.ts): where it lies in the program buffer. */
 export interface Program {
@@ -179,6 +184,13 @@ export interface ProgramRunner {
   run(programs: readonly Program[]): void;
   /** What the call of `handle` returned the last time its program ran. */
   result(handle: number): number;
+  /**
+   * Runs the kernel calls of `bodies`, each recorded as a program (into a part of the buffer that the
+   * next call reuses): shared between the threads where timing says that is faster for `key` (like a
+   * product, threads.ts), else all on this thread. Returns, body by body, the results of the calls
+   * whose handles it returned; null when the calls do not fit (the caller then makes them itself).
+   */
+  share(key: string, bodies: readonly ((k: PieceKernels) => number[])[]): number[][] | null;
   /** Whether the next step of shape `key` should be split by streams (measured, see threads.ts). */
   wanted(key: string): boolean;
   /** Records how long that step took (ms), split by streams or not. */

@@ -9,7 +9,9 @@
 //     and the threads share each large product instead;
 //   - the groups' weight gradients are added up once per step, in group order, so one thread and
 //     two give the same bits whichever way the step ran;
-//   - the optimizer update is a fused kernel (update.ts).
+//   - that sum, clipping and the optimizer update (update.ts) are elementwise kernels on fixed
+//     pieces of the parameters (eachPiece), which the two threads share: a piece's numbers do not
+//     depend on which thread computes it, and sums over the pieces are added in piece order.
 // The numbers agree with the manual models to rounding (test/fast/model.test.ts): in float64 with
 // the reference kernels to ~1e-12, in float32 to float32's precision.
 //
@@ -20,10 +22,18 @@ import { Tensor } from '../engine/tensor.ts';
 import { type Batch, type CharRNNConfig, type DropoutMasks, GATES, type Params, type State, weightIH } from '../models/charrnn.ts';
 import { type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
 import { allocate, type FastModelShape, type Group } from './arrays.ts';
-import type { FastKernels, FloatArray, GroupKernels, Program, ProgramRunner } from './kernels.ts';
+import { BINARY_CODES, type FastKernels, type FloatArray, type GroupKernels, type PieceKernels, type Program, type ProgramRunner } from './kernels.ts';
 import { backward, forward, type Shared } from './passes.ts';
 
 export { type FastModelShape, fastModelBytes } from './arrays.ts';
+
+/**
+ * Entries of an array per piece (eachPiece): arrays are cut at multiples of this, by their length
+ * alone, so the pieces, and any sum over them, are the same on one thread and on two.
+ */
+export const PIECE = 16384;
+/** Pieces are shared out in at most this many runs of consecutive pieces (programs), by entries. */
+const PIECE_BLOCKS = 4;
 
 export class FastCharRNN {
   readonly config: CharRNNConfig;
@@ -150,20 +160,21 @@ export class FastCharRNN {
       for (let i = 0; i < ids.length; i++)
         if (!(ids[i] >= 0 && ids[i] < V && Number.isInteger(ids[i]))) throw new Error(`fast model: id ${ids[i]} is out of range for vocabulary size ${V}`);
     }
+    const dropout = !!masks;
+    // NOTE: decided before the groups' arrays are filled: a sleeping worker is woken as soon as the
+    // step goes to it (GemmPool.wanted), and wakes up while this thread copies
+    const key = `${kind} ${this.config.layers}×${H} V${V} T${T} B${B}${train ? ' train' : ''}${dropout ? ' dropout' : ''}`;
+    const streams = this.split?.wanted(key) ?? false;
     for (const g of this.m.groups) this.into(g, batch, masks, train);
     transposeInto(this.m.WihT0, this.params[weightIH(0)], GATES[kind] * H, V);
-    const loss = this.passes(train, !!masks);
+    const loss = this.split ? this.passes(this.split, key, streams, train, dropout) : this.inTurn(train, dropout);
     for (const g of this.m.groups) this.outOf(g);
     if (train) this.addGradients();
     return loss / (T * B);
   }
 
-  /** The groups' forward (and backward) passes, on both threads or one after the other; returns the summed loss. */
-  private passes(train: boolean, dropout: boolean): number {
-    const split = this.split;
-    if (!split) return this.inTurn(train, dropout);
-    const key = `${this.config.kind} ${this.config.layers}×${this.config.hiddenSize} V${this.config.vocabSize} T${this.T} B${this.B}${train ? ' train' : ''}${dropout ? ' dropout' : ''}`;
-    const streams = split.wanted(key);
+  /** The groups' forward (and backward) passes, on both threads or, if not `streams`, one after the other; returns the summed loss. */
+  private passes(split: ProgramRunner, key: string, streams: boolean, train: boolean, dropout: boolean): number {
     const t0 = performance.now();
     const compiled = streams ? this.compiled(split, key, train, dropout) : null;
     let loss = 0;
@@ -236,17 +247,48 @@ export class FastCharRNN {
   private addGradients(): void {
     const [first, ...rest] = this.m.groups;
     for (const g of rest) {
-      for (const name in g.grads) addInto(first.grads[name], g.grads[name]);
-      addInto(first.dWihT0, g.dWihT0);
+      const pairs = Object.keys(g.grads).map((name) => [first.grads[name], g.grads[name]]);
+      pairs.push([first.dWihT0, g.dWihT0]);
+      this.eachPiece('add', pairs, (k, [sum, x]) => k.binaryRows(sum, sum, x, sum.length, sum.length, BINARY_CODES.add));
     }
     const { vocabSize: V, hiddenSize: H, kind } = this.config;
     transposeInto(this.grads[weightIH(0)], first.dWihT0, V, GATES[kind] * H);
   }
-}
 
-/** out += x, entry by entry. */
-function addInto(out: FloatArray, x: FloatArray): void {
-  for (let i = 0; i < out.length; i++) out[i] += x[i];
+  // ---- elementwise work in pieces, on both threads ---------------------------------------------
+
+  /**
+   * Calls `each` on every piece of `tuples` (each a list of arrays of one length, cut together into
+   * pieces of PIECE entries: `each` gets the pieces' subarrays) and returns what it returned, piece
+   * by piece in order (NaN for a kernel without a result). With two threads the pieces are recorded
+   * as programs and shared between the threads, where timing says that is faster for `key` (the
+   * kind of work, with its size). Every piece is computed by the same kernel call either way.
+   */
+  eachPiece(key: string, tuples: readonly FloatArray[][], each: (k: PieceKernels, xs: FloatArray[]) => unknown): number[] {
+    const pieces: FloatArray[][] = [];
+    let entries = 0;
+    for (const t of tuples) {
+      const n = t[0].length;
+      entries += n;
+      for (let s = 0; s < n; s += PIECE) pieces.push(t.map((a) => a.subarray(s, Math.min(s + PIECE, n))));
+    }
+    const call = (k: PieceKernels, xs: FloatArray[]): number => {
+      const r = each(k, xs);
+      return typeof r === 'number' ? r : NaN;
+    };
+    const direct = () => pieces.map((xs) => call(this.k, xs));
+    if (!this.split || pieces.length < 2) return direct();
+    // consecutive pieces into blocks of about entries / PIECE_BLOCKS entries each
+    const blocks: FloatArray[][][] = [];
+    let done = 0;
+    for (const xs of pieces) {
+      const b = Math.min(PIECE_BLOCKS - 1, Math.floor((PIECE_BLOCKS * (done + xs[0].length / 2)) / entries));
+      (blocks[b] ??= []).push(xs);
+      done += xs[0].length;
+    }
+    const bodies = blocks.filter((b) => b !== undefined).map((block) => (k: PieceKernels) => block.map((xs) => call(k, xs)));
+    return this.split.share(`${key} ${entries}`, bodies)?.flat() ?? direct();
+  }
 }
 
 /** out (N×M) = Aᵀ for A (M×N). */

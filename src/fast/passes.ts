@@ -28,6 +28,14 @@ export interface Shared {
   WihT0: FloatArray; // (V, GH)
 }
 
+/** The sizes every pass of group `g` works with (see the legend at the top). */
+function dims(s: Shared, g: Group) {
+  const { kind, hiddenSize: H, vocabSize: V, layers: L } = s.config;
+  const { T } = s,
+    B = g.B;
+  return { H, V, L, T, B, GH: GATES[kind] * H, N: T * B, BH: B * H };
+}
+
 /**
  * The forward pass of group `g` from its carried state (block 0 of each layer's hs and cs) to its
  * loss: returns Σ −log p(target) over the group's N predictions, and leaves in g.Y the gradient of
@@ -35,12 +43,7 @@ export interface Shared {
  */
 export function forward(k: GroupKernels, s: Shared, g: Group, dropout: boolean): number {
   const p = s.params;
-  const { kind, hiddenSize: H, vocabSize: V, layers: L } = s.config;
-  const { T } = s,
-    B = g.B;
-  const GH = GATES[kind] * H,
-    N = T * B,
-    BH = B * H;
+  const { H, V, L, T, GH, N, BH } = dims(s, g);
   let input = g.Y; // replaced by layer 0's output before it is read (layer 0 looks its input up)
   for (let l = 0; l < L; l++) {
     const ly = g.layers[l];
@@ -106,12 +109,7 @@ function stepForward(k: GroupKernels, s: Shared, g: Group, ly: Layer, Whh: Float
 export function backward(k: GroupKernels, s: Shared, g: Group, dropout: boolean): void {
   const p = s.params,
     gr = g.grads;
-  const { kind, hiddenSize: H, vocabSize: V, layers: L } = s.config;
-  const { T } = s,
-    B = g.B;
-  const GH = GATES[kind] * H,
-    N = T * B,
-    BH = B * H;
+  const { H, V, L, T, B, GH, N, BH } = dims(s, g);
   const dY = g.Y;
   // dW_dec = dYᵀ·top, db_dec = Σ_r dY_r, dtop = dY·W_dec
   k.gemmTN(dY, g.top, gr[DECODER_WEIGHT], V, N, H, true);

@@ -17,7 +17,9 @@
 // shape from timings (SplitChooser, one for products and one for steps).
 
 export type Layout = 'NN' | 'NT' | 'TN';
-export const CTRL_BYTES = 128;
+/** The control block: 32 int32 slots, then the worker's timestamps of the last job (float64, see JobTimes). */
+export const CTRL_BYTES = 192;
+const TIMES_AT = 128; // byte offset of the float64 timestamps: [joined, done]
 
 // slots of the control block (the worker script uses the same numbers)
 const SEQ = 0; // job number, bumped by this thread to post a job
@@ -34,6 +36,29 @@ const WORKER_BLOCKS = 17; // how many blocks the worker has computed
 const NEXT = 18; // the next block of the current job to take
 
 const LAYOUTS: Layout[] = ['NN', 'NT', 'TN'];
+/**
+ * When the last job's parts happened, in ms since the epoch (performance.timeOrigin + now() on
+ * each thread, so the two threads' clocks compare): for benchmarks (bench/phases.ts).
+ */
+export interface JobTimes {
+  /** PROGRAMS, or a product's 2·layout + (f64 ? 1 : 0). */
+  op: number;
+  blocks: number;
+  /** Blocks this thread took (all of them when the worker came too late). */
+  mainBlocks: number;
+  /** The worker was asleep in Atomics.wait when the job was posted. */
+  asleep: boolean;
+  posted: number;
+  /** This thread had taken its last block. */
+  mainDone: number;
+  /** The job was over (the worker left it, or was shut out). */
+  end: number;
+  /** When the worker joined the job and left it; null when it did not join. */
+  workerJoined: number | null;
+  workerDone: number | null;
+}
+const now = () => performance.timeOrigin + performance.now();
+
 /** The job of running programs (each block is one program, run whole). */
 export const PROGRAMS = 6;
 const MAX_PROGRAMS = 4;
@@ -142,6 +167,9 @@ export class SplitChooser {
 
 export class GemmPool {
   private readonly c: Int32Array;
+  private readonly times: Float64Array;
+  /** Called with the times of every job when set (benchmarks). */
+  onJob: ((t: JobTimes) => void) | null = null;
   private readonly worker: { terminate(): unknown };
   private readonly canWait: boolean;
   private seq = 0;
@@ -149,10 +177,13 @@ export class GemmPool {
   private readonly choosers = { products: new SplitChooser(), streams: new SplitChooser() };
 
   constructor(o: PoolOptions) {
-    this.c = new Int32Array(o.memory.buffer, o.ctrl, CTRL_BYTES / 4);
+    this.c = new Int32Array(o.memory.buffer, o.ctrl, TIMES_AT / 4);
+    this.times = new Float64Array(o.memory.buffer, o.ctrl + TIMES_AT, 2);
     const init = { module: o.module, memory: o.memory, ctrl: o.ctrl, scratch: o.scratch, programs: o.programs };
     if (o.node) {
-      const w = new o.node.Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: init });
+      // NOTE: none of this process's flags: under `node --import tsx` the worker would load tsx as
+      // well (13 MB of W2's peak memory on two threads) for a script of plain JavaScript
+      const w = new o.node.Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: init, execArgv: [] });
       w.unref(); // an idle worker must not keep the process alive
       w.on('error', () => {}); // a failed start leaves READY at 0: products then run on one thread
       this.worker = w;
@@ -184,10 +215,11 @@ export class GemmPool {
   /** Whether to share the next product (or step, split by streams) of shape `key` (see SplitChooser). */
   wanted(key: string, adaptive: boolean, what: 'products' | 'streams' = 'products'): boolean {
     if (!this.ready()) return false;
-    if (!adaptive) return true;
     const chooser = this.choosers[what];
-    const split = chooser.wanted(key);
-    if (chooser.wake() && Atomics.load(this.c, WORKER_ASLEEP) === 1) Atomics.notify(this.c, SEQ, 1);
+    const split = !adaptive || chooser.wanted(key);
+    // a step split by streams is decided before its arrays are filled: the worker wakes meanwhile
+    const wake = (adaptive && chooser.wake()) || (split && what === 'streams');
+    if (wake && Atomics.load(this.c, WORKER_ASLEEP) === 1) Atomics.notify(this.c, SEQ, 1);
     return split;
   }
 
@@ -238,11 +270,21 @@ export class GemmPool {
     for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
     c[COUNT] = count;
     c[NEXT] = 0;
+    const trace = this.onJob;
+    const posted = trace ? now() : 0;
     Atomics.store(c, SEQ, seq); // publishes the plain writes above
-    if (Atomics.load(c, WORKER_ASLEEP) === 1) Atomics.notify(c, SEQ, 1);
-    for (let b = Atomics.add(c, NEXT, 1); b < count; b = Atomics.add(c, NEXT, 1)) block(b);
+    const asleep = Atomics.load(c, WORKER_ASLEEP) === 1;
+    if (asleep) Atomics.notify(c, SEQ, 1);
+    let mainBlocks = 0;
+    for (let b = Atomics.add(c, NEXT, 1); b < count; b = Atomics.add(c, NEXT, 1), mainBlocks++) block(b);
+    const mainDone = trace ? now() : 0;
     // all blocks are taken: either the worker never joined (shut it out) or wait until it leaves
-    if (Atomics.compareExchange(c, JOIN, seq - 1, seq) !== seq - 1) this.waitForWorker(seq);
+    const joined = Atomics.compareExchange(c, JOIN, seq - 1, seq) !== seq - 1;
+    if (joined) this.waitForWorker(seq);
+    if (trace) {
+      const [workerJoined, workerDone] = joined ? this.times : [null, null];
+      trace({ op, blocks: count, mainBlocks, asleep, posted, mainDone, end: now(), workerJoined, workerDone });
+    }
     if (Atomics.load(c, ERR) !== 0) {
       Atomics.store(c, ERR, 0);
       throw new Error(`wasm kernels: ${op === PROGRAMS ? 'a program of kernel calls' : 'a matrix product'} failed in the worker thread`);

@@ -16,9 +16,9 @@
 // thread. On a machine busier than its cores the worker gets little time and a second thread
 // gains nothing (the set then mostly computes alone; see GemmPool.wanted).
 
-import { type DType, type FastKernels, type FloatArray, GROUP_METHODS, type ProgramRunner } from './kernels.ts';
+import { type DType, type FastKernels, type FloatArray, PROGRAM_METHODS, type ProgramRunner } from './kernels.ts';
 import { PROGRAM_BYTES, programRunner } from './programs.ts';
-import { CTRL_BYTES, GemmPool, type Layout } from './threads.ts';
+import { CTRL_BYTES, GemmPool, type JobTimes, type Layout } from './threads.ts';
 
 export type Variant = 'plain' | 'relaxed' | 'plainShared' | 'relaxedShared';
 type Exports = Record<string, (...args: number[]) => number>;
@@ -61,6 +61,8 @@ export interface WasmKernels extends FastKernels {
   whenThreadsReady(timeoutMs?: number): Promise<boolean>;
   /** Products split between the threads so far, steps split by streams, and how many column blocks and programs the worker computed. */
   threadStats(): { splits: number; streamSplits: number; workerBlocks: number };
+  /** Calls `f` with the times of every job shared with the worker from now on (null stops; for bench/phases.ts). */
+  traceJobs(f: ((t: JobTimes) => void) | null): void;
 }
 
 // ---- the runtime: Node built-ins without importing node:* where there is no Node ---------------
@@ -187,7 +189,7 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
         ctrl,
         scratch: scratch0 + scratchBytes,
         node: node?.wt ?? null,
-        programs: { buffer: programBuffer, exports: GROUP_METHODS.map((m) => `${m}_${dtype}`) },
+        programs: { buffer: programBuffer, exports: PROGRAM_METHODS.map((m) => `${m}_${dtype}`) },
       })
     : null;
 
@@ -281,11 +283,12 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
     pool && programBuffer
       ? programRunner({
           buffer: programBuffer,
-          fns: GROUP_METHODS.map((m) => x[`${m}_${dtype}`]),
+          fns: PROGRAM_METHODS.map((m) => x[`${m}_${dtype}`]),
           toNumber: arg,
           checkGemm,
           pool,
           split: opts.streams ?? 'auto',
+          adaptive,
           onSplit: () => streamSplits++,
         })
       : null;
@@ -302,6 +305,9 @@ export function wasmKernels(opts: WasmKernelOptions): WasmKernels {
     dispose: () => pool?.dispose(),
     whenThreadsReady: (timeoutMs = 10_000) => (pool ? pool.whenReady(timeoutMs) : Promise.resolve(false)),
     threadStats: () => ({ splits, streamSplits, workerBlocks: pool?.workerBlocks() ?? 0 }),
+    traceJobs: (f: ((t: JobTimes) => void) | null) => {
+      if (pool) pool.onJob = f;
+    },
     gemmNN: gemm('NN'),
     gemmNT: gemm('NT'),
     gemmTN: gemm('TN'),
@@ -336,4 +342,5 @@ const METHODS: Record<PlainMethod, true> = {
   scale: true,
   sumSquares: true,
 };
-const KERNEL_METHODS = Object.keys(METHODS) as PlainMethod[];
+/** FastKernels' methods other than the matrix products: kernels/assembly/fused.ts exports each as `name_f32` and `name_f64`. */
+export const KERNEL_METHODS = Object.keys(METHODS) as PlainMethod[];

@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 import type { DType, FastKernels } from '../../src/fast/kernels.ts';
+import { KERNEL_METHODS } from '../../src/fast/wasm.ts';
 
 export type Exports = Record<string, (...args: number[]) => number>;
 
@@ -72,27 +73,8 @@ export async function instantiateAs(entry: string, pages = 512): Promise<{ expor
 
 // ---- the fused kernels as FastKernels methods (the calling convention of kernels/assembly) ----------
 
-/** The FastKernels methods that kernels/assembly/fused.ts implements. */
-export const FUSED_METHODS = [
-  'gatherRows',
-  'scatterAddRows',
-  'fillRows',
-  'addColumnSums',
-  'mul',
-  'rnnForward',
-  'rnnBackward',
-  'lstmForward',
-  'lstmBackward',
-  'gruForward',
-  'gruBackward',
-  'softmaxCrossEntropy',
-  'adagrad',
-  'rmsprop',
-  'adam',
-  'clip',
-  'scale',
-  'sumSquares',
-] as const;
+/** The FastKernels methods that kernels/assembly/fused.ts implements: all but the matrix products (wasm.ts's list). */
+export const FUSED_METHODS = KERNEL_METHODS;
 export type FusedMethod = (typeof FUSED_METHODS)[number];
 export type FusedKernels = Pick<FastKernels, FusedMethod | 'dtype' | 'alloc' | 'allocInt'>;
 
