@@ -26,7 +26,7 @@ const experiment: Experiment = {
     });
     const { trainer } = run;
     const count = quick ? 200 : 10_000;
-    const sampled = sampleLines(trainer.params, trainer.vocab, count, { seed: 2015, meanLength: 7 }).map((s) => s.trim());
+    const sampled = sampleLines(trainer.params, trainer.vocab, count, { seed: 2015, meanLength: 7, threads: ctx.threads || undefined }).map((s) => s.trim());
     trainer.dispose();
     const all = new Set(lines(text));
     const trainPart = new Set(lines(text.slice(0, trainer.split.train.length)));

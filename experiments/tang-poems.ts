@@ -32,7 +32,7 @@ const experiment: Experiment = {
     const run = await ctx.train({ name: quick ? 'tang-quick' : 'tang-lstm-2x256', text, data: 'tang-poems', options, until, evalEvery: quick ? 5 : 250 });
     const { trainer } = run;
     const count = quick ? 20 : 500;
-    const poems = sampleLines(trainer.params, trainer.vocab, count, { seed: 618, meanLength: 45 });
+    const poems = sampleLines(trainer.params, trainer.vocab, count, { seed: 618, meanLength: 45, threads: ctx.threads || undefined });
     const cost = costs(trainer.config);
     trainer.dispose();
     const trainText = [...text].slice(0, trainer.split.train.length).join('');
