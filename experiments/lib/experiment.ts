@@ -106,12 +106,17 @@ export function sampleLines(
 ): string[] {
   if (count < 1) return [];
   const { seed, temperature, kernels, dtype, threads } = opts;
-  const length = Math.ceil(3 * opts.meanLength) + 20;
+  const length = lineLength(opts.meanLength);
   const texts = sampleStreams(params, vocab, { streams: count, length, prime: '\n', seed, temperature, kernels, dtype, threads });
   return texts.flatMap((t) => {
     const end = t.indexOf('\n');
     return end < 0 ? [] : [t.slice(0, end)];
   });
+}
+
+/** How many characters sampleLines lets each stream run for items of `meanLength` characters on average. */
+export function lineLength(meanLength: number): number {
+  return Math.ceil(3 * meanLength) + 20;
 }
 
 /** Peak resident memory of this process so far, in MB. */
