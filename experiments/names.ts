@@ -56,8 +56,8 @@ A ${o.layers}-layer LSTM with ${o.hidden} hidden units and dropout ${o.dropout} 
 ${text.length.toLocaleString('en-US')} characters, char-rnn's 95/5 split), ${o.epochs} epochs of ${o.batchSize} streams of ${o.seqLength}
 characters (${trainer.iteration.toLocaleString('en-US')} iterations), RMSprop at ${o.lr}, seed ${o.seed}; then ${count.toLocaleString('en-US')}
 names sampled at temperature 1 as ${count.toLocaleString('en-US')} independent streams (stream i draws from seed 2015's generator jumped i times),
-each primed with a newline and giving one name, its text up to its next newline; ${unended} stream${unended === 1 ? '' : 's'} had not ended its line
-within ${lineLength(meanLength)} characters and ${unended === 1 ? 'was' : 'were'} dropped. Best validation loss
+each primed with a newline: its first line, sampled from the zero state, is a warm-up and dropped, its second line is one name;
+${unended} stream${unended === 1 ? '' : 's'} had not ended both lines within ${lineLength(meanLength)} characters and ${unended === 1 ? 'was' : 'were'} dropped. Best validation loss
 ${(Math.min(...run.history.map((h) => h.loss)) / Math.LN2).toFixed(3)} bits/char.
 
 ![validation loss](validation.svg)

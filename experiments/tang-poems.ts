@@ -76,9 +76,9 @@ A ${o.layers}-layer LSTM with ${o.hidden} hidden units on \`tang-poems.txt\` (36
 characters, ${trainer.vocab.size.toLocaleString('en-US')} distinct; char-rnn's 95/5 split), char-rnn's settings (${o.batchSize} streams of ${o.seqLength},
 RMSprop at ${o.lr}, seed ${o.seed}), for ${trainer.iteration.toLocaleString('en-US')} iterations (${trainer.epoch.toFixed(2)} epochs); best validation loss
 ${bestVal.toFixed(3)} nats/char (${(bestVal / Math.LN2).toFixed(3)} bits/char). Then ${count} poems sampled at temperature 1
-as ${count} independent streams (stream i draws from seed 618's generator jumped i times), each primed with a newline and giving
-one poem, its text up to its next newline; ${unended} stream${unended === 1 ? '' : 's'} had not ended its line within ${lineLength(meanLength)} characters
-and ${unended === 1 ? 'was' : 'were'} dropped, leaving ${poems.length}.
+as ${count} independent streams (stream i draws from seed 618's generator jumped i times), each primed with a newline: its first
+line, sampled from the zero state, is a warm-up and dropped, its second line is one poem; ${unended} stream${unended === 1 ? '' : 's'} had not ended
+both lines within ${lineLength(meanLength)} characters and ${unended === 1 ? 'was' : 'were'} dropped, leaving ${poems.length}.
 
 ![validation loss](validation.svg)
 
