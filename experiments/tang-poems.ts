@@ -50,7 +50,7 @@ const experiment: Experiment = {
         trainPoems,
       );
     const novelLines = 1 - shareIn(genLines, trainLines);
-    const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+    const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a'); // n/a: no poems (a toy model that never ends a line)
     const formTable = mdTable(
       ['', 'poems', 'lines of 5 or 7 characters', '4 or 8 lines of one length (5 or 7)', '，。 alternating'],
       [
