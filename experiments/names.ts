@@ -2,7 +2,7 @@
 // writes are names that were not in the list. We train on names.txt, sample 10,000 names and count.
 
 import { lineChart } from '../src/index.ts';
-import { type Experiment, sampleLines } from './lib/experiment.ts';
+import { type Experiment, lineLength, sampleLines } from './lib/experiment.ts';
 import { lines, shareIn } from './lib/measures.ts';
 import { mdTable } from './lib/report.ts';
 
@@ -26,7 +26,9 @@ const experiment: Experiment = {
     });
     const { trainer } = run;
     const count = quick ? 200 : 10_000;
-    const sampled = sampleLines(trainer.params, trainer.vocab, count, { seed: 2015, meanLength: 7 }).map((s) => s.trim());
+    const meanLength = 7;
+    const sampled = sampleLines(trainer.params, trainer.vocab, count, { seed: 2015, meanLength, threads: ctx.threads || undefined }).map((s) => s.trim());
+    const unended = count - sampled.length;
     trainer.dispose();
     const all = new Set(lines(text));
     const trainPart = new Set(lines(text.slice(0, trainer.split.train.length)));
@@ -53,7 +55,9 @@ const experiment: Experiment = {
 A ${o.layers}-layer LSTM with ${o.hidden} hidden units and dropout ${o.dropout} on \`names.txt\` (8,000 names, one per line,
 ${text.length.toLocaleString('en-US')} characters, char-rnn's 95/5 split), ${o.epochs} epochs of ${o.batchSize} streams of ${o.seqLength}
 characters (${trainer.iteration.toLocaleString('en-US')} iterations), RMSprop at ${o.lr}, seed ${o.seed}; then ${count.toLocaleString('en-US')}
-names sampled at temperature 1 (seed 2015), each line after a newline one name. Best validation loss
+names sampled at temperature 1 as ${count.toLocaleString('en-US')} independent streams (stream i draws from seed 2015's generator jumped i times),
+each primed with a newline: its first line, sampled from the zero state, is a warm-up and dropped, its second line is one name;
+${unended} stream${unended === 1 ? '' : 's'} had not ended both lines within ${lineLength(meanLength)} characters and ${unended === 1 ? 'was' : 'were'} dropped. Best validation loss
 ${(Math.min(...run.history.map((h) => h.loss)) / Math.LN2).toFixed(3)} bits/char.
 
 ![validation loss](validation.svg)
@@ -95,6 +99,7 @@ Names from the list (the first 20 distinct): ${pick(copied, 20).join(', ')}
         options: o,
         count,
         sampled: nonEmpty.length,
+        unended,
         novel: novel.length,
         copied: copied.length,
         heldOutHits: heldOutHits.length,

@@ -3,7 +3,7 @@
 // With 6,758 distinct characters the input weights and the decoder, not the recurrence, are the work.
 
 import { type CharRNNConfig, lineChart } from '../src/index.ts';
-import { type Experiment, peakMemoryMB, sampleLines } from './lib/experiment.ts';
+import { type Experiment, lineLength, peakMemoryMB, sampleLines } from './lib/experiment.ts';
 import { lines, poemForm, poemLines, shareIn } from './lib/measures.ts';
 import { fenced, mdTable } from './lib/report.ts';
 
@@ -32,7 +32,9 @@ const experiment: Experiment = {
     const run = await ctx.train({ name: quick ? 'tang-quick' : 'tang-lstm-2x256', text, data: 'tang-poems', options, until, evalEvery: quick ? 5 : 250 });
     const { trainer } = run;
     const count = quick ? 20 : 500;
-    const poems = sampleLines(trainer.params, trainer.vocab, count, { seed: 618, meanLength: 45 });
+    const meanLength = 45;
+    const poems = sampleLines(trainer.params, trainer.vocab, count, { seed: 618, meanLength, threads: ctx.threads || undefined });
+    const unended = count - poems.length;
     const cost = costs(trainer.config);
     trainer.dispose();
     const trainText = [...text].slice(0, trainer.split.train.length).join('');
@@ -48,7 +50,7 @@ const experiment: Experiment = {
         trainPoems,
       );
     const novelLines = 1 - shareIn(genLines, trainLines);
-    const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+    const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a'); // n/a: no poems (a toy model that never ends a line)
     const formTable = mdTable(
       ['', 'poems', 'lines of 5 or 7 characters', '4 or 8 lines of one length (5 or 7)', '，。 alternating'],
       [
@@ -74,7 +76,9 @@ A ${o.layers}-layer LSTM with ${o.hidden} hidden units on \`tang-poems.txt\` (36
 characters, ${trainer.vocab.size.toLocaleString('en-US')} distinct; char-rnn's 95/5 split), char-rnn's settings (${o.batchSize} streams of ${o.seqLength},
 RMSprop at ${o.lr}, seed ${o.seed}), for ${trainer.iteration.toLocaleString('en-US')} iterations (${trainer.epoch.toFixed(2)} epochs); best validation loss
 ${bestVal.toFixed(3)} nats/char (${(bestVal / Math.LN2).toFixed(3)} bits/char). Then ${count} poems sampled at temperature 1
-(seed 618), each line after a newline one poem.
+as ${count} independent streams (stream i draws from seed 618's generator jumped i times), each primed with a newline: its first
+line, sampled from the zero state, is a warm-up and dropped, its second line is one poem; ${unended} stream${unended === 1 ? '' : 's'} had not ended
+both lines within ${lineLength(meanLength)} characters and ${unended === 1 ? 'was' : 'were'} dropped, leaving ${poems.length}.
 
 ![validation loss](validation.svg)
 
@@ -124,6 +128,7 @@ most of them rare, the loss keeps falling long after the line lengths and the pu
         bestVal,
         sampled: gen,
         training: real,
+        unended,
         novelPoems,
         novelLines,
         costs: cost,
