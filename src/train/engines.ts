@@ -15,7 +15,8 @@
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
-import { TapeRunner, tapeArenaBytes } from '../fast/tape.ts';
+import { tapeArenaBytes } from '../fast/tape.ts';
+import { TapeRunner } from '../fast/tape-runner.ts';
 import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
 import { charLossAndGrads, type GradPath } from '../models/charrnn.paths.ts';
 import type { Batch, CharRNNConfig, DropoutMasks, Params, State } from '../models/charrnn.ts';
