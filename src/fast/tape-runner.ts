@@ -1,15 +1,33 @@
 // Training steps on the WebAssembly tape backend (tape.ts): a TapeRunner holds a model's
 // parameters (and the optimizer's slots) in the backend's lasting memory, starts each step on a
 // fresh arena, and when a step outgrows the arena moves everything to a larger backend and runs
-// the step again. The Trainer's tape engine (src/train/engines.ts) runs its steps here.
+// the step again. The Trainer's tape engine (src/train/engines.ts) runs its steps here, and
+// tapeMemoryBytes says ahead how much WebAssembly memory that takes (the arena itself is counted
+// by src/limits.ts, whose size guard uses the same count).
 
 import { tsKernels } from '../engine/kernels/index.ts';
 import { Tensor } from '../engine/tensor.ts';
+import { checkMemory, type TapeJob, tapeArenaBytes, WASM_MEMORY_MAX } from '../limits.ts';
+import { paramShapes } from '../models/charrnn.ts';
 import { type Optimizer, optimSlots } from '../optim/optim.ts';
 import type { VectorOps } from '../optim/vector.ts';
-import { ArenaFullError, TAPE_MEMORY_MAX, tapeTooBig, type WasmTapeBackend, wasmTapeBackend } from './tape.ts';
+import { ArenaFullError, type WasmTapeBackend, wasmTapeBackend } from './tape.ts';
 
-const F64 = 8;
+/** What a step too big for one WebAssembly memory is called in the refusal (limits.ts's checkMemory). */
+const ONE_STEP = 'one training step on the WebAssembly tape';
+
+/** The bytes of arrays of these lengths placed in lasting memory, each rounded up to 16 (the kernels' alignment), with `slots` optimizer slots per array. */
+function placedBytes(lengths: Iterable<number>, slots: number): number {
+  let bytes = 0;
+  for (const n of lengths) bytes += Math.ceil((8 * n) / 16) * 16;
+  return (1 + slots) * bytes;
+}
+
+/** The bytes of the one WebAssembly memory a TapeRunner takes for a step of charrnn.ts: the arena, the parameters and `slots` optimizer slots per parameter. */
+export function tapeMemoryBytes(j: TapeJob, slots: number): number {
+  const lengths = paramShapes({ kind: j.kind, vocabSize: j.V, hiddenSize: j.H, layers: j.L }).map(([, s]) => s[0] * (s[1] ?? 1));
+  return tapeArenaBytes(j) + placedBytes(lengths, slots);
+}
 
 /**
  * Runs steps on a WebAssembly tape backend holding a set of named parameters: `run(f)` starts a
@@ -51,12 +69,11 @@ export class TapeRunner {
   };
 
   private place(params: Record<string, Tensor>, arenaBytes: number): WasmTapeBackend {
-    let placedBytes = 0;
-    for (const t of Object.values(params)) placedBytes += Math.ceil((t.size * F64) / 16) * 16;
-    placedBytes *= 1 + (this.optimizer ? optimSlots(this.optimizer.name).length : 0);
-    if (arenaBytes + placedBytes > TAPE_MEMORY_MAX) throw tapeTooBig(arenaBytes + placedBytes);
-    const be = wasmTapeBackend({ arenaBytes, placedBytes, threads: this.threads });
-    this.placedBytes = placedBytes;
+    const lengths = Object.values(params).map((t) => t.size);
+    const placed = placedBytes(lengths, this.optimizer ? optimSlots(this.optimizer.name).length : 0);
+    checkMemory(arenaBytes + placed, WASM_MEMORY_MAX, ONE_STEP);
+    const be = wasmTapeBackend({ arenaBytes, placedBytes: placed, threads: this.threads });
+    this.placedBytes = placed;
     for (const [name, t] of Object.entries(params)) this.params[name] = be.place(t);
     this.optimizer?.moveTo(be.lasting);
     return be;
@@ -70,8 +87,8 @@ export class TapeRunner {
       } catch (e) {
         if (!(e instanceof ArenaFullError)) throw e;
         const old = this.be;
-        const room = TAPE_MEMORY_MAX - this.placedBytes; // the most the arena can grow to
-        if (e.neededAtLeast > room) throw tapeTooBig(e.neededAtLeast + this.placedBytes);
+        checkMemory(e.neededAtLeast + this.placedBytes, WASM_MEMORY_MAX, ONE_STEP);
+        const room = WASM_MEMORY_MAX - this.placedBytes; // the most the arena can grow to
         this.be = this.place({ ...this.params }, Math.min(room, Math.max(2 * e.bytes, Math.ceil(1.25 * e.neededAtLeast))));
         this.shared = null;
         old.dispose();

@@ -26,8 +26,6 @@
 import * as array from '../engine/kernels/array.ts';
 import { type Kernels, tsKernels } from '../engine/kernels/index.ts';
 import { Tensor } from '../engine/tensor.ts';
-import { UserError } from '../errors.ts';
-import { type CellKind, paramShapes } from '../models/charrnn.ts';
 import { type FloatArray, float64Ops, type VectorMemory, type VectorOps } from '../optim/vector.ts';
 import { BINARY_CODES, type FastKernels, UNARY_CODES } from './kernels.ts';
 import { type WasmKernels, wasmKernels } from './wasm.ts';
@@ -249,61 +247,4 @@ function vectorOpsOn(k: WasmKernels): VectorOps {
     scale: (g, n, s) => on(g).scale(g, n, s),
     sumSquares: (g, n) => on(g).sumSquares(g, n),
   };
-}
-
-// ---- how much memory a char-rnn training step takes on the tape --------------------------------
-
-/** The most one WebAssembly memory holds (wasm32: 4 GiB), less room for the kernels' static data and packing scratch. */
-export const TAPE_MEMORY_MAX = 2 ** 32 - 2 ** 23;
-
-/** What decides the arena of one training step of charrnn.ts: V vocabulary, H hidden, L layers, T steps, B streams. */
-export interface TapeJob {
-  kind: CellKind;
-  V: number;
-  H: number;
-  L: number;
-  T: number;
-  B: number;
-  dropout: boolean;
-}
-
-/**
- * Arena elements per hidden unit, layer, step and stream for each cell kind: the tensors a step of
- * charrnn.ts records and the gradients its backward pass computes (LSTM and GRU: gate blocks, their
- * slices, activations and products; the RNN has no slices), counted with highWater().
- */
-const PER_UNIT: { readonly [K in CellKind]: number } = { rnn: 15, lstm: 79, gru: 80 };
-
-/**
- * The arena bytes of one training step of charrnn.ts on the tape (forward and backward), an upper
- * bound by about 1% at W2's size: per unit as above (+3 for dropout's masked outputs and their
- * gradients), 4 per logit (logits, probabilities, their gradients), 4 per parameter (the weights'
- * transposes and their gradients), and up to 64 elements per step and layer for rounding each array
- * up to 16 bytes. test/fast/tape-memory.test.ts holds it to highWater().
- */
-export function tapeArenaBytes(j: TapeJob): number {
-  const units = j.T * j.B * j.H * j.L;
-  return 8 * ((PER_UNIT[j.kind] + (j.dropout ? 3 : 0)) * units + 4 * j.T * j.B * j.V + 4 * parameters(j) + 64 * j.T * j.L + 1024);
-}
-
-/** The bytes of the one WebAssembly memory a TapeRunner takes for such a step: the arena, the parameters and `slots` optimizer slots per parameter. */
-export function tapeMemoryBytes(j: TapeJob, slots: number): number {
-  let placed = 0;
-  for (const [, shape] of paramShapes({ kind: j.kind, vocabSize: j.V, hiddenSize: j.H, layers: j.L }))
-    placed += Math.ceil((8 * shape[0] * (shape[1] ?? 1)) / 16) * 16;
-  return tapeArenaBytes(j) + (1 + slots) * placed;
-}
-
-function parameters(j: TapeJob): number {
-  let P = 0;
-  for (const [, shape] of paramShapes({ kind: j.kind, vocabSize: j.V, hiddenSize: j.H, layers: j.L })) P += shape[0] * (shape[1] ?? 1);
-  return P;
-}
-
-/** One line for a training step that one WebAssembly memory cannot hold, naming what to make smaller. */
-export function tapeTooBig(bytes: number): UserError {
-  const GiB = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
-  return new UserError(
-    `one training step needs about ${GiB(bytes)} of WebAssembly memory, more than the ${GiB(2 ** 32)} one memory can hold: use a smaller --batch, --seq or --hidden (or the TypeScript kernels, --kernels ts)`,
-  );
 }
