@@ -8,9 +8,10 @@
 //     float64 arrays, given the same gradients, agree to rounding (in float64);
 //   - the worker really takes pieces.
 // Timing: every piece job here waits for the worker, so these tests slow down faster than the load
-// rises. With the other tests' 60 s timeout (vitest.config.ts): the slowest took 2.8 s at load 3.4
-// and 12.5 s at load 6 (nice 19 beside a process taking 1.6 cores); at load 15 one took 71 s, which
-// is a machine too busy for this file, not a reason to wait three minutes for a hung worker.
+// rises. They have the other tests' 60 s timeout (vitest.config.ts): on a quiet 2-core machine
+// (load 0.1) the slowest took 1.4 s and the file 10 s; at load 3.4 the slowest took 2.8 s, at load 6
+// (nice 19 beside a process taking 1.6 cores) 12.5 s; at load 15 one took 71 s, which is a machine
+// too busy for this file, not a reason to wait three minutes for a hung worker.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
 import { Tensor } from '../../src/engine/tensor.ts';
