@@ -26,6 +26,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { GROUP_METHODS } from '../src/fast/kernel-calls.ts';
 import type { JobTimes } from '../src/fast/threads.ts';
 import type { WasmKernels } from '../src/fast/wasm.ts';
 import {
@@ -91,28 +92,13 @@ function makeRun(threads: 1 | 2) {
   m.setOptimizerState(optimizer.state());
   const hyper = optimizer.hyper;
 
-  // the passes' bounds: the first and last kernel call of a group (steps run in turn), or the job
+  // the passes' bounds: the first and last kernel call of a group (steps run in turn), or the job;
+  // a group's passes call the kernels of GROUP_METHODS, each wrapped here to note the time
   let first = -1,
     last = -1,
     jobs: JobTimes[] = [];
   const set = k as unknown as Record<string, (...a: unknown[]) => unknown>;
-  for (const name of [
-    'gemmNN',
-    'gemmNT',
-    'gemmTN',
-    'gatherRows',
-    'scatterAddRows',
-    'fillRows',
-    'addColumnSums',
-    'mul',
-    'lstmForward',
-    'lstmBackward',
-    'gruForward',
-    'gruBackward',
-    'rnnForward',
-    'rnnBackward',
-    'softmaxCrossEntropy',
-  ]) {
+  for (const name of GROUP_METHODS) {
     const f = set[name];
     set[name] = (...a: unknown[]) => {
       if (first < 0) first = now();

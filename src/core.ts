@@ -24,7 +24,8 @@ export { type Arena, arenaBytes, type DType, type FastKernels, type FloatArray, 
 export { FastCharRNN, type FastModelShape, fastModelBytes } from './fast/model.ts';
 export { DTYPES, defaultThreads, type Engine, KERNEL_CHOICES, type KernelChoice, makeKernels, resolveKernels, samplingStepper } from './fast/select.ts';
 export { fastStepper, fastStepperBytes, type Stepper, StreamStepper, streamStepperBytes } from './fast/stepper.ts';
-export { ArenaFullError, type TapeBackendOptions, TapeRunner, type WasmTapeBackend, wasmTapeBackend } from './fast/tape.ts';
+export { ArenaFullError, type TapeBackendOptions, type WasmTapeBackend, wasmTapeBackend } from './fast/tape.ts';
+export { TapeRunner } from './fast/tape-runner.ts';
 export { applyUpdate, clipGrads, gradsFinite } from './fast/update.ts';
 export { wasmAvailable, wasmKernels } from './fast/wasm.ts';
 // ---- gradient checking (gradcheck section) -----------------------------------------------

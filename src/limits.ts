@@ -8,14 +8,17 @@
 //   parameters P = L·(G·H·H + 2·G·H) + G·H·(V + (L − 1)·H) + V·H + V          (charrnn.paramShapes)
 //   training:  (3 + slots)·P numbers (parameters, gradients, the second group of streams' gradients,
 //              optimizer slots) + P float64 numbers (the trainer's copy)
-//              + T·B·(L·(3·G·H + 4·H) + 3·V) numbers of activations (×3 on the tape) + B·L·H·2 state
+//              + T·B·(L·(3·G·H + 4·H) + 3·V) numbers of activations + B·L·H·2 state
+//   the tape:  the arena of one step (tapeArenaBytes below: every tensor of the forward and backward
+//              passes, gradients included) + (1 + slots)·P numbers placed beside it (parameters,
+//              optimizer slots) + P (the trainer's copy) + B·L·H·2 state, all float64
 //
-// The estimate is an upper bound on the fast path's own arena (fastModelBytes, checked by the tests),
-// not an exact count: it is meant to refuse the absurd early, not to budget the last megabyte.
+// The estimate is an upper bound on the fast path's own arena (fastModelBytes) and on the tape's
+// (its high-water mark), both checked by the tests, not an exact count: it is meant to refuse the
+// absurd early, not to budget the last megabyte.
 
 import { UserError } from './errors.ts';
 import { type CellKind, GATES } from './models/charrnn.ts';
-import { formatBytes } from './train/estimate.ts';
 
 /** Raised for sizes the runtime cannot allocate: a usage error (exit 2 on the command line). */
 export class SizeError extends UserError {}
@@ -26,6 +29,9 @@ export class SizeError extends UserError {}
  * this and 80% of the machine's memory (see cli/limits.ts); a page can pass its own.
  */
 export const DEFAULT_MEMORY_LIMIT = 4 * 2 ** 30;
+
+/** The most one WebAssembly memory holds (wasm32: 4 GiB), less room for the kernels' static data and packing scratch. */
+export const WASM_MEMORY_MAX = 2 ** 32 - 2 ** 23;
 
 export interface SizeJob {
   kind: CellKind;
@@ -38,7 +44,7 @@ export interface SizeJob {
   bytes: 4 | 8;
   /** Optimizer slots per parameter (0 for evaluation, 1 for Adagrad and RMSProp, 2 for Adam). */
   slots: number;
-  /** Whether the autodiff tape records the activations (it keeps about three times as many). */
+  /** Whether the autodiff tape computes the gradients (in float64 whatever `bytes` says: its arena is counted instead of the activations). */
   tape: boolean;
 }
 
@@ -53,15 +59,61 @@ export function jobBytes(job: SizeJob): number {
   const { kind, V, H, L, T, B, bytes, slots, tape } = job;
   const G = GATES[kind];
   const P = parameterCount(job);
-  const activations = T * B * (L * (3 * G * H + 4 * H) + 3 * V) * (tape ? 3 : 1);
-  // + 64 kB for the arena's per-array alignment and the small arrays the formula leaves out
-  return (3 + slots) * P * bytes + 8 * P + activations * bytes + 2 * B * L * H * bytes + 65_536;
+  const state = 2 * B * L * H;
+  // + 64 kB for the arena's per-array alignment and the small arrays the formula leaves out;
+  // on the tape, dropout's arrays are counted whether the run has dropout or not (3 numbers per unit: a fifth of the RNN's 15)
+  if (tape) return tapeArenaBytes({ kind, V, H, L, T, B, dropout: true }) + 8 * ((2 + slots) * P + state) + 65_536;
+  const activations = T * B * (L * (3 * G * H + 4 * H) + 3 * V);
+  return (3 + slots) * P * bytes + 8 * P + (activations + state) * bytes + 65_536;
 }
 
-/** estimate.ts's units, or "2.3e+15 bytes" for the absurd (where "2300 TB" reads worse). */
+// ---- the tape's arena ------------------------------------------------------------------------
+
+/** What decides the arena of one training step of charrnn.ts on the tape. */
+export type TapeJob = Pick<SizeJob, 'kind' | 'V' | 'H' | 'L' | 'T' | 'B'> & { dropout: boolean };
+
+/**
+ * Arena elements per hidden unit, layer, step and stream for each cell kind: the tensors a step of
+ * charrnn.ts records and the gradients its backward pass computes (LSTM and GRU: gate blocks, their
+ * slices, activations and products; the RNN has no slices), counted with the WebAssembly tape
+ * backend's highWater() (src/fast/tape.ts).
+ */
+const PER_UNIT: { readonly [K in CellKind]: number } = { rnn: 15, lstm: 79, gru: 80 };
+
+/**
+ * The arena bytes of one training step of charrnn.ts on the tape (forward and backward), an upper
+ * bound by about 1% at W2's size: per unit as above (+3 for dropout's masked outputs and their
+ * gradients), 4 per logit (logits, probabilities, their gradients), 4 per parameter (the weights'
+ * transposes and their gradients), and up to 64 elements per step and layer for rounding each array
+ * up to 16 bytes. Closed form, like the rest of this file. test/fast/tape-memory.test.ts holds it
+ * to highWater().
+ */
+export function tapeArenaBytes(j: TapeJob): number {
+  const units = j.T * j.B * j.H * j.L;
+  return 8 * ((PER_UNIT[j.kind] + (j.dropout ? 3 : 0)) * units + 4 * j.T * j.B * j.V + 4 * parameterCount(j) + 64 * j.T * j.L + 1024);
+}
+
+// ---- refusals --------------------------------------------------------------------------------
+
+/** "1.2 GB", "340 MB", "12 kB": decimal units, one decimal under 10. */
+export function formatBytes(n: number): string {
+  const units: [number, string][] = [
+    [1e12, 'TB'],
+    [1e9, 'GB'],
+    [1e6, 'MB'],
+    [1e3, 'kB'],
+  ];
+  for (const [u, name] of units) if (n >= u) return `${(n / u).toFixed(n / u >= 10 ? 0 : 1)} ${name}`;
+  return `${n} bytes`;
+}
+
+/** formatBytes, or "2.3e+15 bytes" for the absurd (where "2300 TB" reads worse). */
 const showBytes = (n: number): string => (!Number.isFinite(n) || n >= 1e15 ? `${n.toExponential(1)} bytes` : formatBytes(n));
 
-/** A SizeError when `bytes` exceeds `limit`: `what` says what would take them ("this model with batch 50 × seq 50"). */
+/**
+ * A SizeError when `bytes` exceeds `limit`: `what` says what would take them ("this model with batch 50 × seq 50").
+ * The one memory check: a job against the runtime's limit, and a WebAssembly memory against WASM_MEMORY_MAX.
+ */
 export function checkMemory(bytes: number, limit: number, what: string): void {
   if (!(bytes <= limit)) {
     throw new SizeError(

@@ -22,7 +22,8 @@ import { Tensor } from '../engine/tensor.ts';
 import { type Batch, type CharRNNConfig, type DropoutMasks, GATES, type Params, type State, weightIH } from '../models/charrnn.ts';
 import { type OptimizerState, type OptimName, optimSlots } from '../optim/optim.ts';
 import { allocate, type FastModelShape, type Group } from './arrays.ts';
-import { BINARY_CODES, type FastKernels, type FloatArray, type GroupKernels, type PieceKernels, type Program, type ProgramRunner } from './kernels.ts';
+import type { GroupKernels, PieceKernels, Program, ProgramRunner } from './kernel-calls.ts';
+import { BINARY_CODES, type FastKernels, type FloatArray } from './kernels.ts';
 import { backward, forward, type Shared } from './passes.ts';
 
 export { type FastModelShape, fastModelBytes } from './arrays.ts';

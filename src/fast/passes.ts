@@ -16,7 +16,8 @@
 import { unreachable } from '../errors.ts';
 import { biasHH, biasIH, type CharRNNConfig, DECODER_BIAS, DECODER_WEIGHT, GATES, weightHH, weightIH } from '../models/charrnn.ts';
 import type { Group, Layer } from './arrays.ts';
-import type { FloatArray, GroupKernels } from './kernels.ts';
+import type { GroupKernels } from './kernel-calls.ts';
+import type { FloatArray } from './kernels.ts';
 
 /** What every group reads: the configuration, the chunk length, the parameters and layer 0's W_ih transposed. */
 export interface Shared {

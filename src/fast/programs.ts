@@ -8,13 +8,13 @@
 //
 // A program lives in a shared buffer of float64 numbers, CALL numbers per call:
 //   [op, result, a0, a1, …, a9]
-// op numbers PROGRAM_METHODS (kernels.ts), result receives what the call returns each time the
+// op numbers PROGRAM_METHODS (kernel-calls.ts), result receives what the call returns each time the
 // program runs, and the arguments are the call's numbers (arrays as byte offsets, booleans as 0/1,
 // null as 0; unused ones 0). A program's arrays are allocated once for the run, so a program
 // recorded at the first step stays valid for every later one.
 
-import type { FloatArray, GroupKernels, PieceKernels, Program, ProgramRunner } from './kernels.ts';
-import { PROGRAM_METHODS } from './kernels.ts';
+import { type GroupKernels, type PieceKernels, PROGRAM_METHODS, type Program, type ProgramRunner } from './kernel-calls.ts';
+import type { FloatArray } from './kernels.ts';
 import type { GemmPool } from './threads.ts';
 
 /** Numbers per call: op, result, 10 arguments (the most any kernel takes). */

@@ -27,7 +27,8 @@ import {
   weightIH,
 } from '../models/charrnn.ts';
 import { streamGroups } from './arrays.ts';
-import { type Arena, arenaBytes, type DType, type FastKernels, type FloatArray, type GroupKernels, type Program, type ProgramRunner } from './kernels.ts';
+import type { GroupKernels, Program, ProgramRunner } from './kernel-calls.ts';
+import { type Arena, arenaBytes, type DType, type FastKernels, type FloatArray } from './kernels.ts';
 
 export type Stepper = (x: ArrayLike<number>, state: State) => { logits: Float64Array; state: State };
 

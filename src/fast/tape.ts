@@ -16,7 +16,8 @@
 // on the backend (activations, gradients) is valid until the next reset(): copy out what must
 // outlive the step (charrnn.ts copies the carried state; the optimizers update the placed
 // parameters in place). An arena too small for a step throws ArenaFullError, before any placed
-// tensor has changed; `runStep` below then makes a larger backend and runs the step again.
+// tensor has changed; a TapeRunner (tape-runner.ts) then makes a larger backend and runs the
+// step again.
 //
 // NOTE: float64 only: Tensor.data is a Float64Array throughout the engine and the models. The
 // arrays given to a kernel may live anywhere; a matrix product copies an operand from outside this
@@ -25,9 +26,6 @@
 import * as array from '../engine/kernels/array.ts';
 import { type Kernels, tsKernels } from '../engine/kernels/index.ts';
 import { Tensor } from '../engine/tensor.ts';
-import { UserError } from '../errors.ts';
-import { type CellKind, paramShapes } from '../models/charrnn.ts';
-import { type Optimizer, optimSlots } from '../optim/optim.ts';
 import { type FloatArray, float64Ops, type VectorMemory, type VectorOps } from '../optim/vector.ts';
 import { BINARY_CODES, type FastKernels, UNARY_CODES } from './kernels.ts';
 import { type WasmKernels, wasmKernels } from './wasm.ts';
@@ -249,146 +247,4 @@ function vectorOpsOn(k: WasmKernels): VectorOps {
     scale: (g, n, s) => on(g).scale(g, n, s),
     sumSquares: (g, n) => on(g).sumSquares(g, n),
   };
-}
-
-// ---- how much memory a char-rnn training step takes on the tape --------------------------------
-
-/** The most one WebAssembly memory holds (wasm32: 4 GiB), less room for the kernels' static data and packing scratch. */
-export const TAPE_MEMORY_MAX = 2 ** 32 - 2 ** 23;
-
-/** What decides the arena of one training step of charrnn.ts: V vocabulary, H hidden, L layers, T steps, B streams. */
-export interface TapeJob {
-  kind: CellKind;
-  V: number;
-  H: number;
-  L: number;
-  T: number;
-  B: number;
-  dropout: boolean;
-}
-
-/**
- * Arena elements per hidden unit, layer, step and stream for each cell kind: the tensors a step of
- * charrnn.ts records and the gradients its backward pass computes (LSTM and GRU: gate blocks, their
- * slices, activations and products; the RNN has no slices), counted with highWater().
- */
-const PER_UNIT: { readonly [K in CellKind]: number } = { rnn: 15, lstm: 79, gru: 80 };
-
-/**
- * The arena bytes of one training step of charrnn.ts on the tape (forward and backward), an upper
- * bound by about 1% at W2's size: per unit as above (+3 for dropout's masked outputs and their
- * gradients), 4 per logit (logits, probabilities, their gradients), 4 per parameter (the weights'
- * transposes and their gradients), and up to 64 elements per step and layer for rounding each array
- * up to 16 bytes. test/fast/tape-memory.test.ts holds it to highWater().
- */
-export function tapeArenaBytes(j: TapeJob): number {
-  const units = j.T * j.B * j.H * j.L;
-  return 8 * ((PER_UNIT[j.kind] + (j.dropout ? 3 : 0)) * units + 4 * j.T * j.B * j.V + 4 * parameters(j) + 64 * j.T * j.L + 1024);
-}
-
-/** The bytes of the one WebAssembly memory a TapeRunner takes for such a step: the arena, the parameters and `slots` optimizer slots per parameter. */
-export function tapeMemoryBytes(j: TapeJob, slots: number): number {
-  let placed = 0;
-  for (const [, shape] of paramShapes({ kind: j.kind, vocabSize: j.V, hiddenSize: j.H, layers: j.L }))
-    placed += Math.ceil((8 * shape[0] * (shape[1] ?? 1)) / 16) * 16;
-  return tapeArenaBytes(j) + (1 + slots) * placed;
-}
-
-function parameters(j: TapeJob): number {
-  let P = 0;
-  for (const [, shape] of paramShapes({ kind: j.kind, vocabSize: j.V, hiddenSize: j.H, layers: j.L })) P += shape[0] * (shape[1] ?? 1);
-  return P;
-}
-
-/** One line for a training step that one WebAssembly memory cannot hold, naming what to make smaller. */
-export function tapeTooBig(bytes: number): UserError {
-  const GiB = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
-  return new UserError(
-    `one training step needs about ${GiB(bytes)} of WebAssembly memory, more than the ${GiB(2 ** 32)} one memory can hold: use a smaller --batch, --seq or --hidden (or the TypeScript kernels, --kernels ts)`,
-  );
-}
-
-/**
- * Runs steps on a WebAssembly tape backend holding a set of named parameters: `run(f)` starts a
- * step (reset) and calls f with the placed parameters; if the arena turns out too small, it moves
- * the parameters to a backend with a larger arena and calls f again. f must therefore be a pure
- * function of the parameters and its own arguments until it returns (a forward and backward pass
- * is; the optimizer's update comes after). `params` is one record whose entries are replaced on a
- * move, so a caller holding it sees the current tensors. An `optimizer`, when given, is moved to
- * each backend's lasting memory with them (Optimizer.moveTo), so its slots sit beside the
- * parameters and its update runs on the SIMD kernels.
- */
-export class TapeRunner {
-  private be: WasmTapeBackend;
-  readonly params: Record<string, Tensor> = {};
-  private shared: Record<string, Tensor> | null = null;
-  private placedBytes = 0;
-
-  constructor(
-    params: Record<string, Tensor>,
-    private readonly threads: 1 | 2,
-    arenaBytes: number,
-    private readonly optimizer: Pick<Optimizer, 'name' | 'moveTo'> | null = null,
-  ) {
-    this.be = this.place(params, arenaBytes);
-  }
-
-  get backend(): WasmTapeBackend {
-    return this.be;
-  }
-
-  /** Clipping's and the optimizers' loops on the current backend's kernels (stable across moves). */
-  readonly vectorOps: VectorOps = {
-    adagrad: (w, g, mem, n, lr, eps) => this.be.vectorOps.adagrad(w, g, mem, n, lr, eps),
-    rmsprop: (w, g, sq, n, lr, alpha, eps) => this.be.vectorOps.rmsprop(w, g, sq, n, lr, alpha, eps),
-    adam: (w, g, m, v, n, stepSize, root2, beta1, beta2, eps) => this.be.vectorOps.adam(w, g, m, v, n, stepSize, root2, beta1, beta2, eps),
-    clip: (g, n, c) => this.be.vectorOps.clip(g, n, c),
-    scale: (g, n, s) => this.be.vectorOps.scale(g, n, s),
-    sumSquares: (g, n) => this.be.vectorOps.sumSquares(g, n),
-  };
-
-  private place(params: Record<string, Tensor>, arenaBytes: number): WasmTapeBackend {
-    let placedBytes = 0;
-    for (const t of Object.values(params)) placedBytes += Math.ceil((t.size * F64) / 16) * 16;
-    placedBytes *= 1 + (this.optimizer ? optimSlots(this.optimizer.name).length : 0);
-    if (arenaBytes + placedBytes > TAPE_MEMORY_MAX) throw tapeTooBig(arenaBytes + placedBytes);
-    const be = wasmTapeBackend({ arenaBytes, placedBytes, threads: this.threads });
-    this.placedBytes = placedBytes;
-    for (const [name, t] of Object.entries(params)) this.params[name] = be.place(t);
-    this.optimizer?.moveTo(be.lasting);
-    return be;
-  }
-
-  run<R>(f: (params: Record<string, Tensor>) => R): R {
-    for (;;) {
-      this.be.reset();
-      try {
-        return f(this.params);
-      } catch (e) {
-        if (!(e instanceof ArenaFullError)) throw e;
-        const old = this.be;
-        const room = TAPE_MEMORY_MAX - this.placedBytes; // the most the arena can grow to
-        if (e.neededAtLeast > room) throw tapeTooBig(e.neededAtLeast + this.placedBytes);
-        this.be = this.place({ ...this.params }, Math.min(room, Math.max(2 * e.bytes, Math.ceil(1.25 * e.neededAtLeast))));
-        this.shared = null;
-        old.dispose();
-      }
-    }
-  }
-
-  /**
-   * The parameters' data (shared, not copied) as tensors on the reference backend: for work
-   * outside the steps (sampling, checkpoints), which must not take arrays from the step's arena.
-   */
-  views(): Record<string, Tensor> {
-    if (!this.shared) {
-      this.shared = {};
-      for (const [name, t] of Object.entries(this.params)) this.shared[name] = Tensor.on(tsKernels, t.data, t.shape);
-    }
-    return this.shared;
-  }
-
-  dispose(): void {
-    this.be.dispose();
-  }
 }

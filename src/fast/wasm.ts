@@ -16,7 +16,8 @@
 // thread. On a machine busier than its cores the worker gets little time and a second thread
 // gains nothing (the set then mostly computes alone; see GemmPool.wanted).
 
-import { type DType, type FastKernels, type FloatArray, PROGRAM_METHODS, type ProgramRunner } from './kernels.ts';
+import { PROGRAM_METHODS, type ProgramRunner } from './kernel-calls.ts';
+import type { DType, FastKernels, FloatArray } from './kernels.ts';
 import { PROGRAM_BYTES, programRunner } from './programs.ts';
 import { CTRL_BYTES, GemmPool, type JobTimes, type Layout } from './threads.ts';
 

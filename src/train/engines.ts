@@ -15,8 +15,9 @@
 import type { FastKernels } from '../fast/kernels.ts';
 import { FastCharRNN, fastModelBytes } from '../fast/model.ts';
 import { defaultThreads, makeKernels, resolveKernels } from '../fast/select.ts';
-import { TapeRunner, tapeArenaBytes } from '../fast/tape.ts';
+import { TapeRunner } from '../fast/tape-runner.ts';
 import { applyUpdate, clipGrads, gradsFinite } from '../fast/update.ts';
+import { tapeArenaBytes } from '../limits.ts';
 import { charLossAndGrads, type GradPath } from '../models/charrnn.paths.ts';
 import type { Batch, CharRNNConfig, DropoutMasks, Params, State } from '../models/charrnn.ts';
 import { arraysFinite, type ClipMode, clipGradients, float64GradOps, type GradOps, kernelGradOps } from '../optim/clip.ts';

@@ -9,7 +9,8 @@ import { UserError } from '../errors.ts';
 import type { DType } from '../fast/kernels.ts';
 import { fastModelBytes } from '../fast/model.ts';
 import { resolveKernels } from '../fast/select.ts';
-import { TAPE_MEMORY_MAX, tapeArenaBytes, tapeMemoryBytes, tapeTooBig } from '../fast/tape.ts';
+import { tapeMemoryBytes } from '../fast/tape-runner.ts';
+import { checkMemory, formatBytes, tapeArenaBytes, WASM_MEMORY_MAX } from '../limits.ts';
 import { type CharRNNConfig, GATES, paramShapes } from '../models/charrnn.ts';
 import { optimSlots } from '../optim/optim.ts';
 import type { TrainerOptions } from './options.ts';
@@ -73,17 +74,8 @@ export function estimateRun(o: SizeOptions, vocabSize: number): RunSize {
   return { parameters, bytes: kernelBytes + 8 * parameters, wasmBytes: wasm ? kernelBytes : 0, flopsPerChar, flopsPerStep };
 }
 
-/** "1.2 GB", "340 MB", "12 kB": decimal units, one decimal under 10. */
-export function formatBytes(n: number): string {
-  const units: [number, string][] = [
-    [1e12, 'TB'],
-    [1e9, 'GB'],
-    [1e6, 'MB'],
-    [1e3, 'kB'],
-  ];
-  for (const [u, name] of units) if (n >= u) return `${(n / u).toFixed(n / u >= 10 ? 0 : 1)} ${name}`;
-  return `${n} bytes`;
-}
+/** "1.2 GB", "340 MB", "12 kB" (it lives in src/limits.ts, whose refusals print sizes too and which must not import this file). */
+export { formatBytes };
 
 /** "3.1 GFLOP" and the like. */
 export function formatFlops(n: number): string {
@@ -97,9 +89,12 @@ export function formatFlops(n: number): string {
   return `${n} FLOP`;
 }
 
-/** A UserError if the run needs more memory than `maxBytes`, or more WebAssembly memory than one can hold (before anything is allocated). */
+/**
+ * A UserError if the run needs more memory than `maxBytes`, or (a SizeError) more WebAssembly memory
+ * than one can hold (before anything is allocated).
+ */
 export function checkSize(size: RunSize, maxBytes = MAX_TRAINER_BYTES): void {
-  if (size.wasmBytes > TAPE_MEMORY_MAX) throw tapeTooBig(size.wasmBytes);
+  checkMemory(size.wasmBytes, WASM_MEMORY_MAX, 'this run on the WebAssembly kernels');
   if (size.bytes > maxBytes) {
     throw new UserError(
       `this model and batch need about ${formatBytes(size.bytes)} of memory (${size.parameters.toLocaleString('en-US')} parameters), more than the ${formatBytes(maxBytes)} available: use fewer hidden units or layers, or a smaller batch or seq`,
