@@ -1,9 +1,8 @@
 // What the bar and point charts share: values over categorical labels, in the order first given,
 // grouped side by side and coloured by group, with reference lines drawn over them.
 
-import type { TopLevelSpec } from 'vega-lite';
-import { type ChartOptions, type Rule, ruleLayers } from './axes.ts';
-import { type Figure, renderChart } from './render.ts';
+import { type ChartOptions, layeredChart, type Rule, ruleLayers } from './axes.ts';
+import type { Figure } from './render.ts';
 
 export interface Bar {
   label: string;
@@ -26,28 +25,22 @@ export interface CategoricalMarks {
 export function categoricalChart(items: readonly Bar[], opts: ChartOptions, m: CategoricalMarks): Promise<Figure> {
   const labels = [...new Set(items.map((b) => b.label))];
   const grouped = items.some((b) => b.group !== undefined);
-  return renderChart({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(opts.title ? { title: opts.title } : {}),
-    width: opts.width ?? 560,
-    height: opts.height ?? 240,
-    layer: [
-      {
-        data: { values: items.map((b) => ({ ...b, group: b.group ?? '' })) },
-        mark: m.mark,
-        encoding: {
-          y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? null, ...m.yScale },
-          x: { field: 'label', type: 'nominal', sort: labels, title: opts.xTitle ?? null, axis: { labelAngle: 0 } },
-          ...(grouped
-            ? {
-                xOffset: { field: 'group' },
-                color: { field: 'group', type: 'nominal', title: null, ...(opts.colors ? { scale: { range: opts.colors } } : {}) },
-                ...m.groupEncoding,
-              }
-            : {}),
-        },
+  return layeredChart(opts, 560, 240, [
+    {
+      data: { values: items.map((b) => ({ ...b, group: b.group ?? '' })) },
+      mark: m.mark,
+      encoding: {
+        y: { field: 'value', type: 'quantitative', title: opts.yTitle ?? null, ...m.yScale },
+        x: { field: 'label', type: 'nominal', sort: labels, title: opts.xTitle ?? null, axis: { labelAngle: 0 } },
+        ...(grouped
+          ? {
+              xOffset: { field: 'group' },
+              color: { field: 'group', type: 'nominal', title: null, ...(opts.colors ? { scale: { range: opts.colors } } : {}) },
+              ...m.groupEncoding,
+            }
+          : {}),
       },
-      ...ruleLayers(m.rules),
-    ],
-  } as TopLevelSpec);
+    },
+    ...ruleLayers(m.rules),
+  ]);
 }
