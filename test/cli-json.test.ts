@@ -1,39 +1,16 @@
 // `--json` on eval, sample and gradcheck: one JSON document on stdout, with the same numbers as the
 // human report (full precision), and eval scoring every character whatever --batch and --seq are.
 
-import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliSandbox } from './cli-helpers.ts';
+import { cliSandbox, TINY_MODEL_TIMEOUT_MS, trainTinyModel } from './cli-helpers.ts';
 
-const { f, rnn } = cliSandbox('rnn-json-');
+const box = cliSandbox('rnn-json-');
+const { rnn } = box;
 // 1,500 characters: with --batch 1 --seq 100 the old eval scored 1,400 of them
 const TEXT = 'to be or not to be, that is the question. '.repeat(36).slice(0, 1500);
 
 describe('--json', () => {
-  beforeAll(() => {
-    writeFileSync(f('t.txt'), TEXT);
-    const r = rnn(
-      'train',
-      '--data',
-      't.txt',
-      '--layers',
-      '1',
-      '--hidden',
-      '8',
-      '--batch',
-      '2',
-      '--seq',
-      '10',
-      '--iters',
-      '5',
-      '--checkpoint',
-      'm.safetensors',
-      '--sample-every',
-      '0',
-      '--no-log',
-    );
-    expect(r.code, r.err).toBe(0);
-  });
+  beforeAll(() => trainTinyModel(box, TEXT), TINY_MODEL_TIMEOUT_MS);
 
   it('eval: every character after the first is scored, and --json gives the report in full precision', () => {
     for (const [batch, seq] of [

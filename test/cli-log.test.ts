@@ -104,7 +104,7 @@ describe('rnn plot', () => {
       ['gru', 'gru'],
     ])
       expect(rnn('train', ...RUN, '--iters', '10', '--model', model, '--checkpoint', `${name}.safetensors`).code).toBe(0);
-  });
+  }, 30_000); // two training processes: 1.9 s together at load 1.3 on two cores; vitest's 10 s for hooks ran out at load 7
 
   it('draws every run, training and validation, as SVG (by default beside the first log) or PNG', () => {
     const r = rnn('plot', 'lstm.log.jsonl', 'gru.log.jsonl');

@@ -1,38 +1,15 @@
 // `rnn sample --streams N`: N samples printed after "==> stream i <==" lines (or one per line, or as
 // JSON), stream 0 being what `rnn sample` prints for one stream, and the same texts on 1 and 2 threads.
 
-import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliSandbox, expectError } from './cli-helpers.ts';
+import { cliSandbox, expectError, TINY_MODEL_TIMEOUT_MS, trainTinyModel } from './cli-helpers.ts';
 
-const { f, rnn } = cliSandbox('rnn-streams-');
+const box = cliSandbox('rnn-streams-');
+const { rnn } = box;
 const TEXT = 'to be or not to be,\nthat is the question.\n'.repeat(40);
 
 describe('rnn sample --streams', () => {
-  beforeAll(() => {
-    writeFileSync(f('t.txt'), TEXT);
-    const r = rnn(
-      'train',
-      '--data',
-      't.txt',
-      '--layers',
-      '1',
-      '--hidden',
-      '8',
-      '--batch',
-      '2',
-      '--seq',
-      '10',
-      '--iters',
-      '5',
-      '--checkpoint',
-      'm.safetensors',
-      '--sample-every',
-      '0',
-      '--no-log',
-    );
-    expect(r.code, r.err).toBe(0);
-  }, 120_000); // a training run in a process of its own: seconds on a busy machine
+  beforeAll(() => trainTinyModel(box, TEXT), TINY_MODEL_TIMEOUT_MS);
   const sample = (...args: string[]) => rnn('sample', '--checkpoint', 'm.safetensors', '--length', '60', '--seed', '7', '--prime', 'to', ...args);
 
   it('prints each stream after a header, an empty line between; JSON and --one-per-line hold the same texts; stream 0 is the one-stream text', () => {
@@ -50,16 +27,16 @@ describe('rnn sample --streams', () => {
     expect(lines.slice(0, 4).map(fromOneLine)).toEqual(doc.texts.map((t: string) => `to${t}`));
     expect(sample().out).toBe(withNewline(`to${doc.texts[0]}`));
     expect(sample('--streams', '1').out).toBe(withNewline(`to${doc.texts[0]}`)); // one stream: no header
-  }, 180_000); // five processes: 15 s each at a load of 16 on two cores
+  });
 
   it('one thread and two give the same texts', () => {
     const texts = (threads: string) => JSON.parse(sample('--streams', '23', '--json', '--threads', threads).out).texts;
     expect(texts('2')).toEqual(texts('1'));
-  }, 120_000);
+  });
 
   it('refuses bad values with a one-line error', () => {
     expectError(sample('--streams', '0'), 2, /--streams must be a positive integer, got '0'/);
     expectError(sample('--streams', '2', '--threads', '3'), 2, /--threads must be 1 or 2/);
     expectError(sample('--threads', '2'), 2, /--threads applies to sampling with --streams/);
-  }, 120_000);
+  });
 });

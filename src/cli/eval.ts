@@ -1,21 +1,20 @@
 // `rnn eval`: the loss of a model on any text, in nats and bits per character.
 
 import { checkJob, DTYPES, evaluate, KERNEL_CHOICES, readEncodedFile, resolveKernels, UserError, Vocab } from '../index.ts';
-import { type CommandSpec, choiceOption, choices, formatHelp, intOption, listChars, parseCommand, stringOption } from './args.ts';
+import { type CommandSpec, choiceOption, choices, formatHelp, intOption, listChars, parseCommand } from './args.ts';
+import { checkpointOption, loadModelFile, modelFileOf, vocabOption } from './checkpoint-options.ts';
 import { type Io, memoryLimit } from './io.ts';
-import { loadModelFile } from './model-file.ts';
 import { thousands } from './progress.ts';
 import { dataOption, dataPathOf } from './text-options.ts';
-import { DEFAULT_CHECKPOINT } from './train.ts';
 
 export const evalSpec: CommandSpec = {
   name: 'eval',
   brief: 'loss and bits per character of a model on a text',
   summary: 'Measure how well a model predicts a text: the mean loss in nats per character and in bits per character (without dropout).',
   options: [
-    { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'the model (ours or PyTorch-written, as for rnn sample)' },
+    checkpointOption('the model (ours or PyTorch-written, as for rnn sample)'),
     dataOption('text to evaluate on (UTF-8, plain or gzip), or a bundled corpus name (see rnn data)'),
-    { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one (as for rnn sample)' },
+    vocabOption('vocabulary for a file without one (as for rnn sample)'),
     { name: 'batch', value: 'N', default: '50', help: 'parallel streams the text is read in (1 = one pass, each character with its full context)' },
     { name: 'seq', value: 'N', default: '50', help: 'steps per chunk; the state is carried from chunk to chunk, so this changes only memory use' },
     { name: 'kernels', value: choices(KERNEL_CHOICES), default: 'auto', help: 'numeric kernels: WebAssembly SIMD, or TypeScript (auto: wasm when built)' },
@@ -36,15 +35,14 @@ export function evalCommand(argv: string[], io: Io): number {
     return 0;
   }
   const { values: v, given } = parsed;
-  const path = stringOption('checkpoint', v.checkpoint);
+  const model = modelFileOf(v, given);
   const dataPath = dataPathOf(v, given);
-  const vocabPath = v.vocab === undefined ? undefined : stringOption('vocab', v.vocab);
   const B = intOption('batch', v.batch, 1);
   const T = intOption('seq', v.seq, 1);
   const kernels = choiceOption('kernels', v.kernels, KERNEL_CHOICES);
   const dtype = choiceOption('dtype', v.dtype, DTYPES);
 
-  const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
+  const c = loadModelFile(model);
   const vocab = Vocab.fromJSON(c.vocab);
   // streamed: the text is never one string, and characters the model lacks are skipped while encoding
   const { ids, total, unknown } = readEncodedFile(dataPath, vocab);
@@ -72,7 +70,7 @@ export function evalCommand(argv: string[], io: Io): number {
   if (v.json) {
     const { kind, layers, hiddenSize, vocabSize } = c.config;
     const doc = {
-      checkpoint: path,
+      checkpoint: model.path,
       data: dataPath,
       model: { kind, layers, hiddenSize, vocabSize },
       batch: B,
@@ -90,7 +88,7 @@ export function evalCommand(argv: string[], io: Io): number {
     return 0;
   }
   io.out(
-    `model: ${path} (${c.config.layers}-layer ${c.config.kind}, ${c.config.hiddenSize} hidden, vocabulary ${c.config.vocabSize})\n` +
+    `model: ${model.path} (${c.config.layers}-layer ${c.config.kind}, ${c.config.hiddenSize} hidden, vocabulary ${c.config.vocabSize})\n` +
       `data: ${dataPath}, ${thousands(r.predictions)} characters scored (every one after the first)\n` +
       `loss: ${r.loss.toFixed(4)} nats/char = ${r.bitsPerChar.toFixed(4)} bits/char (perplexity ${Number.isFinite(Math.exp(r.loss)) ? Math.exp(r.loss).toFixed(2) : `e^${r.loss.toPrecision(4)}, beyond float64`})\n`,
   );

@@ -2,21 +2,9 @@
 // with --streams N, sample N independent streams at once (sampleStreams) and print them when done.
 
 import { DTYPES, KERNEL_CHOICES, Rng, resolveKernels, sampleStream, sampleStreams, samplingStepper, Vocab } from '../index.ts';
-import {
-  type CommandSpec,
-  choiceOption,
-  choices,
-  formatHelp,
-  intOption,
-  parseCommand,
-  positiveNumberOption,
-  seedOption,
-  stringOption,
-  UsageError,
-} from './args.ts';
+import { type CommandSpec, choiceOption, choices, formatHelp, intOption, parseCommand, positiveNumberOption, seedOption, UsageError } from './args.ts';
+import { checkpointOption, loadModelFile, modelFileOf, vocabOption } from './checkpoint-options.ts';
 import type { Io } from './io.ts';
-import { loadModelFile } from './model-file.ts';
-import { DEFAULT_CHECKPOINT } from './train.ts';
 
 export const sampleSpec: CommandSpec = {
   name: 'sample',
@@ -24,8 +12,8 @@ export const sampleSpec: CommandSpec = {
   summary:
     'Generate text from a model, printing each character as soon as it is drawn. The model is a checkpoint written by rnn train, or a safetensors file written by PyTorch for the CharRNN module in the README.',
   options: [
-    { name: 'checkpoint', value: 'FILE', default: DEFAULT_CHECKPOINT, help: 'the model (safetensors)' },
-    { name: 'vocab', value: 'FILE', help: 'vocabulary for a file without one in its metadata: a JSON array of characters, or the training text' },
+    checkpointOption('the model (safetensors)'),
+    vocabOption('vocabulary for a file without one in its metadata: a JSON array of characters, or the training text'),
     { name: 'length', value: 'N', default: '2000', help: 'characters to generate (after the prime)' },
     { name: 'temperature', value: 'X', default: '1.0', help: 'divides the logits: below 1 is more conservative, above 1 more adventurous' },
     { name: 'top-k', value: 'K', help: 'draw only among the K most likely characters' },
@@ -72,8 +60,7 @@ export function sampleCommand(argv: string[], io: Io): number {
     return 0;
   }
   const { values: v, given } = parsed;
-  const path = stringOption('checkpoint', v.checkpoint);
-  const vocabPath = v.vocab === undefined ? undefined : stringOption('vocab', v.vocab);
+  const model = modelFileOf(v, given);
   const length = intOption('length', v.length, 0);
   const temperature = positiveNumberOption('temperature', v.temperature);
   const topK = v['top-k'] === undefined ? undefined : intOption('top-k', v['top-k'], 1);
@@ -92,7 +79,7 @@ export function sampleCommand(argv: string[], io: Io): number {
   const argmax = v.argmax === true;
   const settings = { length, temperature, topK: topK ?? null, argmax, seed, kernels: resolveKernels(kernels), dtype };
 
-  const c = loadModelFile(path, given.has('checkpoint'), vocabPath);
+  const c = loadModelFile(model);
   const vocab = Vocab.fromJSON(c.vocab);
   if (many) {
     const texts = sampleStreams(c.params, vocab, {
@@ -107,7 +94,7 @@ export function sampleCommand(argv: string[], io: Io): number {
       dtype,
       threads: threads === undefined ? undefined : threads === 1 ? 1 : 2,
     });
-    if (v.json) io.out(`${JSON.stringify({ checkpoint: path, prime, streams, texts, ...settings }, null, 2)}\n`);
+    if (v.json) io.out(`${JSON.stringify({ checkpoint: model.path, prime, streams, texts, ...settings }, null, 2)}\n`);
     else if (onePerLine) for (const t of texts) io.out(`${oneLine(prime + t)}\n`);
     else texts.forEach((t, i) => io.out(`${i > 0 ? '\n' : ''}${streams > 1 ? `==> stream ${i} <==\n` : ''}${withNewline(prime + t)}`));
     return 0;
@@ -117,7 +104,7 @@ export function sampleCommand(argv: string[], io: Io): number {
     const chars = sampleStream(c.params, vocab, { length, temperature, topK, argmax, prime, rng: new Rng(seed), stepper: engine.stepper });
     if (!v.json) return streamOut(io, chars, prime);
     const text = [...chars].join('');
-    io.out(`${JSON.stringify({ checkpoint: path, prime, text, ...settings }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ checkpoint: model.path, prime, text, ...settings }, null, 2)}\n`);
     return 0;
   } finally {
     engine.dispose();

@@ -6,9 +6,12 @@ import { TRAINER_DEFAULTS } from '../index.ts';
 import { fractionOption, type OptionSpec, type ParsedOptions, stringOption, UsageError } from './args.ts';
 import { DEFAULT_DATA, resolveDataPath } from './io.ts';
 
+/** How the help and rnn train's header name the text read without --data. */
+export const DEFAULT_DATA_NOTE = 'the bundled data/tinyshakespeare.txt';
+
 /** --data FILE, with what the text is for. */
 export function dataOption(help: string): OptionSpec {
-  return { name: 'data', value: 'FILE', defaultNote: 'the bundled data/tinyshakespeare.txt', help };
+  return { name: 'data', value: 'FILE', defaultNote: DEFAULT_DATA_NOTE, help };
 }
 
 /** The file --data names (a bundled corpus by its name), or the bundled tinyshakespeare without it. */
@@ -29,11 +32,20 @@ export function splitOptions(trainHelp: string): OptionSpec[] {
   ];
 }
 
-/** The split's fractions as typed: --val-frac alone takes its share from the training part (the test part stays empty). */
-export function splitFractions(v: ParsedOptions, given: Set<string>): { trainFrac: number; valFrac: number } {
-  let trainFrac = fractionOption('train-frac', v['train-frac'], true);
+/**
+ * The split's fractions as typed, each from 0 to 1: --val-frac alone takes its share from the
+ * training part (the test part stays empty, as char-rnn's does). rnn train checks them together
+ * with its other options (checkOptions); other commands take splitFractions.
+ */
+export function typedSplitFractions(v: ParsedOptions, given: Set<string>): { trainFrac: number; valFrac: number } {
+  const trainFrac = fractionOption('train-frac', v['train-frac'], true);
   const valFrac = fractionOption('val-frac', v['val-frac']);
-  if (given.has('val-frac') && !given.has('train-frac')) trainFrac = 1 - valFrac;
+  return { trainFrac: given.has('val-frac') && !given.has('train-frac') ? 1 - valFrac : trainFrac, valFrac };
+}
+
+/** The split's fractions as typed, with train > 0 and train + val ≤ 1. */
+export function splitFractions(v: ParsedOptions, given: Set<string>): { trainFrac: number; valFrac: number } {
+  const { trainFrac, valFrac } = typedSplitFractions(v, given);
   if (!(trainFrac > 0 && trainFrac + valFrac <= 1 + 1e-12))
     throw new UsageError(`--train-frac and --val-frac must have train > 0 and train + val ≤ 1, got ${trainFrac} and ${valFrac}`);
   return { trainFrac, valFrac };

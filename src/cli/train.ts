@@ -39,8 +39,9 @@ import {
   stringOption,
   UsageError,
 } from './args.ts';
-import { DEFAULT_DATA, type Io, memoryLimit, resolveDataPath } from './io.ts';
+import { type Io, memoryLimit } from './io.ts';
 import { logPathFor, TrainLog } from './log.ts';
+import { DEFAULT_DATA_NOTE, dataPathOf, typedSplitFractions } from './text-options.ts';
 import { D, DEFAULT_CHECKPOINT, RUN_OPTIONS, trainSpec } from './train-spec.ts';
 
 export { DEFAULT_CHECKPOINT, trainSpec };
@@ -129,7 +130,7 @@ interface TrainArgs {
 }
 
 function readTrainArgs(v: ParsedOptions, given: Set<string>): TrainArgs {
-  const dataPath = given.has('data') ? resolveDataPath(stringOption('data', v.data)) : DEFAULT_DATA;
+  const dataPath = dataPathOf(v, given);
   const options: TrainerOptions = {
     model: choiceOption('model', v.model, CELL_KINDS),
     layers: intOption('layers', v.layers, 1),
@@ -144,8 +145,7 @@ function readTrainArgs(v: ParsedOptions, given: Set<string>): TrainArgs {
     clipMode: choiceOption('clip-mode', v['clip-mode'], CLIP_MODES),
     dropout: fractionOption('dropout', v.dropout),
     epochs: intOption('epochs', v.epochs, 1),
-    trainFrac: fractionOption('train-frac', v['train-frac'], true),
-    valFrac: fractionOption('val-frac', v['val-frac']),
+    ...typedSplitFractions(v, given), // their sum is checked with the other options (checkOptions)
     seed: seedOption(v.seed),
     grad: choiceOption('grad', v.grad, GRAD_PATHS),
     kernels: choiceOption('kernels', v.kernels, KERNEL_CHOICES),
@@ -153,8 +153,6 @@ function readTrainArgs(v: ParsedOptions, given: Set<string>): TrainArgs {
     threads: given.has('threads') ? intOption('threads', v.threads, 1) : 0,
   };
   if (options.threads > 2) throw new UsageError(`--threads must be 1 or 2, got '${v.threads}'`);
-  // --val-frac alone takes its share from the training part (char-rnn's test fraction stays 0).
-  if (given.has('val-frac') && !given.has('train-frac')) options.trainFrac = 1 - options.valFrac;
   if (options.lrDecay > 1) throw new UsageError(`--lr-decay must be at most 1, got '${v['lr-decay']}'`);
   const iters = v.iters === undefined ? undefined : intOption('iters', v.iters, 1);
   const time = v.time === undefined ? undefined : positiveNumberOption('time', v.time);
@@ -178,7 +176,7 @@ function readTrainArgs(v: ParsedOptions, given: Set<string>): TrainArgs {
     options,
     given,
     dataPath,
-    shownData: given.has('data') ? dataPath : 'the bundled data/tinyshakespeare.txt',
+    shownData: given.has('data') ? dataPath : DEFAULT_DATA_NOTE,
     dataName: given.has('data') ? String(v.data) : 'data/tinyshakespeare.txt (bundled)',
     dataArg: given.has('data') ? String(v.data) : undefined,
     iters,

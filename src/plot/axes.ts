@@ -1,7 +1,9 @@
-// What the x–y charts share: their series and options, the reference lines drawn over them, and
-// the scale of an axis.
+// What the x–y charts share (and the bar and point charts, through categorical.ts): their series
+// and options, the chart around their layers, the reference lines drawn over them, and the scale of an axis.
 
+import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../errors.ts';
+import { type Figure, renderChart } from './render.ts';
 
 export interface Series {
   name: string;
@@ -34,6 +36,17 @@ export interface Rule {
   y?: number;
   x?: number;
   label: string;
+}
+
+/** A chart of `layer`, with the options' title and size (the chart kind's own `width` × `height` unless given), drawn. */
+export function layeredChart(opts: ChartOptions, width: number, height: number, layer: unknown[]): Promise<Figure> {
+  return renderChart({
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...(opts.title ? { title: opts.title } : {}),
+    width: opts.width ?? width,
+    height: opts.height ?? height,
+    layer,
+  } as TopLevelSpec);
 }
 
 /** The dashed, labelled layers that draw `rules` over a chart. */

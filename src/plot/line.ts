@@ -1,9 +1,8 @@
 // A line chart: one line per series.
 
-import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../errors.ts';
-import { axisScale, type ChartOptions, ruleLayers, type Series } from './axes.ts';
-import { type Figure, renderChart } from './render.ts';
+import { axisScale, type ChartOptions, layeredChart, ruleLayers, type Series } from './axes.ts';
+import type { Figure } from './render.ts';
 
 /** One line per series, coloured and named in a legend. */
 export function lineChart(series: readonly Series[], opts: ChartOptions = {}): Promise<Figure> {
@@ -13,30 +12,24 @@ export function lineChart(series: readonly Series[], opts: ChartOptions = {}): P
     for (let i = 0; i < s.x.length; i++) values.push({ series: s.name, x: s.x[i], y: s.y[i], order: i });
   }
   const names = series.map((s) => s.name);
-  return renderChart({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(opts.title ? { title: opts.title } : {}),
-    width: opts.width ?? 560,
-    height: opts.height ?? 280,
-    layer: [
-      {
-        data: { values },
-        mark: { type: 'line', point: opts.points ?? false, clip: true },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', ...axisScale(opts.logX, opts.xDomain) },
-          y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...axisScale(opts.logY, opts.yDomain) },
-          color: {
-            field: 'series',
-            type: 'nominal',
-            title: null,
-            sort: names,
-            legend: { labelLimit: 400 },
-            scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names },
-          },
-          order: { field: 'order' },
+  return layeredChart(opts, 560, 280, [
+    {
+      data: { values },
+      mark: { type: 'line', point: opts.points ?? false, clip: true },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', ...axisScale(opts.logX, opts.xDomain) },
+        y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...axisScale(opts.logY, opts.yDomain) },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          title: null,
+          sort: names,
+          legend: { labelLimit: 400 },
+          scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names },
         },
+        order: { field: 'order' },
       },
-      ...ruleLayers(opts.rules),
-    ],
-  } as TopLevelSpec);
+    },
+    ...ruleLayers(opts.rules),
+  ]);
 }

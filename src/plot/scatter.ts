@@ -1,9 +1,8 @@
 // A scatter chart: one dot per (x, y) pair.
 
-import type { TopLevelSpec } from 'vega-lite';
 import { UserError } from '../errors.ts';
-import { axisScale, type ChartOptions, ruleLayers, type Series } from './axes.ts';
-import { type Figure, renderChart } from './render.ts';
+import { axisScale, type ChartOptions, layeredChart, ruleLayers, type Series } from './axes.ts';
+import type { Figure } from './render.ts';
 
 /**
  * One dot per (x, y) pair, no lines, coloured and shaped by series: for many independent points,
@@ -17,23 +16,17 @@ export function scatterChart(series: readonly Series[], opts: ChartOptions = {})
   }
   const names = series.map((s) => s.name);
   const legend = { field: 'series', type: 'nominal', title: null, sort: names, legend: { labelLimit: 400 } };
-  return renderChart({
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(opts.title ? { title: opts.title } : {}),
-    width: opts.width ?? 320,
-    height: opts.height ?? 320,
-    layer: [
-      {
-        data: { values },
-        mark: { type: 'point', filled: true, opacity: 0.6, size: 40, clip: true },
-        encoding: {
-          x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', ...axisScale(opts.logX, opts.xDomain) },
-          y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...axisScale(opts.logY, opts.yDomain) },
-          color: { ...legend, scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names } },
-          shape: { ...legend, scale: { domain: names } },
-        },
+  return layeredChart(opts, 320, 320, [
+    {
+      data: { values },
+      mark: { type: 'point', filled: true, opacity: 0.6, size: 40, clip: true },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: opts.xTitle ?? 'x', ...axisScale(opts.logX, opts.xDomain) },
+        y: { field: 'y', type: 'quantitative', title: opts.yTitle ?? 'y', ...axisScale(opts.logY, opts.yDomain) },
+        color: { ...legend, scale: opts.colors ? { domain: names, range: opts.colors } : { domain: names } },
+        shape: { ...legend, scale: { domain: names } },
       },
-      ...ruleLayers(opts.rules),
-    ],
-  } as TopLevelSpec);
+    },
+    ...ruleLayers(opts.rules),
+  ]);
 }
