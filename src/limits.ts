@@ -95,17 +95,20 @@ export function tapeArenaBytes(j: TapeJob): number {
 
 // ---- refusals --------------------------------------------------------------------------------
 
-/** "1.2 GB", "340 MB", "12 kB": decimal units, one decimal under 10. */
-export function formatBytes(n: number): string {
+/** `n` in decimal multiples of `unit` ("1.2 G" + unit, "340 M" + unit), one decimal under 10; below 1,000, `n` and `plain`. */
+export function formatScaled(n: number, unit: string, plain: string): string {
   const units: [number, string][] = [
-    [1e12, 'TB'],
-    [1e9, 'GB'],
-    [1e6, 'MB'],
-    [1e3, 'kB'],
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
   ];
-  for (const [u, name] of units) if (n >= u) return `${(n / u).toFixed(n / u >= 10 ? 0 : 1)} ${name}`;
-  return `${n} bytes`;
+  for (const [u, prefix] of units) if (n >= u) return `${(n / u).toFixed(n / u >= 10 ? 0 : 1)} ${prefix}${unit}`;
+  return `${n} ${plain}`;
 }
+
+/** "1.2 GB", "340 MB", "12 kB": decimal units, one decimal under 10. */
+export const formatBytes = (n: number): string => formatScaled(n, 'B', 'bytes');
 
 /** formatBytes, or "2.3e+15 bytes" for the absurd (where "2300 TB" reads worse). */
 const showBytes = (n: number): string => (!Number.isFinite(n) || n >= 1e15 ? `${n.toExponential(1)} bytes` : formatBytes(n));

@@ -10,7 +10,7 @@ import type { DType } from '../fast/kernels.ts';
 import { fastModelBytes } from '../fast/model.ts';
 import { resolveKernels } from '../fast/select.ts';
 import { tapeMemoryBytes } from '../fast/tape-runner.ts';
-import { checkMemory, formatBytes, tapeArenaBytes, WASM_MEMORY_MAX } from '../limits.ts';
+import { checkMemory, formatBytes, formatScaled, tapeArenaBytes, WASM_MEMORY_MAX } from '../limits.ts';
 import { type CharRNNConfig, GATES, paramShapes } from '../models/charrnn.ts';
 import { optimSlots } from '../optim/optim.ts';
 import type { TrainerOptions } from './options.ts';
@@ -78,16 +78,7 @@ export function estimateRun(o: SizeOptions, vocabSize: number): RunSize {
 export { formatBytes };
 
 /** "3.1 GFLOP" and the like. */
-export function formatFlops(n: number): string {
-  const units: [number, string][] = [
-    [1e12, 'TFLOP'],
-    [1e9, 'GFLOP'],
-    [1e6, 'MFLOP'],
-    [1e3, 'kFLOP'],
-  ];
-  for (const [u, name] of units) if (n >= u) return `${(n / u).toFixed(n / u >= 10 ? 0 : 1)} ${name}`;
-  return `${n} FLOP`;
-}
+export const formatFlops = (n: number): string => formatScaled(n, 'FLOP', 'FLOP');
 
 /**
  * A UserError if the run needs more memory than `maxBytes`, or (a SizeError) more WebAssembly memory

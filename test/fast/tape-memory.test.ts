@@ -10,9 +10,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/index.ts';
 import { TapeRunner, tapeMemoryBytes } from '../../src/fast/tape-runner.ts';
-import { checkJob, jobBytes, SizeError, tapeArenaBytes } from '../../src/limits.ts';
+import { checkJob, jobBytes, SizeError, type SizeJob, tapeArenaBytes } from '../../src/limits.ts';
 import { charLossAndGrads } from '../../src/models/charrnn.paths.ts';
-import { CELL_KINDS, type CellKind, dropoutMasks, initParams, zeroState } from '../../src/models/charrnn.ts';
+import { CELL_KINDS, dropoutMasks, initParams, zeroState } from '../../src/models/charrnn.ts';
 import { OPTIMIZERS, type OptimName, optimSlots } from '../../src/optim/optim.ts';
 import { checkSize, estimateRun } from '../../src/train/estimate.ts';
 import { cliSandbox, expectError } from '../cli-helpers.ts';
@@ -21,13 +21,7 @@ import { wasmSupport } from './sets.ts';
 
 const ids = (rng: Rng, n: number, below: number) => Array.from({ length: n }, () => Math.floor(rng.uniform() * below));
 
-interface Shape {
-  kind: CellKind;
-  V: number;
-  H: number;
-  L: number;
-  T: number;
-  B: number;
+interface Shape extends Pick<SizeJob, 'kind' | 'V' | 'H' | 'L' | 'T' | 'B'> {
   dropout: number;
   optim: OptimName;
   seed: number;
