@@ -27,7 +27,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { GROUP_METHODS } from '../src/fast/kernel-calls.ts';
-import type { JobTimes } from '../src/fast/threads.ts';
+import { type JobTimes, PROGRAMS } from '../src/fast/threads.ts';
 import type { WasmKernels } from '../src/fast/wasm.ts';
 import {
   applyUpdate,
@@ -75,7 +75,6 @@ interface StepRecord {
   threads: number[];
 }
 
-const PROGRAMS = 6; // the pool's job of running programs (threads.ts)
 const now = () => performance.now();
 const origin = performance.timeOrigin;
 

@@ -78,6 +78,7 @@ export {
   checkJob,
   checkMemory,
   DEFAULT_MEMORY_LIMIT,
+  formatBytes,
   GRADCHECK_WORK_BUDGET,
   gradcheckWork,
   jobBytes,
@@ -144,7 +145,6 @@ export { evalStripes, fingerprint, type IdArray, type Split, type SplitFractions
 export {
   checkSize,
   estimateRun,
-  formatBytes,
   formatFlops,
   MAX_TRAINER_BYTES,
   NOMINAL_FLOPS_PER_SECOND,

@@ -88,6 +88,13 @@ export function intOption(name: string, raw: string | boolean | undefined, min: 
   return v;
 }
 
+/** --threads: 1 or 2. */
+export function threadsOption(raw: string | boolean | undefined): 1 | 2 {
+  const v = intOption('threads', raw, 1);
+  if (v > 2) throw new UsageError(`--threads must be 1 or 2, got '${String(raw)}'`);
+  return v as 1 | 2;
+}
+
 /** A seed for the random generator: an integer from 0 to 2³² − 1 (its state is 32-bit words). */
 export function seedOption(raw: string | boolean | undefined): number {
   const v = intOption('seed', raw, 0);

@@ -40,7 +40,7 @@ export function modelFileOf(v: ParsedOptions, given: Set<string>): ModelFile {
  * distinct characters sorted by code point are the vocabulary (what `rnn train` and Python's
  * `sorted(set(text))` both make from a training text).
  */
-export function readVocabFile(path: string): string[] {
+function readVocabFile(path: string): string[] {
   const text = readTextFile(resolveDataPath(path));
   if (text.trimStart().startsWith('[')) {
     let parsed: unknown;

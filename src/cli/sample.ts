@@ -2,7 +2,18 @@
 // with --streams N, sample N independent streams at once (sampleStreams) and print them when done.
 
 import { DTYPES, KERNEL_CHOICES, Rng, resolveKernels, sampleStream, sampleStreams, samplingStepper, Vocab } from '../index.ts';
-import { type CommandSpec, choiceOption, choices, formatHelp, intOption, parseCommand, positiveNumberOption, seedOption, UsageError } from './args.ts';
+import {
+  type CommandSpec,
+  choiceOption,
+  choices,
+  formatHelp,
+  intOption,
+  parseCommand,
+  positiveNumberOption,
+  seedOption,
+  threadsOption,
+  UsageError,
+} from './args.ts';
 import { checkpointOption, loadModelFile, modelFileOf, vocabOption } from './checkpoint-options.ts';
 import type { Io } from './io.ts';
 
@@ -72,8 +83,7 @@ export function sampleCommand(argv: string[], io: Io): number {
 
   const streams = intOption('streams', v.streams, 1);
   const onePerLine = v['one-per-line'] === true;
-  const threads = v.threads === undefined ? undefined : intOption('threads', v.threads, 1);
-  if (threads !== undefined && threads > 2) throw new UsageError(`--threads must be 1 or 2, got '${v.threads}'`);
+  const threads = v.threads === undefined ? undefined : threadsOption(v.threads);
   const many = given.has('streams') || onePerLine;
   if (threads !== undefined && !many) throw new UsageError('--threads applies to sampling with --streams (one stream runs on one thread)');
   const argmax = v.argmax === true;
@@ -92,7 +102,7 @@ export function sampleCommand(argv: string[], io: Io): number {
       seed,
       kernels,
       dtype,
-      threads: threads === undefined ? undefined : threads === 1 ? 1 : 2,
+      threads,
     });
     if (v.json) io.out(`${JSON.stringify({ checkpoint: model.path, prime, streams, texts, ...settings }, null, 2)}\n`);
     else if (onePerLine) for (const t of texts) io.out(`${oneLine(prime + t)}\n`);

@@ -37,6 +37,7 @@ import {
   positiveNumberOption,
   seedOption,
   stringOption,
+  threadsOption,
   UsageError,
 } from './args.ts';
 import { type Io, memoryLimit } from './io.ts';
@@ -150,9 +151,8 @@ function readTrainArgs(v: ParsedOptions, given: Set<string>): TrainArgs {
     grad: choiceOption('grad', v.grad, GRAD_PATHS),
     kernels: choiceOption('kernels', v.kernels, KERNEL_CHOICES),
     dtype: given.has('dtype') ? choiceOption('dtype', v.dtype, DTYPES) : v.grad === 'tape' ? 'f64' : D.dtype,
-    threads: given.has('threads') ? intOption('threads', v.threads, 1) : 0,
+    threads: given.has('threads') ? threadsOption(v.threads) : 0,
   };
-  if (options.threads > 2) throw new UsageError(`--threads must be 1 or 2, got '${v.threads}'`);
   if (options.lrDecay > 1) throw new UsageError(`--lr-decay must be at most 1, got '${v['lr-decay']}'`);
   const iters = v.iters === undefined ? undefined : intOption('iters', v.iters, 1);
   const time = v.time === undefined ? undefined : positiveNumberOption('time', v.time);

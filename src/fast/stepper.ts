@@ -203,6 +203,8 @@ export class StreamStepper {
   /** Each parity's recorded programs (one per group); null where they did not fit. */
   private readonly programs: (Program[] | null | undefined)[] = [undefined, undefined];
   private parity: 0 | 1 = 0;
+  /** The step's shape, for the split's timings (threads.ts). */
+  private readonly key: string;
 
   constructor(
     readonly k: FastKernels,
@@ -217,6 +219,8 @@ export class StreamStepper {
     this.groups = streamGroups(N).map(([b0, Bg]) => allocateGroup(k, this.config, b0, Bg));
     for (const g of this.groups) for (let j = 0; j < g.Bg; j++) this.rows.push(g.y.subarray(j * V, (j + 1) * V));
     this.split = k.programs && this.groups.length > 1 ? k.programs : null;
+    const { kind, layers: L, hiddenSize: H } = this.config;
+    this.key = `sample ${kind} ${L}×${H} V${V} N${N}`;
   }
 
   /** Sets stream i's input for the next step. */
@@ -239,14 +243,12 @@ export class StreamStepper {
     const split = this.split;
     if (!split) this.inTurn(p);
     else {
-      const { kind, layers: L, hiddenSize: H, vocabSize: V } = this.config;
-      const key = `sample ${kind} ${L}×${H} V${V} N${this.N}`;
-      const streams = split.wanted(key);
+      const streams = split.wanted(this.key);
       const t0 = performance.now();
       const programs = streams ? this.compiled(split, p) : null;
       if (programs) split.run(programs);
       else this.inTurn(p);
-      split.timed(key, streams, performance.now() - t0);
+      split.timed(this.key, streams, performance.now() - t0);
     }
     this.parity = p === 0 ? 1 : 0;
   }

@@ -6,8 +6,7 @@
 // Every allocation goes through a Budget first: a table that would grow past the memory limit
 // throws a SizeError before the larger arrays are allocated (the old ones are still there).
 
-import { SizeError } from '../limits.ts';
-import { formatBytes } from '../train/estimate.ts';
+import { formatBytes, SizeError } from '../limits.ts';
 
 /** A typed array constructor this table can hold a column in. */
 type ColumnType = Uint8ArrayConstructor | Uint32ArrayConstructor | Float64ArrayConstructor;

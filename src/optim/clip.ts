@@ -37,8 +37,12 @@ export function kernelGradOps(k: VectorOps): GradOps {
   };
 }
 
-/** True when no entry is NaN or ±∞ (a finite sum of squares proves it at once; otherwise look). */
+/**
+ * True when no entry is NaN or ±∞: one sum of squares over all of them proves it at once when it is
+ * finite; otherwise (an entry is not, or the squares overflow) look array by array.
+ */
 export function arraysFinite(gs: readonly FloatArray[], ops: GradOps = float64GradOps): boolean {
+  if (Number.isFinite(ops.sumSquares(gs))) return true;
   for (const g of gs) {
     if (Number.isFinite(ops.sumSquares([g]))) continue;
     for (let i = 0; i < g.length; i++) if (!Number.isFinite(g[i])) return false;

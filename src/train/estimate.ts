@@ -74,9 +74,6 @@ export function estimateRun(o: SizeOptions, vocabSize: number): RunSize {
   return { parameters, bytes: kernelBytes + 8 * parameters, wasmBytes: wasm ? kernelBytes : 0, flopsPerChar, flopsPerStep };
 }
 
-/** "1.2 GB", "340 MB", "12 kB" (it lives in src/limits.ts, whose refusals print sizes too and which must not import this file). */
-export { formatBytes };
-
 /** "3.1 GFLOP" and the like. */
 export const formatFlops = (n: number): string => formatScaled(n, 'FLOP', 'FLOP');
 
