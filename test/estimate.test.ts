@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/engine/random.ts';
 import { UserError } from '../src/errors.ts';
+import { formatBytes } from '../src/limits.ts';
 import { initParams } from '../src/models/charrnn.ts';
-import { checkSize, estimateRun, formatBytes, formatFlops } from '../src/train/estimate.ts';
+import { checkSize, estimateRun, formatFlops } from '../src/train/estimate.ts';
 import { Trainer } from '../src/train/trainer.ts';
 
 const LSTM = { model: 'lstm', layers: 2, hidden: 128, seqLength: 50, batchSize: 50, optim: 'rmsprop', dtype: 'f32' } as const;

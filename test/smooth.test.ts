@@ -15,7 +15,6 @@ describe('smoothedLoss', () => {
       sxx = xs.reduce((a, x) => a + x * x, 0),
       sxy = xs.reduce((a, x, k) => a + x * ys[k], 0);
     const det = n * sxx - sx * sx;
-    if (det === 0) return sy / n;
     const slope = (n * sxy - sx * sy) / det;
     return (sy - slope * sx) / n + slope * x0;
   }
@@ -33,10 +32,8 @@ describe('smoothedLoss', () => {
       const seen = losses.slice(0, n);
       for (const i of [0, Math.floor(n / 2), n - 1]) expect(smoothedLoss(seen, i)).toBeCloseTo(losses[i], 10);
     }
-    // a trailing exponential average, bias-corrected, of the same fall ends 49 iterations behind
-    let m = 0;
-    losses.forEach((l) => (m = 0.98 * m + 0.02 * l));
-    expect(m / (1 - 0.98 ** 200)).toBeCloseTo(losses[199] + 0.01 * 49, 1);
+    // (for comparison: a trailing exponential average with factor 0.98, bias-corrected, of the same
+    // fall ends 0.98 / 0.02 = 49 iterations behind it)
   });
 
   it('is the mean of the 51 losses around an iteration in the middle of the data (a step, by hand)', () => {
@@ -73,15 +70,14 @@ describe('smoothedLoss', () => {
     const rng = new Rng(5);
     const curve = (i: number): number => 1.8 + (Math.log(65) - 1.8) * Math.exp(-i / 40);
     const losses = Array.from({ length: 400 }, (_, i) => curve(i) + 0.05 * (rng.uniform() - 0.5));
-    let ema = 0;
+    // (char-rnn's moving average from the first loss, 0.99, which rnn train showed before, runs 1.26
+    // above this curve at n = 50)
     for (let n = 1; n <= losses.length; n++) {
-      ema = n === 1 ? losses[0] : 0.99 * ema + 0.01 * losses[n - 1]; // what rnn train showed (Trainer.smoothLoss)
       const shown = smoothedLoss(losses.slice(0, n), n - 1);
       if (n === 2) expect(shown).toBe(losses[1]); // the line through two losses ends at the second, whatever the first
       // NOTE: while the fall still bends, the end of a straight line undershoots it a little (at most
       // 0.15 here, near n = 50); once it is nearly straight, the line is on it
       expect(Math.abs(shown - curve(n - 1))).toBeLessThan(n >= 150 ? 0.03 : 0.2);
-      if (n >= 20 && n <= 150) expect(ema - curve(n - 1)).toBeGreaterThan(0.5); // 1.26 above at n = 50
     }
   });
 

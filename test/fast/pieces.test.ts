@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/engine/random.ts';
 import { Tensor } from '../../src/engine/tensor.ts';
 import { FastCharRNN, fastModelBytes, PIECE } from '../../src/fast/model.ts';
+import { PROGRAMS } from '../../src/fast/threads.ts';
 import { applyUpdate, clipGrads, gradsFinite } from '../../src/fast/update.ts';
 import { type WasmKernels, wasmKernels } from '../../src/fast/wasm.ts';
 import { type CharRNNConfig, initParams } from '../../src/models/charrnn.ts';
@@ -27,7 +28,6 @@ import { wasmSupport } from './sets.ts';
 const config: CharRNNConfig = { kind: 'lstm', vocabSize: 67, hiddenSize: 96, layers: 2 };
 const B = 20,
   T = 6;
-const PROGRAMS = 6; // the pool's job of running programs (threads.ts)
 
 type Way = { label: string; threads: 1 | 2; streams?: 'always' | 'never' };
 const WAYS: Way[] = [
@@ -54,7 +54,7 @@ function batches(n: number) {
 const BOUND: Record<ClipMode, number> = { value: 2e-3, norm: 0.05 };
 
 describe.skipIf(!wasmSupport.ok || !wasmSupport.threads)('the work after the passes, in pieces shared by the threads', () => {
-  it('cuts arrays by their length alone', () => {
+  it('cuts 16-byte aligned pieces, several to a W_hh', () => {
     expect(PIECE % 16).toBe(0); // pieces start 16-byte aligned in either dtype
     expect(config.hiddenSize * 4 * config.hiddenSize).toBeGreaterThan(2 * PIECE);
   });
@@ -62,7 +62,7 @@ describe.skipIf(!wasmSupport.ok || !wasmSupport.threads)('the work after the pas
   for (const optim of OPTIMIZERS) {
     for (const mode of CLIP_MODES) {
       it(`${optim}, clip by ${mode}: the same bits on one thread and on two`, async () => {
-        const runs: { way: Way; out: number[][] }[] = [];
+        const runs: number[][][] = [];
         for (const way of WAYS) {
           const { k, m } = model('f32', way.threads, optim, way.streams);
           try {
@@ -79,13 +79,13 @@ describe.skipIf(!wasmSupport.ok || !wasmSupport.threads)('the work after the pas
               for (const slot of Object.values(m.slots)) out.push(...Object.values(slot).map(bits));
             }
             out.push(Array.from(new Uint32Array(Float64Array.from(norms).buffer)));
-            runs.push({ way, out });
+            runs.push(out);
           } finally {
             k.dispose();
           }
         }
         const [one, two] = runs;
-        expect(two.out).toEqual(one.out);
+        expect(two).toEqual(one);
       });
     }
   }
@@ -102,6 +102,8 @@ describe.skipIf(!wasmSupport.ok || !wasmSupport.threads)('the work after the pas
             m.run(batch, undefined, true);
             const grads: Record<string, Tensor> = {};
             for (const [name, g] of Object.entries(m.grads)) grads[name] = new Tensor(Float64Array.from(g), params[name].shape);
+            if (mode === 'value')
+              expect(Math.max(...Object.values(grads).map((g) => Math.max(...g.data.map(Math.abs)))), 'the value bound cuts').toBeGreaterThan(BOUND.value);
             const norm = clipGrads(m, mode, BOUND[mode]);
             applyUpdate(m, 0.01, reference.hyper);
             const refNorm = clipGradients(
